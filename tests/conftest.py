@@ -1,0 +1,42 @@
+"""Fixtures shared by every test tier.
+
+Autouse fixtures keep each test away from the user's real config and data directories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pos_core.embedded_service import RunningService, start_service
+
+TEST_API_KEY = "test-key-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point XDG config/data/cache at the test's own folder."""
+    home = tmp_path / "home"
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        path = home / name.lower()
+        path.mkdir(parents=True)
+        monkeypatch.setenv(name, str(path))
+    for name in ("LOYALTY_API_KEYS", "CASHIER_API_URL", "CASHIER_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def live_service(tmp_path: Path) -> Iterator[RunningService]:
+    """A real reference loyalty service on loopback, with the demo store, in a fresh SQLite file."""
+    service = start_service(
+        db_path=tmp_path / "service" / "loyalty.db",
+        api_key=TEST_API_KEY,
+        log_path=tmp_path / "service" / "service.log",
+    )
+    try:
+        yield service
+    finally:
+        service.stop()
