@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import secrets
 import subprocess
 import sys
 import threading
@@ -142,3 +143,22 @@ def _log_hint(log_path: Path | None) -> str:
         return ""
     tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
     return f"; its log {log_path} ends with:\n" + "\n".join(tail)
+
+
+def start_demo_store(data_dir: Path) -> RunningService:
+    """The reference service with the demo store, its data kept in ``data_dir/demo-store``.
+
+    The API key is made once, kept beside the database (mode 0600) and reused.
+    """
+    store_dir = data_dir / "demo-store"
+    store_dir.mkdir(parents=True, exist_ok=True)
+    key_file = store_dir / "api-key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(24))
+    return start_service(
+        db_path=store_dir / "loyalty.db",
+        api_key=key_file.read_text().strip(),
+        log_path=store_dir / "service.log",
+    )

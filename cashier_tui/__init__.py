@@ -1,0 +1,1 @@
+"""The register: the screen a cashier works at."""

@@ -1,0 +1,105 @@
+"""The register app and ``make_app()``, the one factory the CLI and the tests share."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+
+import themes
+from cashier_tui.error_messages import cashier_message
+from cashier_tui.screens.register import RegisterScreen
+from pos_core.checkout import Checkout
+from pos_core.loyalty_client import LoyaltyClient
+from pos_core.loyalty_errors import LoyaltyAuthError, LoyaltyError, LoyaltyUnavailable
+from pos_core.settings import Settings
+
+
+class CashierApp(App[None]):
+    TITLE = "Register"
+    CSS_PATH = themes.CASHIER_CSS
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the register", priority=True),
+    ]
+
+    # "checking" until the first answer, then "online", "offline" or "refused" (bad key).
+    service_state: reactive[str] = reactive("checking")
+    store_loaded: reactive[bool] = reactive(False)
+
+    def __init__(self, settings: Settings, checkout: Checkout) -> None:
+        super().__init__()
+        self.settings = settings
+        self.checkout = checkout
+        self._theme_problem: str | None = None
+        for theme in themes.bundled_themes():
+            self.register_theme(theme)
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        else:
+            self.theme = themes.DEFAULT_THEME
+            self._theme_problem = f"There is no theme called {settings.theme!r}; using {themes.DEFAULT_THEME!r}."
+        if settings.keymap:
+            self.set_keymap(settings.keymap)
+
+    def on_mount(self) -> None:
+        self.push_screen(RegisterScreen())
+        if self._theme_problem:
+            self.notify(self._theme_problem, severity="warning")
+        self.load_store()
+        self.set_interval(self.settings.health_interval, self.check_health)
+
+    async def on_unmount(self) -> None:
+        await self.checkout.client.aclose()
+
+    @work(exclusive=True, group="store")
+    async def load_store(self) -> None:
+        """Program and products; retried until they come, since nothing can be sold without them."""
+        delay = 1.0
+        while True:
+            try:
+                await self.checkout.load_store()
+            except (LoyaltyError, ValueError) as error:
+                self.loyalty_failed(error)
+                self.notify(
+                    f"{cashier_message(error)} The till will retry by itself.",
+                    title="Products not loaded",
+                    severity="error",
+                    timeout=delay + 2,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            self.loyalty_answered()
+            self.store_loaded = True
+            return
+
+    @work(exclusive=True, group="health")
+    async def check_health(self) -> None:
+        try:
+            await self.checkout.client.health()
+        except LoyaltyError as error:
+            self.loyalty_failed(error)
+        else:
+            self.loyalty_answered()
+
+    def loyalty_answered(self) -> None:
+        self.service_state = "online"
+
+    def loyalty_failed(self, error: BaseException) -> None:
+        if isinstance(error, LoyaltyUnavailable):
+            self.service_state = "offline"
+        elif isinstance(error, LoyaltyAuthError):
+            self.service_state = "refused"
+
+
+def make_app(settings: Settings, *, checkout: Checkout | None = None) -> CashierApp:
+    """The register for ``settings``; ``settings.api_url`` and ``api_key`` must be set by now."""
+    if checkout is None:
+        if not settings.api_url or not settings.api_key:
+            raise ValueError("make_app needs a loyalty api_url and api_key (the CLI starts the demo store)")
+        client = LoyaltyClient(settings.api_url, settings.api_key, deadlines=settings.deadlines)
+        checkout = Checkout(client, settings)
+    return CashierApp(settings, checkout)

@@ -1,0 +1,51 @@
+"""Errors in the words a cashier needs: what happened, then what to do next."""
+
+from __future__ import annotations
+
+from pos_core.catalog import CatalogError
+from pos_core.checkout import PaymentError
+from pos_core.loyalty_errors import (
+    AlreadyEnrolled,
+    IdempotencyConflict,
+    InvalidValue,
+    LoyaltyAuthError,
+    LoyaltyError,
+    LoyaltyUnavailable,
+    NotFound,
+    RewardNotAvailable,
+    UnknownCustomer,
+)
+from pos_core.money import InvalidAmount
+from pos_core.phone_number import InvalidPhoneNumber
+
+
+def cashier_message(error: BaseException) -> str:
+    """One or two plain sentences; never a stack trace, never the customer's number."""
+    match error:
+        case InvalidPhoneNumber() | PaymentError() | InvalidAmount():
+            return str(error)
+        case LoyaltyUnavailable():
+            return (
+                "The loyalty service is not answering. Carry on with the sale; try the customer"
+                " again in a moment, or sell without points."
+            )
+        case LoyaltyAuthError():
+            return "This till's loyalty key was refused. Sell without points and call IT to check the key."
+        case UnknownCustomer():
+            return "No member has that number. Check it with the customer, or enrol them."
+        case AlreadyEnrolled():
+            return "That number is already a member. Press F2 and look them up instead."
+        case InvalidValue():
+            return "The loyalty service could not read that. Check it with the customer and try again."
+        case RewardNotAvailable():
+            return "That reward cannot be used on this basket. Check what it needs, or leave it off."
+        case IdempotencyConflict():
+            return "This sale's number was already used. Void the sale and ring it up again."
+        case NotFound():
+            return "The loyalty service no longer knows that customer. Identify them again."
+        case LoyaltyError():
+            return "The loyalty service refused the request. Sell without points; tell your supervisor."
+        case CatalogError():
+            return f"The product list could not be loaded ({error}). Call IT."
+        case _:
+            return "Something went wrong. The sale is still open; try again, or call your supervisor."

@@ -1,0 +1,46 @@
+"""The receipt of a paid sale, with the change to give and the points credited; then a new sale."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from pos_core.money import format_money
+from pos_core.sale import CompletedSale
+
+
+class ReceiptScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "new_sale", "New sale", id="receipt.new_sale", tooltip="Close the receipt and start the next sale", priority=True),
+        Binding("f8", "new_sale", "New sale", show=False, id="receipt.new_sale_f8", tooltip="Close the receipt and start the next sale"),
+    ]
+
+    def __init__(self, done: CompletedSale, lines: list[str]) -> None:
+        super().__init__()
+        self.done = done
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        currency = self.done.sale.currency
+        with Horizontal(id="receipt-layout"):
+            with VerticalScroll(id="receipt-paper"):
+                yield Static("\n".join(self.lines), id="receipt-text", markup=False)
+            with Vertical(id="receipt-summary"):
+                yield Label("Paid", classes="dialog-title")
+                yield Label(f"Total  {format_money(self.done.total, currency)}")
+                if self.done.change:
+                    yield Label(f"Give change  {format_money(self.done.change, currency)}", id="change-due")
+                loyalty = self.done.loyalty
+                if loyalty is not None:
+                    yield Label(f"Points credited  +{loyalty.points_earned:,}", id="points-credited")
+                    yield Label(f"New balance  {loyalty.balance:,} pts", id="new-balance")
+                else:
+                    yield Label("No loyalty card on this sale.", classes="muted")
+                yield Label("Enter  next sale", classes="hint")
+        yield Footer()
+
+    def action_new_sale(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,363 @@
+"""The register: ring up items, identify the customer, apply rewards, take payment.
+
+State lives here in reactives (the sale, its quote) and flows down to the widgets by
+``data_bind``. Every loyalty call runs in a worker; the widgets only render.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from cashier_tui.error_messages import cashier_message
+from cashier_tui.screens.confirm import ConfirmScreen
+from cashier_tui.screens.enrol import EnrolScreen
+from cashier_tui.screens.payment import PaymentScreen
+from cashier_tui.screens.phone_entry import PhoneEntryScreen
+from cashier_tui.screens.quantity import QuantityScreen
+from cashier_tui.screens.receipt import ReceiptScreen
+from cashier_tui.screens.rewards import RewardsScreen
+from cashier_tui.widgets.basket_view import BasketView
+from cashier_tui.widgets.loyalty_panel import LoyaltyPanel
+from cashier_tui.widgets.status_bar import StatusBar
+from cashier_tui.widgets.totals_view import TotalsView
+from pos_core.item_entry import InvalidItemEntry, parse_item_entry
+from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, UnknownCustomer
+from pos_core.loyalty_models import AccountSummary, Quote
+from pos_core.phone_number import InvalidPhoneNumber, PhoneNumber
+from pos_core.receipt import ReceiptHeader, render_receipt
+from pos_core.sale import Sale, amount_due
+
+if TYPE_CHECKING:
+    from cashier_tui.app import CashierApp
+
+
+class RegisterScreen(Screen[None]):
+    BINDINGS = [
+        Binding("f2", "identify", "Customer", id="register.identify",
+                tooltip="Find the customer by phone number, or enrol them"),
+        Binding("f3", "rewards", "Rewards", id="register.rewards",
+                tooltip="Use or remove the customer's rewards on this sale"),
+        Binding("f4", "void_line", "Void line", id="register.void_line",
+                tooltip="Remove the highlighted line from the basket"),
+        Binding("f6", "quantity", "Qty", id="register.quantity",
+                tooltip="Change how many of the highlighted item"),
+        Binding("f7", "remove_customer", "No cust.", id="register.remove_customer",
+                tooltip="Take the customer off this sale"),
+        Binding("f8", "void_sale", "Void sale", id="register.void_sale",
+                tooltip="Clear the basket and the customer and start again"),
+        Binding("f10", "pay", "Pay", id="register.pay", tooltip="Take payment by cash or card"),
+        Binding("up", "move_line(-1)", "Up", show=False, id="register.line_up",
+                tooltip="Highlight the line above"),
+        Binding("down", "move_line(1)", "Down", show=False, id="register.line_down",
+                tooltip="Highlight the line below"),
+    ]
+
+    sale: reactive[Sale | None] = reactive(None)
+    quote: reactive[Quote | None] = reactive(None)
+    quote_pending: reactive[bool] = reactive(False)
+    looking_up: reactive[bool] = reactive(False)
+
+    @property
+    def cashier_app(self) -> CashierApp:
+        return cast("CashierApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        with Horizontal(id="register-body"):
+            with Vertical(id="sale-column"):
+                yield BasketView(id="basket").data_bind(RegisterScreen.sale)
+                yield TotalsView(id="totals").data_bind(
+                    RegisterScreen.sale, RegisterScreen.quote, RegisterScreen.quote_pending
+                )
+                yield Input(
+                    placeholder="Loading products…",
+                    disabled=True,
+                    max_length=64,
+                    id="item-entry",
+                )
+            yield LoyaltyPanel(id="loyalty-panel").data_bind(
+                RegisterScreen.sale, RegisterScreen.quote, RegisterScreen.looking_up
+            )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.cashier_app
+        status = self.query_one(StatusBar)
+        settings = app.settings
+        status.location = f"{settings.store_name} · {settings.terminal_id}"
+        self.watch(app, "service_state", lambda state: setattr(status, "service_state", state))
+        self.query_one("#basket").border_title = "Basket"
+        self.query_one("#loyalty-panel").border_title = "Customer"
+        self.watch(app, "store_loaded", self._store_loaded)
+
+    def _store_loaded(self, loaded: bool) -> None:
+        if not loaded:
+            return
+        entry = self.query_one("#item-entry", Input)
+        entry.placeholder = "Scan or type a code (3*1001 for three)"
+        entry.disabled = False
+        entry.focus()
+        if self.sale is None:
+            self.sale = self.cashier_app.checkout.new_sale()
+
+    # -- keys that work now ----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        sale = self.sale
+        has_lines = bool(sale and sale.basket.lines)
+        customer = sale.customer if sale else None
+        if action in ("void_line", "quantity", "pay"):
+            return has_lines
+        if action == "rewards":
+            return bool(customer and (customer.rewards_available or sale.rewards))
+        if action == "remove_customer":
+            return customer is not None
+        if action == "void_sale":
+            return has_lines or customer is not None
+        if action == "identify":
+            return sale is not None
+        return True
+
+    def watch_sale(self, old: Sale | None, new: Sale | None) -> None:
+        self.refresh_bindings()
+        if new is None:
+            return
+        if old is None or old.basket != new.basket or old.rewards != new.rewards or old.customer != new.customer:
+            self.quote = None
+            if new.customer is not None and new.basket.lines:
+                self.refresh_quote()
+
+    # -- items -----------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#item-entry")
+    def item_entered(self, event: Input.Submitted) -> None:
+        event.input.value = ""
+        checkout = self.cashier_app.checkout
+        if self.sale is None or checkout.catalog is None:
+            return
+        try:
+            entry = parse_item_entry(event.value)
+        except InvalidItemEntry as error:
+            self.notify(str(error), severity="warning")
+            return
+        product = checkout.catalog.lookup(entry.code)
+        if product is None:
+            self.notify(
+                f"No product has the code {entry.code}. Scan the item again or type the code on its label.",
+                title="Unknown code",
+                severity="warning",
+            )
+            return
+        try:
+            self.sale = self.sale.with_basket(self.sale.basket.add(product, entry.quantity))
+        except ValueError as error:
+            self.notify(f"{error}.", severity="warning")
+
+    def action_move_line(self, step: int) -> None:
+        basket = self.query_one(BasketView)
+        if basket.row_count:
+            basket.move_cursor(row=max(0, min(basket.row_count - 1, basket.cursor_row + step)))
+
+    def action_void_line(self) -> None:
+        index = self.query_one(BasketView).selected_index
+        if self.sale is not None and index is not None:
+            self.sale = self.sale.with_basket(self.sale.basket.void(index))
+
+    @work(exclusive=True, group="dialog")
+    async def action_quantity(self) -> None:
+        index = self.query_one(BasketView).selected_index
+        if self.sale is None or index is None:
+            return
+        line = self.sale.basket.lines[index]
+        quantity = await self.app.push_screen_wait(QuantityScreen(line.product.name, line.quantity))
+        if quantity is not None and self.sale is not None and index < len(self.sale.basket.lines):
+            self.sale = self.sale.with_basket(self.sale.basket.set_quantity(index, quantity))
+
+    @work(exclusive=True, group="dialog")
+    async def action_void_sale(self) -> None:
+        if await self.app.push_screen_wait(ConfirmScreen("Void this sale and start again?", yes="Void")):
+            self.start_new_sale()
+
+    def start_new_sale(self) -> None:
+        self.sale = self.cashier_app.checkout.new_sale()
+        self.query_one("#item-entry", Input).focus()
+
+    # -- the customer ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="dialog")
+    async def action_identify(self) -> None:
+        checkout = self.cashier_app.checkout
+        phone = await self.app.push_screen_wait(PhoneEntryScreen(checkout.region))
+        if phone is None:
+            return
+        self.looking_up = True
+        try:
+            customer = await checkout.identify_by_phone(phone.e164)
+        except UnknownCustomer:
+            self.looking_up = False
+            self.cashier_app.loyalty_answered()
+            await self.enrol(phone)
+            return
+        except (LoyaltyError, InvalidPhoneNumber) as error:
+            self.report(error, title="Customer not found")
+            return
+        finally:
+            self.looking_up = False
+        self.cashier_app.loyalty_answered()
+        self.set_customer(customer)
+
+    async def enrol(self, phone: PhoneNumber | None) -> None:
+        checkout = self.cashier_app.checkout
+        program = checkout.program
+        form = await self.app.push_screen_wait(
+            EnrolScreen(
+                phone,
+                checkout.region,
+                terms_version=program.terms_version if program else "",
+                privacy_notice=program.privacy_notice if program else "",
+            )
+        )
+        if form is None:
+            return
+        self.looking_up = True
+        try:
+            customer = await checkout.enrol(phone=form.phone.e164, name=form.name, marketing=form.marketing)
+        except (LoyaltyError, InvalidPhoneNumber, ValueError) as error:
+            self.report(error, title="Not enrolled")
+            return
+        finally:
+            self.looking_up = False
+        self.cashier_app.loyalty_answered()
+        self.notify(f"{customer.display_name} is now a member.", title="Enrolled")
+        self.set_customer(customer)
+
+    def set_customer(self, customer: AccountSummary | None) -> None:
+        if self.sale is not None:
+            self.sale = self.sale.with_customer(customer)
+
+    def action_remove_customer(self) -> None:
+        self.set_customer(None)
+
+    # -- rewards and the quote -------------------------------------------------------------------
+
+    @work(exclusive=True, group="dialog")
+    async def action_rewards(self) -> None:
+        sale = self.sale
+        if sale is None or sale.customer is None:
+            return
+        chosen = await self.app.push_screen_wait(RewardsScreen(sale.customer, sale.rewards))
+        if chosen is None or self.sale is None or chosen == self.sale.rewards:
+            return
+        candidate = _ordered(self.sale, chosen)
+        self.quote_pending = True
+        try:
+            quote = await self.cashier_app.checkout.quote(candidate)
+        except LoyaltyError as error:
+            self.report(error, title="Reward not applied")
+            return
+        finally:
+            self.quote_pending = False
+        self.cashier_app.loyalty_answered()
+        self.sale = candidate
+        self.quote = quote
+
+    @work(exclusive=True, group="quote")
+    async def refresh_quote(self) -> None:
+        sale = self.sale
+        if sale is None:
+            return
+        self.quote_pending = True
+        try:
+            quote = await self.cashier_app.checkout.quote(sale)
+        except RewardNotAvailable:
+            if sale is self.sale and sale.rewards:
+                self.notify(
+                    "The basket changed, so its rewards no longer apply and were taken off. Press F3 to use them again.",
+                    title="Rewards removed",
+                    severity="warning",
+                )
+                self.sale = _ordered(sale, ())
+            return
+        except LoyaltyError as error:
+            self.report(error, title="Points not worked out")
+            return
+        finally:
+            self.quote_pending = False
+        self.cashier_app.loyalty_answered()
+        if sale is self.sale:
+            self.quote = quote
+
+    # -- payment ---------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="dialog")
+    async def action_pay(self) -> None:
+        app = self.cashier_app
+        sale = self.sale
+        if sale is None or not sale.basket.lines:
+            return
+        quote = self.quote
+        if sale.customer is not None and quote is None:
+            # The total with rewards comes from the service; never charge a guessed amount.
+            self.workers.cancel_group(self, "quote")
+            self.quote_pending = True
+            try:
+                quote = await app.checkout.quote(sale)
+            except LoyaltyError as error:
+                self.report(error, title="Cannot total with loyalty")
+                return
+            finally:
+                self.quote_pending = False
+            self.quote = quote
+        due = amount_due(sale, quote)
+        tender = await app.push_screen_wait(PaymentScreen(due, sale.currency))
+        if tender is None or self.sale is not sale:
+            return
+        try:
+            done = await app.checkout.complete(sale, tender, quote)
+        except LoyaltyError as error:
+            self.report(error, title="Sale not finished")
+            self.notify(
+                "Nothing was charged twice: press F10 to try again; the sale keeps its number.",
+                severity="warning",
+            )
+            return
+        except ValueError as error:
+            self.report(error, title="Payment")
+            return
+        if done.loyalty is not None:
+            app.loyalty_answered()
+        program = app.checkout.program
+        lines = render_receipt(
+            done,
+            ReceiptHeader(
+                store_name=app.settings.store_name,
+                privacy_notice=program.privacy_notice if program else "",
+                width=app.settings.receipt_width,
+            ),
+        )
+        self.start_new_sale()
+        await app.push_screen_wait(ReceiptScreen(done, lines))
+        self.query_one("#item-entry", Input).focus()
+
+    # -- errors ----------------------------------------------------------------------------------
+
+    def report(self, error: BaseException, *, title: str) -> None:
+        self.cashier_app.loyalty_failed(error)
+        self.notify(cashier_message(error), title=title, severity="error", timeout=8)
+
+
+def _ordered(sale: Sale, rewards: tuple[str, ...]) -> Sale:
+    """The sale with exactly ``rewards``, in that order."""
+    for reward_id in sale.rewards:
+        sale = sale.with_reward(reward_id, False)
+    for reward_id in rewards:
+        sale = sale.with_reward(reward_id, True)
+    return sale

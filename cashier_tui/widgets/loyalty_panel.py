@@ -1,0 +1,56 @@
+"""The customer's loyalty picture: name, tier, balance, progress to the next reward, rewards."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Label, ProgressBar
+
+from pos_core.loyalty_models import Quote
+from pos_core.money import format_money
+from pos_core.sale import Sale
+
+
+class LoyaltyPanel(VerticalScroll, can_focus=False):
+    sale: reactive[Sale | None] = reactive(None, recompose=True)
+    quote: reactive[Quote | None] = reactive(None, recompose=True)
+    looking_up: reactive[bool] = reactive(False, recompose=True)
+
+    def compose(self) -> ComposeResult:
+        customer = self.sale.customer if self.sale else None
+        if self.looking_up:
+            yield Label("Looking up the customer…", classes="muted")
+            return
+        if customer is None:
+            yield Label("No customer on this sale.", classes="muted")
+            yield Label("F2  find them by phone number, or enrol them.", classes="hint")
+            return
+        tier = customer.tier
+        yield Label(customer.display_name, id="customer-name")
+        if tier.next_tier and tier.points_to_next_tier is not None:
+            yield Label(f"{tier.name} · {tier.points_to_next_tier:,} pts to {tier.next_tier}", id="customer-tier")
+        else:
+            yield Label(f"{tier.name} · top tier", id="customer-tier")
+        yield Label(f"Balance  {customer.balance:,} pts", id="customer-balance")
+        if customer.next_reward:
+            reward = customer.next_reward
+            yield Label(f"{reward.points_needed:,} pts to {reward.name}", classes="next-reward")
+            bar = ProgressBar(total=reward.cost, show_eta=False, show_percentage=False, id="next-reward-bar")
+            bar.progress = max(0, reward.cost - reward.points_needed)
+            yield bar
+        applied = set(self.sale.rewards) if self.sale else set()
+        if customer.rewards_available:
+            yield Label("Rewards to use today  (F3)", classes="section")
+            for reward in customer.rewards_available:
+                mark = "✔" if reward.reward_id in applied else "·"
+                yield Label(
+                    f"{mark} {reward.name}  {reward.cost:,}",
+                    classes="reward applied" if reward.reward_id in applied else "reward",
+                )
+        else:
+            yield Label("No rewards to use yet.", classes="muted")
+        if self.quote is not None:
+            yield Label(f"This sale: +{self.quote.points_earned:,} pts", classes="section", id="points-this-sale")
+            if self.quote.discount_total:
+                yield Label(f"Saving {format_money(self.quote.discount_total, self.quote.currency)}", classes="saving")

@@ -1,0 +1,45 @@
+"""Subtotal, reward discounts, the total to pay, and the points this sale will earn."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from pos_core.loyalty_models import Quote
+from pos_core.money import format_money
+from pos_core.sale import Sale, amount_due
+
+
+class TotalsView(Widget):
+    sale: reactive[Sale | None] = reactive(None)
+    quote: reactive[Quote | None] = reactive(None)
+    quote_pending: reactive[bool] = reactive(False)
+
+    def render(self) -> Table:
+        grid = Table.grid(expand=True)
+        grid.add_column()
+        grid.add_column(justify="right")
+        sale = self.sale
+        if sale is None:
+            return grid
+        money = lambda minor: format_money(minor, sale.currency)  # noqa: E731
+        items = sale.basket.item_count
+        grid.add_row(f"Subtotal ({items} item{'s' if items != 1 else ''})", money(sale.basket.subtotal))
+        quote = self.quote if sale.customer else None
+        for discount in quote.discounts if quote else ():
+            grid.add_row(Text(f"  {discount.name}", style="italic"), Text(money(-discount.amount), style="italic"))
+        total = Text(money(amount_due(sale, quote)), style="bold")
+        grid.add_row(Text("TOTAL", style="bold"), total)
+        if sale.customer is not None and sale.basket.lines:
+            if self.quote_pending:
+                points = "Points: working out…"
+            elif quote is not None:
+                points = f"Points this sale: +{quote.points_earned:,}"
+                if quote.points_redeemed:
+                    points += f"  (using {quote.points_redeemed:,})"
+            else:
+                points = "Points: not available now"
+            grid.add_row(Text(points, style="dim"), "")
+        return grid

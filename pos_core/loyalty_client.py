@@ -1,0 +1,199 @@
+"""The Loyalty API v1 client: one long-lived ``httpx.AsyncClient``, one deadline per call.
+
+Every call has a single overall deadline (``asyncio.timeout``), not only httpx's per-phase
+timeouts, so a service that accepts the connection and then drips bytes cannot hold the till.
+Failures come out as the types in ``loyalty_errors``; nothing here knows about screens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from pos_core.catalog import Catalog
+from pos_core.loyalty_errors import (
+    AlreadyEnrolled,
+    IdempotencyConflict,
+    InvalidValue,
+    LoyaltyAuthError,
+    LoyaltyError,
+    LoyaltyUnavailable,
+    NotFound,
+    RequestRefused,
+    RewardNotAvailable,
+    UnknownCustomer,
+)
+from pos_core.loyalty_models import AccountSummary, Program, Quote, SaleResult
+
+USER_AGENT = "loyalty-checkout/0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    """Seconds each kind of call may take in all, from sending to the parsed answer."""
+
+    identify: float = 0.8
+    quote: float = 2.0
+    sale: float = 5.0
+    other: float = 5.0
+
+
+_ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
+    "unauthorized": LoyaltyAuthError,
+    "unknown_customer": UnknownCustomer,
+    "not_found": NotFound,
+    "already_enrolled": AlreadyEnrolled,
+    "idempotency_conflict": IdempotencyConflict,
+    "invalid_value": InvalidValue,
+    "invalid_phone": InvalidValue,
+    "reward_not_available": RewardNotAvailable,
+    "insufficient_points": RewardNotAvailable,
+}
+_ERRORS_BY_STATUS: dict[int, type[LoyaltyError]] = {
+    401: LoyaltyAuthError,
+    403: LoyaltyAuthError,
+    404: NotFound,
+    409: IdempotencyConflict,
+}
+# Statuses that say "try again later" rather than "this request is wrong".
+_RETRYABLE_STATUSES = frozenset({408, 425, 429})
+
+
+class LoyaltyClient:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        deadlines: Deadlines = Deadlines(),
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.deadlines = deadlines
+        longest = max(deadlines.identify, deadlines.quote, deadlines.sale, deadlines.other)
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT},
+            timeout=httpx.Timeout(longest, connect=min(longest, 2.0)),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> LoyaltyClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- the contract --------------------------------------------------------------------------
+
+    async def health(self) -> Mapping[str, Any]:
+        return await self._call("GET", "/v1/health", self.deadlines.other)
+
+    async def identify(self, method: str, value: str) -> AccountSummary:
+        data = await self._call(
+            "POST", "/v1/identify", self.deadlines.identify, json={"method": method, "value": value}
+        )
+        return AccountSummary.from_json(data)
+
+    async def account(self, account_id: str) -> AccountSummary:
+        data = await self._call("GET", f"/v1/accounts/{quote(account_id, safe='')}", self.deadlines.other)
+        return AccountSummary.from_json(data)
+
+    async def enrol(
+        self,
+        *,
+        phone: str,
+        name: str,
+        terms_version: str,
+        marketing: bool,
+        store_id: str | None = None,
+        terminal_id: str | None = None,
+    ) -> AccountSummary:
+        body: dict[str, Any] = {
+            "phone": phone,
+            "name": name,
+            "consent": {"terms_version": terms_version, "marketing": marketing},
+        }
+        if store_id:
+            body["store_id"] = store_id
+        if terminal_id:
+            body["terminal_id"] = terminal_id
+        data = await self._call("POST", "/v1/accounts", self.deadlines.other, json=body)
+        return AccountSummary.from_json(data)
+
+    async def quote(
+        self, *, account_id: str, currency: str, lines: Sequence[Mapping[str, Any]], rewards: Sequence[str]
+    ) -> Quote:
+        body = {"account_id": account_id, "currency": currency, "lines": list(lines), "rewards": list(rewards)}
+        return Quote.from_json(await self._call("POST", "/v1/quote", self.deadlines.quote, json=body))
+
+    async def record_sale(self, sale_id: str, body: Mapping[str, Any]) -> SaleResult:
+        """Send a completed sale; safe to repeat with the same id and body (it is the idempotency key)."""
+        data = await self._call(
+            "POST", "/v1/sales", self.deadlines.sale, json=dict(body), headers={"Idempotency-Key": sale_id}
+        )
+        return SaleResult.from_json(data)
+
+    async def sale(self, sale_id: str) -> SaleResult:
+        data = await self._call("GET", f"/v1/sales/{quote(sale_id, safe='')}", self.deadlines.other)
+        return SaleResult.from_json(data)
+
+    async def program(self) -> Program:
+        return Program.from_json(await self._call("GET", "/v1/program", self.deadlines.other))
+
+    async def catalog(self) -> Catalog:
+        return Catalog.from_json(await self._call("GET", "/v1/catalog", self.deadlines.other))
+
+    # -- transport -----------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        deadline: float,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Mapping[str, Any]:
+        try:
+            async with asyncio.timeout(deadline):
+                response = await self._http.request(method, path, json=json, headers=headers)
+                await response.aread()
+        except TimeoutError:
+            raise LoyaltyUnavailable(f"no answer within {deadline:g} s") from None
+        except httpx.ConnectError:
+            raise LoyaltyUnavailable(f"cannot connect to {self.base_url}") from None
+        except httpx.HTTPError as error:
+            raise LoyaltyUnavailable(f"{type(error).__name__} talking to {self.base_url}") from None
+        if response.is_success:
+            try:
+                data = response.json()
+            except ValueError:
+                raise LoyaltyUnavailable("the service answered with something that is not JSON") from None
+            if not isinstance(data, dict):
+                raise LoyaltyUnavailable("the service answered with an unexpected document")
+            return data
+        raise _error_from(response)
+
+
+def _error_from(response: httpx.Response) -> LoyaltyError:
+    status = response.status_code
+    code, message = "", response.reason_phrase or f"HTTP {status}"
+    try:
+        error = response.json().get("error", {})
+        code = str(error.get("code", ""))
+        message = str(error.get("message", message))
+    except (ValueError, AttributeError):
+        pass
+    if status >= 500 or status in _RETRYABLE_STATUSES:
+        return LoyaltyUnavailable(f"the service answered {status}: {message}", code=code, status=status)
+    kind = _ERRORS_BY_CODE.get(code) or _ERRORS_BY_STATUS.get(status) or RequestRefused
+    return kind(message, code=code, status=status)

@@ -1,0 +1,77 @@
+"""The receipt as lines of text at a printer's width, with the loyalty block. Pure: no I/O."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+from pos_core.money import format_money
+from pos_core.sale import CompletedSale
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptHeader:
+    store_name: str
+    privacy_notice: str = ""
+    width: int = 40
+
+
+def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
+    width = header.width
+    currency = done.sale.currency
+    money = lambda minor: format_money(minor, currency)  # noqa: E731 - local shorthand
+
+    def pair(left: str, right: str) -> str:
+        room = width - len(right) - 1
+        return f"{_clip(left, room):<{room}} {right}"
+
+    rule = "-" * width
+    when = done.completed_at.replace("T", " ").rstrip("Z")[:16]
+    lines = [
+        header.store_name.center(width).rstrip(),
+        f"{done.sale.terminal_id} · {when}".center(width).rstrip(),
+        f"Receipt {done.sale.sale_id[:8].upper()}".center(width).rstrip(),
+        rule,
+    ]
+    for line in done.sale.basket.lines:
+        if line.quantity == 1:
+            lines.append(pair(line.product.name, money(line.line_total)))
+        else:
+            lines.append(_clip(line.product.name, width))
+            lines.append(pair(f"  {line.quantity} x {money(line.product.unit_price)}", money(line.line_total)))
+    lines.append(rule)
+    loyalty = done.loyalty
+    lines.append(pair("Subtotal", money(done.sale.basket.subtotal)))
+    for discount in loyalty.discounts if loyalty else ():
+        lines.append(pair(discount.name, money(-discount.amount)))
+    lines.append(pair("TOTAL", money(done.total)))
+    for tender in done.tender:
+        lines.append(pair(tender.method.capitalize(), money(tender.amount)))
+    if done.change:
+        lines.append(pair("Change", money(done.change)))
+    if loyalty and done.sale.customer:
+        customer = done.sale.customer
+        tier = loyalty.tier.name if loyalty.tier else customer.tier.name
+        lines.append(" LOYALTY ".center(width, "="))
+        lines.append(_clip(f"{customer.display_name} · {tier}", width))
+        lines.append(pair("Points earned", f"+{loyalty.points_earned:,}"))
+        if loyalty.points_redeemed:
+            lines.append(pair("Points redeemed", f"-{loyalty.points_redeemed:,}"))
+        lines.append(pair("Balance", f"{loyalty.balance:,} pts"))
+        if loyalty.next_reward:
+            next_reward = loyalty.next_reward
+            lines.extend(
+                textwrap.wrap(f"{next_reward.points_needed:,} points to go to {next_reward.name}", width)
+            )
+        else:
+            lines.append(_clip("You can use any of our rewards.", width))
+        if header.privacy_notice:
+            lines.append("")
+            lines.extend(textwrap.wrap(header.privacy_notice, width))
+    lines.append("=" * width)
+    lines.append("Thank you for shopping with us".center(width).rstrip())
+    return lines
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,84 @@
+"""A sale from first scan to receipt: the basket, the customer, chosen rewards, tender."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+
+from pos_core.basket import Basket
+from pos_core.loyalty_models import AccountSummary, Quote, SaleResult
+
+TENDER_METHODS = ("cash", "card")
+
+
+@dataclass(frozen=True, slots=True)
+class Tender:
+    method: str  # "cash" | "card"
+    amount: int  # minor units
+
+    def __post_init__(self) -> None:
+        if self.method not in TENDER_METHODS:
+            raise ValueError(f"unknown tender method {self.method!r}")
+        if self.amount <= 0:
+            raise ValueError("a tender amount must be positive")
+
+    def to_json(self) -> dict[str, object]:
+        return {"method": self.method, "amount": self.amount}
+
+
+@dataclass(frozen=True, slots=True)
+class Sale:
+    """The sale in progress. Its id is made by the till and is the loyalty Idempotency-Key."""
+
+    store_id: str
+    terminal_id: str
+    currency: str
+    basket: Basket = Basket()
+    customer: AccountSummary | None = None
+    rewards: tuple[str, ...] = ()
+    sale_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def with_basket(self, basket: Basket) -> Sale:
+        return replace(self, basket=basket)
+
+    def with_customer(self, customer: AccountSummary | None) -> Sale:
+        # A reward belongs to the customer it was chosen for.
+        rewards = self.rewards if customer and self.customer and customer.account_id == self.customer.account_id else ()
+        return replace(self, customer=customer, rewards=rewards)
+
+    def with_reward(self, reward_id: str, applied: bool) -> Sale:
+        rewards = tuple(r for r in self.rewards if r != reward_id)
+        return replace(self, rewards=(*rewards, reward_id) if applied else rewards)
+
+    def loyalty_body(self, tender: tuple[Tender, ...]) -> dict[str, object]:
+        """The ``POST /v1/sales`` body for this sale."""
+        if self.customer is None:
+            raise ValueError("a sale without a customer is not sent to the loyalty service")
+        return {
+            "account_id": self.customer.account_id,
+            "store_id": self.store_id,
+            "terminal_id": self.terminal_id,
+            "currency": self.currency,
+            "lines": self.basket.to_json(),
+            "rewards": list(self.rewards),
+            "tender": [t.to_json() for t in tender],
+        }
+
+
+def amount_due(sale: Sale, quote: Quote | None) -> int:
+    """What the customer pays: the quoted total with rewards, else the basket's subtotal."""
+    if sale.customer is not None and quote is not None:
+        return quote.total
+    return sale.basket.subtotal
+
+
+@dataclass(frozen=True, slots=True)
+class CompletedSale:
+    """A paid sale: what the receipt is printed from."""
+
+    sale: Sale
+    tender: tuple[Tender, ...]
+    total: int
+    change: int
+    completed_at: str
+    loyalty: SaleResult | None = None

@@ -1,0 +1,157 @@
+"""The till's settings: one typed object from a TOML file, then the environment, then the CLI.
+
+Unknown keys are refused with the file and key named, so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from pos_core.loyalty_client import Deadlines
+
+APP_NAME = "loyalty-checkout"
+
+
+class SettingsError(ValueError):
+    """A settings file or value that cannot be used; the message says where and why."""
+
+
+def default_config_path() -> Path:
+    return platformdirs.user_config_path(APP_NAME) / "cashier.toml"
+
+
+def default_data_dir() -> Path:
+    return platformdirs.user_data_path(APP_NAME)
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where the loyalty platform is. None: start the reference service with the demo store.
+    api_url: str | None = None
+    api_key: str | None = None
+    store_id: str = "demo-store"
+    store_name: str = "Demo Store"
+    terminal_id: str = "till-1"
+    # Default country for phone numbers typed without a country code (the program's wins).
+    region: str = "GB"
+    # A local product file (sku,ean,name,category,unit_price); None: ask the service.
+    catalog_file: Path | None = None
+    data_dir: Path = field(default_factory=default_data_dir)
+    theme: str = "store"
+    deadlines: Deadlines = Deadlines()
+    # Seconds between reachability checks of the loyalty service.
+    health_interval: float = 10.0
+    receipt_width: int = 40
+    # Binding id -> keys, e.g. {"register.pay": "f12"}.
+    keymap: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        """True when the till runs the reference service itself (no URL configured)."""
+        return not self.api_url
+
+
+_ENVIRONMENT = {
+    "CASHIER_API_URL": "api_url",
+    "CASHIER_API_KEY": "api_key",
+    "CASHIER_STORE_ID": "store_id",
+    "CASHIER_TERMINAL_ID": "terminal_id",
+    "CASHIER_DATA_DIR": "data_dir",
+}
+_PLAIN = {"api_url", "api_key", "store_id", "store_name", "terminal_id", "region", "theme"}
+
+
+def load_settings(
+    config_path: Path | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """Settings from ``config_path`` (or the default file if it exists), env, then ``overrides``."""
+    environ = dict(os.environ if environ is None else environ)
+    explicit = config_path is not None or "CASHIER_CONFIG" in environ
+    path = config_path or Path(environ.get("CASHIER_CONFIG", default_config_path()))
+    values: dict[str, Any] = {}
+    if path.exists():
+        values.update(_read_file(path))
+    elif explicit:
+        raise SettingsError(f"the settings file {path} does not exist")
+    for variable, name in _ENVIRONMENT.items():
+        if environ.get(variable):
+            values[name] = environ[variable]
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return _build(values, source=str(path))
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path}: not valid TOML ({error})") from None
+    except OSError as error:
+        raise SettingsError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _build(values: dict[str, Any], *, source: str) -> Settings:
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise SettingsError(
+            f"{source}: unknown setting {', '.join(repr(k) for k in unknown)}"
+            f" (known: {', '.join(sorted(known))})"
+        )
+    settings = Settings()
+    changes: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in _PLAIN:
+            changes[name] = None if value is None else _text(name, value, source)
+        elif name in ("catalog_file", "data_dir"):
+            changes[name] = Path(_text(name, value, source)).expanduser()
+        elif name in ("health_interval",):
+            changes[name] = _positive_number(name, value, source)
+        elif name == "receipt_width":
+            width = int(_positive_number(name, value, source))
+            if not 32 <= width <= 80:
+                raise SettingsError(f"{source}: receipt_width must be between 32 and 80")
+            changes[name] = width
+        elif name == "deadlines":
+            changes[name] = _deadlines(value, source)
+        elif name == "keymap":
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise SettingsError(f"{source}: [keymap] maps binding ids to keys, e.g. \"register.pay\" = \"f12\"")
+            changes[name] = dict(value)
+    settings = replace(settings, **changes)
+    if settings.api_url and not settings.api_url.startswith(("http://", "https://")):
+        raise SettingsError(f"{source}: api_url must start with http:// or https://")
+    if settings.api_url and not settings.api_key:
+        raise SettingsError("an api_url needs an api_key (setting api_key, CASHIER_API_KEY or --api-key)")
+    return settings
+
+
+def _text(name: str, value: Any, source: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"{source}: {name} must be a non-empty string")
+    return value.strip()
+
+
+def _positive_number(name: str, value: Any, source: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise SettingsError(f"{source}: {name} must be a positive number")
+    return float(value)
+
+
+def _deadlines(value: Any, source: str) -> Deadlines:
+    if not isinstance(value, dict):
+        raise SettingsError(f"{source}: [deadlines] must be a table")
+    known = {f.name for f in fields(Deadlines)}
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise SettingsError(f"{source}: unknown deadline {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    return replace(Deadlines(), **{k: _positive_number(f"deadlines.{k}", v, source) for k, v in value.items()})
