@@ -67,9 +67,11 @@ class Checkout:
     def parse_phone(self, text: str) -> PhoneNumber:
         return parse_phone(text, self.region)
 
-    async def identify_by_phone(self, text: str) -> AccountSummary:
-        """Parse locally first: an invalid number never reaches the service."""
-        return await self.client.identify("phone", self.parse_phone(text).e164)
+    async def identify(self, method: str, value: str) -> AccountSummary:
+        """Look up who a device read; a phone number is checked here before any call."""
+        if method == "phone":
+            value = self.parse_phone(value).e164
+        return await self.client.identify(method, value)
 
     async def enrol(self, *, phone: str, name: str, marketing: bool) -> AccountSummary:
         if self.program is None:

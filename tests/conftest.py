@@ -28,6 +28,14 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text cursors stay lit, so screenshots do not depend on when the blink timer fired."""
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: setattr(self, "_cursor_visible", True))
+
+
 @pytest.fixture
 def live_service(tmp_path: Path) -> Iterator[RunningService]:
     """A real reference loyalty service on loopback, with the demo store, in a fresh SQLite file."""

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
 
+from cashier_tui.widgets.phone_input import PhoneInput
 from pos_core.phone_number import InvalidPhoneNumber, PhoneNumber, parse_phone
 
 
@@ -26,7 +27,7 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
         Binding("escape", "cancel", "Cancel", id="enrol.cancel", tooltip="Close without enrolling"),
     ]
 
-    def __init__(self, phone: PhoneNumber | None, region: str, terms_version: str, privacy_notice: str) -> None:
+    def __init__(self, phone: str, region: str, terms_version: str, privacy_notice: str) -> None:
         super().__init__()
         self.phone = phone
         self.region = region
@@ -35,17 +36,11 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="enrol-dialog"):
-            if self.phone is not None:
-                yield Label(f"No member has {self.phone.national}. Enrol them?", classes="dialog-title")
+            if self.phone:
+                yield Label(f"No member has {self.phone}. Enrol them?", classes="dialog-title")
             else:
                 yield Label("Enrol a new member", classes="dialog-title")
-            yield Input(
-                value=self.phone.national if self.phone else "",
-                placeholder="Phone number",
-                restrict=r"[0-9+()\- ]*",
-                max_length=24,
-                id="enrol-phone",
-            )
+            yield PhoneInput(self.region, value=self.phone, id="enrol-phone")
             yield Input(placeholder="Customer's name", max_length=60, id="enrol-name")
             yield Checkbox(f"Agrees to the loyalty terms ({self.terms_version})", id="enrol-terms")
             yield Checkbox("Wants offers by text (optional)", id="enrol-marketing")

@@ -31,7 +31,7 @@ from cashier_tui.widgets.totals_view import TotalsView
 from pos_core.item_entry import InvalidItemEntry, parse_item_entry
 from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, UnknownCustomer
 from pos_core.loyalty_models import AccountSummary, Quote
-from pos_core.phone_number import InvalidPhoneNumber, PhoneNumber
+from pos_core.phone_number import InvalidPhoneNumber
 from pos_core.receipt import ReceiptHeader, render_receipt
 from pos_core.sale import Sale, amount_due
 
@@ -195,16 +195,16 @@ class RegisterScreen(Screen[None]):
     @work(exclusive=True, group="dialog")
     async def action_identify(self) -> None:
         checkout = self.cashier_app.checkout
-        phone = await self.app.push_screen_wait(PhoneEntryScreen(checkout.region))
-        if phone is None:
+        identification = await self.app.push_screen_wait(PhoneEntryScreen(checkout.region))
+        if identification is None:
             return
         self.looking_up = True
         try:
-            customer = await checkout.identify_by_phone(phone.e164)
+            customer = await checkout.identify(identification.method, identification.value)
         except UnknownCustomer:
             self.looking_up = False
             self.cashier_app.loyalty_answered()
-            await self.enrol(phone)
+            await self.enrol(identification.shown if identification.method == "phone" else "")
             return
         except (LoyaltyError, InvalidPhoneNumber) as error:
             self.report(error, title="Customer not found")
@@ -214,7 +214,7 @@ class RegisterScreen(Screen[None]):
         self.cashier_app.loyalty_answered()
         self.set_customer(customer)
 
-    async def enrol(self, phone: PhoneNumber | None) -> None:
+    async def enrol(self, phone: str) -> None:
         checkout = self.cashier_app.checkout
         program = checkout.program
         form = await self.app.push_screen_wait(

@@ -1,0 +1,81 @@
+"""Driving the real register against a real loyalty service on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+
+from cashier_tui.app import CashierApp, make_app
+from pos_core.checkout import Checkout
+from pos_core.embedded_service import RunningService
+from pos_core.loyalty_client import LoyaltyClient
+from pos_core.settings import Settings
+
+FIXED_TIME = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
+
+
+@pytest.fixture
+def api(live_service: RunningService) -> Iterator[httpx.Client]:
+    """A plain HTTP client on the same service, to check what the register did."""
+    with httpx.Client(
+        base_url=live_service.url, headers={"Authorization": f"Bearer {live_service.api_key}"}, timeout=10
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def cashier(live_service: RunningService, tmp_path: Path) -> Callable[..., CashierApp]:
+    """Make a register on the live service, with a fixed clock and predictable sale ids."""
+
+    def build(**settings: Any) -> CashierApp:
+        config = Settings(
+            api_url=live_service.url,
+            api_key=live_service.api_key,
+            data_dir=tmp_path / "till",
+            **settings,
+        )
+        numbers = itertools.count(1)
+        checkout = Checkout(
+            LoyaltyClient(config.api_url, config.api_key, deadlines=config.deadlines),
+            config,
+            clock=lambda: FIXED_TIME,
+            new_sale_id=lambda: f"00000000-0000-4000-8000-{next(numbers):012d}",
+        )
+        return make_app(config, checkout=checkout)
+
+    return build
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Let the app run until ``condition()`` is truthy (workers talk to a real service)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.02)
+
+
+def find_customer(api: httpx.Client, predicate: Callable[[dict[str, Any]], bool]) -> tuple[str, dict[str, Any]]:
+    """A demo customer's national phone number and summary, the first that fits ``predicate``."""
+    for n in range(1, 20):
+        phone = f"020 7946 {n:04d}"
+        response = api.post("/v1/identify", json={"method": "phone", "value": phone})
+        if response.status_code == 200 and predicate(response.json()):
+            return phone, response.json()
+    raise LookupError("no demo customer fits")
+
+
+def product_in(api: httpx.Client, category: str) -> dict[str, Any]:
+    return next(p for p in api.get("/v1/catalog").json()["products"] if p["category"] == category)

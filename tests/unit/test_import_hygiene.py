@@ -1,0 +1,27 @@
+"""pos_core, devices and loyalty_service must load without Textual (house rule 1)."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "modules",
+    [
+        "pos_core.checkout, pos_core.receipt, pos_core.settings, pos_core.embedded_service, pos_core.item_entry",
+        "devices.phone_entry, devices.identification",
+        "loyalty_service.app, loyalty_service.__main__",
+    ],
+)
+def test_core_packages_do_not_import_textual(modules: str) -> None:
+    code = f"import sys; import {modules}; print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'cashier_tui', 'selfcheckout')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_service_does_not_import_the_till() -> None:
+    """The service and the till share only the API contract."""
+    code = "import sys, loyalty_service.app, loyalty_service.__main__; print(sorted({m.split('.')[0] for m in sys.modules} & {'pos_core', 'devices'}))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,39 @@
+from pathlib import Path
+
+import pytest
+
+from pos_core.settings import SettingsError, load_settings
+
+
+def test_defaults_mean_embedded_demo_store(tmp_path: Path) -> None:
+    settings = load_settings(environ={})
+    assert settings.embedded
+    assert settings.store_id == "demo-store"
+
+
+def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "cashier.toml"
+    path.write_text('api_url = "http://127.0.0.1:9"\napi_key = "k"\nterminal_id = "till-7"\n[deadlines]\nidentify = 0.5\n[keymap]\n"register.pay" = "f12"\n')
+    settings = load_settings(path, environ={"CASHIER_TERMINAL_ID": "till-8"}, overrides={"store_id": "s-42"})
+    assert (settings.api_url, settings.terminal_id, settings.store_id) == ("http://127.0.0.1:9", "till-8", "s-42")
+    assert settings.deadlines.identify == 0.5 and settings.deadlines.sale == 5.0
+    assert settings.keymap == {"register.pay": "f12"}
+    assert not settings.embedded
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("api_ulr = 'x'", "unknown setting 'api_ulr'"), ("[deadlines]\nidentfy = 1", "unknown deadline identfy"),
+     ("health_interval = -1", "positive"), ("api_url = 'ftp://x'\napi_key='k'", "http://"),
+     ("api_url = 'http://x'", "api_key"), ("receipt_width = 10", "between 32 and 80"), ("= nope", "not valid TOML")],
+)
+def test_bad_settings_are_refused_with_the_reason(tmp_path: Path, text: str, words: str) -> None:
+    path = tmp_path / "cashier.toml"
+    path.write_text(text)
+    with pytest.raises(SettingsError, match=words):
+        load_settings(path, environ={})
+
+
+def test_missing_explicit_file(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml", environ={})
