@@ -1,0 +1,131 @@
+"""``loyalty-service``: run the reference loyalty service.
+
+Prints one line on stdout once it accepts connections, for whoever started it:
+    {"event": "listening", "url": "http://127.0.0.1:8080"}
+Everything else goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from loyalty_service.accounts import now
+from loyalty_service.app import create_app
+from loyalty_service.database import connect, create_schema, write_transaction
+from loyalty_service.demo_store import seed
+from loyalty_service.phone_numbers import normalise_phone
+from loyalty_service.program import ProgramError, load_program
+
+DEMO_KEY = "demo-key"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="loyalty-service", description="The reference loyalty service (Loyalty API v1).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    parser.add_argument("--db", type=Path, required=True, help="the SQLite file (made if missing)")
+    parser.add_argument("--demo", action="store_true", help="seed the demo store into an empty database")
+    parser.add_argument("--api-key", action="append", default=[], help="a key tills may use (repeatable; also LOYALTY_API_KEYS)")
+    parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
+    parser.add_argument("--access-log", action="store_true", help="log every request line to stderr")
+    return parser.parse_args(argv)
+
+
+def api_keys(args: argparse.Namespace) -> list[str]:
+    keys = [k.strip() for k in args.api_key if k.strip()]
+    keys += [k.strip() for k in os.environ.get("LOYALTY_API_KEYS", "").split(",") if k.strip()]
+    return keys
+
+
+class _Server(uvicorn.Server):
+    """Says where it listens, on stdout, once it really does."""
+
+    def __init__(self, config: uvicorn.Config, url: str) -> None:
+        super().__init__(config)
+        self.url = url
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            print(json.dumps({"event": "listening", "url": self.url}), flush=True)
+
+
+def watch_parent(server: uvicorn.Server, parent_pid: int) -> None:
+    """Stop the server when the process that started it has gone (killed, crashed)."""
+
+    def alive() -> bool:
+        if os.getppid() == parent_pid:
+            return True
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return os.getppid() != 1 or parent_pid == 1
+
+    def loop() -> None:
+        while not server.should_exit:
+            if not alive():
+                print(f"{now()} parent {parent_pid} is gone; stopping", file=sys.stderr, flush=True)
+                server.should_exit = True
+                return
+            time.sleep(0.5)
+
+    threading.Thread(target=loop, name="parent-watch", daemon=True).start()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    keys = api_keys(args)
+    if not keys:
+        if not args.demo:
+            print("loyalty-service: no API key: give --api-key KEY or set LOYALTY_API_KEYS", file=sys.stderr)
+            return 2
+        print(f"loyalty-service: no API key given; the demo store accepts '{DEMO_KEY}'", file=sys.stderr)
+        keys = [DEMO_KEY]
+    try:
+        program = load_program()
+    except ProgramError as error:
+        print(f"loyalty-service: {error}", file=sys.stderr)
+        return 2
+    create_schema(args.db)
+    if args.demo:
+        conn = connect(args.db)
+        try:
+            with write_transaction(conn):
+                if seed(conn, lambda phone: normalise_phone(phone, program.region)):
+                    print(f"loyalty-service: seeded the demo store into {args.db}", file=sys.stderr)
+        finally:
+            conn.close()
+
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as error:
+        print(f"loyalty-service: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 1
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    app = create_app(args.db, keys, program)
+    config = uvicorn.Config(app, log_level="warning", access_log=args.access_log, lifespan="off")
+    server = _Server(config, f"http://{host}:{port}")
+    if args.parent_pid:
+        watch_parent(server, args.parent_pid)
+    server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

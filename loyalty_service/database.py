@@ -1,0 +1,98 @@
+"""The service's SQLite file: schema, PRAGMAs, and write transactions that serialise.
+
+WAL with synchronous=FULL: a sale the service has answered for survives a power cut.
+Every write runs in BEGIN IMMEDIATE, so two tills sending the same sale id at once are
+served one after the other and the second sees the first's row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+-- How a customer is found: phone (E.164), card digits, app QR payload, NFC UID (hex).
+CREATE TABLE IF NOT EXISTS identifiers (
+    method TEXT NOT NULL CHECK (method IN ('phone', 'card', 'qr', 'nfc')),
+    value TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    PRIMARY KEY (method, value)
+);
+CREATE INDEX IF NOT EXISTS identifiers_account ON identifiers(account_id);
+CREATE TABLE IF NOT EXISTS consents (
+    id INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    terms_version TEXT NOT NULL,
+    marketing INTEGER NOT NULL,
+    recorded_at TEXT NOT NULL,
+    store_id TEXT,
+    terminal_id TEXT
+);
+-- One row per points movement; balances are sums over it, never stored apart.
+CREATE TABLE IF NOT EXISTS ledger (
+    id INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    delta INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('opening', 'earn', 'redeem')),
+    sale_id TEXT REFERENCES sales(sale_id),
+    reward_id TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_account ON ledger(account_id);
+CREATE TABLE IF NOT EXISTS sales (
+    sale_id TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    store_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sales_account ON sales(account_id);
+CREATE TABLE IF NOT EXISTS products (
+    sku TEXT PRIMARY KEY,
+    ean TEXT UNIQUE,
+    name TEXT NOT NULL,
+    category TEXT NOT NULL,
+    unit_price INTEGER NOT NULL CHECK (unit_price >= 0)
+);
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def create_schema(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = connect(path)
+    try:
+        conn.executescript(SCHEMA)
+    finally:
+        conn.close()
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
