@@ -30,7 +30,7 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
     def __init__(self, phone: str, region: str, terms_version: str, privacy_notice: str) -> None:
         super().__init__()
         self.phone = phone
-        self.region = region
+        self.phone_region = region
         self.terms_version = terms_version
         self.privacy_notice = privacy_notice
 
@@ -40,7 +40,7 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
                 yield Label(f"No member has {self.phone}. Enrol them?", classes="dialog-title")
             else:
                 yield Label("Enrol a new member", classes="dialog-title")
-            yield PhoneInput(self.region, value=self.phone, id="enrol-phone")
+            yield PhoneInput(self.phone_region, value=self.phone, id="enrol-phone")
             yield Input(placeholder="Customer's name", max_length=60, id="enrol-name")
             yield Checkbox(f"Agrees to the loyalty terms ({self.terms_version})", id="enrol-terms")
             yield Checkbox("Wants offers by text (optional)", id="enrol-marketing")
@@ -59,7 +59,7 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
     def submit(self) -> None:
         error = self.query_one("#enrol-error", Label)
         try:
-            phone = parse_phone(self.query_one("#enrol-phone", Input).value, self.region)
+            phone = parse_phone(self.query_one("#enrol-phone", Input).value, self.phone_region)
         except InvalidPhoneNumber as problem:
             error.update(str(problem))
             return

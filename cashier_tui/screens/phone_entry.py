@@ -22,13 +22,13 @@ class PhoneEntryScreen(ModalScreen[Identification | None]):
 
     def __init__(self, region: str) -> None:
         super().__init__()
-        self.region = region
+        self.phone_region = region
         self.entry = PhoneEntry(region)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="phone-dialog"):
             yield Label("Customer's phone number", classes="dialog-title")
-            yield PhoneInput(self.region, id="phone-input")
+            yield PhoneInput(self.phone_region, id="phone-input")
             yield Label("", id="phone-error", classes="error")
             yield Label("Enter  look up    Esc  cancel", classes="hint")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -27,7 +28,8 @@ class ReceiptScreen(Screen[None]):
         currency = self.done.sale.currency
         with Horizontal(id="receipt-layout"):
             with VerticalScroll(id="receipt-paper"):
-                yield Static("\n".join(self.lines), id="receipt-text", markup=False)
+                # A Rich Text keeps the receipt's own spacing (centred header, right-aligned amounts).
+                yield Static(Text("\n".join(self.lines), no_wrap=True, overflow="crop"), id="receipt-text")
             with Vertical(id="receipt-summary"):
                 yield Label("Paid", classes="dialog-title")
                 yield Label(f"Total  {format_money(self.done.total, currency)}")
@@ -40,7 +42,7 @@ class ReceiptScreen(Screen[None]):
                 else:
                     yield Label("No loyalty card on this sale.", classes="muted")
                 yield Label("Enter  next sale", classes="hint")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def action_new_sale(self) -> None:
         self.dismiss(None)

@@ -65,6 +65,11 @@ class RegisterScreen(Screen[None]):
     quote_pending: reactive[bool] = reactive(False)
     looking_up: reactive[bool] = reactive(False)
 
+    def __init__(self) -> None:
+        super().__init__()
+        # A sale whose quote was fetched before it became the current sale (applying rewards).
+        self._prequoted: Sale | None = None
+
     @property
     def cashier_app(self) -> CashierApp:
         return cast("CashierApp", self.app)
@@ -86,7 +91,7 @@ class RegisterScreen(Screen[None]):
             yield LoyaltyPanel(id="loyalty-panel").data_bind(
                 RegisterScreen.sale, RegisterScreen.quote, RegisterScreen.looking_up
             )
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         app = self.cashier_app
@@ -132,6 +137,8 @@ class RegisterScreen(Screen[None]):
             return
         if old is None or old.basket != new.basket or old.rewards != new.rewards or old.customer != new.customer:
             self.quote = None
+            if new is self._prequoted:
+                return
             if new.customer is not None and new.basket.lines:
                 self.refresh_quote()
 
@@ -266,6 +273,7 @@ class RegisterScreen(Screen[None]):
         finally:
             self.quote_pending = False
         self.cashier_app.loyalty_answered()
+        self._prequoted = candidate
         self.sale = candidate
         self.quote = quote
 

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.reactive import reactive
 from textual.widgets import DataTable
 
 from pos_core.money import format_money
 from pos_core.sale import Sale
 
-ITEM_WIDTH = 21
+# Qty, price and total take what they need; the item name gets the rest of the width.
+FIXED_COLUMNS = (("Qty", 3), ("Price", 7), ("Total", 8))
+MIN_ITEM_WIDTH = 12
 
 
 class BasketView(DataTable[Text | str]):
     sale: reactive[Sale | None] = reactive(None)
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = True
-        self.add_column("Item", width=ITEM_WIDTH, key="item")
-        self.add_column(Text("Qty", justify="right"), width=3, key="qty")
-        self.add_column(Text("Price", justify="right"), width=8, key="price")
-        self.add_column(Text("Total", justify="right"), width=9, key="total")
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._item_width = 0
 
     @property
     def selected_index(self) -> int | None:
@@ -29,31 +28,45 @@ class BasketView(DataTable[Text | str]):
             return None
         return min(self.cursor_row, len(self.sale.basket.lines) - 1)
 
+    def on_resize(self, event: events.Resize) -> None:
+        padding = 2 * self.cell_padding * (len(FIXED_COLUMNS) + 1)
+        # One column spare for the vertical scrollbar when the basket grows long.
+        width = max(MIN_ITEM_WIDTH, event.size.width - sum(w for _, w in FIXED_COLUMNS) - padding - 2)
+        if width != self._item_width:
+            self._item_width = width
+            self.clear(columns=True)
+            self.add_column("Item", width=width, key="item")
+            for label, column_width in FIXED_COLUMNS:
+                self.add_column(Text(label, justify="right"), width=column_width, key=label.lower())
+            self._fill(self.sale, keep_row=self.cursor_row)
+
     def watch_sale(self, old: Sale | None, new: Sale | None) -> None:
-        if not self.columns:
+        if not self._item_width:
             return
-        keep = self.cursor_row
+        grew = new is not None and (old is None or len(new.basket.lines) > len(old.basket.lines))
+        changed = _changed_line(old, new) if new is not None else None
+        if grew:
+            row = len(new.basket.lines) - 1
+        else:
+            row = changed if changed is not None else self.cursor_row
+        self._fill(new, keep_row=row)
+
+    def _fill(self, sale: Sale | None, *, keep_row: int) -> None:
         self.clear()
-        if new is None:
+        if sale is None or not sale.basket.lines:
             return
-        currency = new.currency
-        for index, line in enumerate(new.basket.lines):
+        for index, line in enumerate(sale.basket.lines):
             name = line.product.name
-            if len(name) > ITEM_WIDTH:
-                name = name[: ITEM_WIDTH - 1] + "…"
+            if len(name) > self._item_width:
+                name = name[: self._item_width - 1] + "…"
             self.add_row(
                 name,
                 Text(str(line.quantity), justify="right"),
-                Text(format_money(line.product.unit_price, currency), justify="right"),
-                Text(format_money(line.line_total, currency), justify="right"),
+                Text(format_money(line.product.unit_price, sale.currency), justify="right"),
+                Text(format_money(line.line_total, sale.currency), justify="right"),
                 key=str(index),
             )
-        if not new.basket.lines:
-            return
-        grew = old is None or len(new.basket.lines) > len(old.basket.lines)
-        changed = _changed_line(old, new)
-        row = len(new.basket.lines) - 1 if grew else changed if changed is not None else keep
-        self.move_cursor(row=min(row, len(new.basket.lines) - 1))
+        self.move_cursor(row=max(0, min(keep_row, len(sale.basket.lines) - 1)))
 
 
 def _changed_line(old: Sale | None, new: Sale) -> int | None:

@@ -13,9 +13,10 @@ from pos_core.sale import Sale, amount_due
 
 
 class TotalsView(Widget):
-    sale: reactive[Sale | None] = reactive(None)
-    quote: reactive[Quote | None] = reactive(None)
-    quote_pending: reactive[bool] = reactive(False)
+    # layout=True: the number of lines (discounts, points) changes with the state.
+    sale: reactive[Sale | None] = reactive(None, layout=True)
+    quote: reactive[Quote | None] = reactive(None, layout=True)
+    quote_pending: reactive[bool] = reactive(False, layout=True)
 
     def render(self) -> Table:
         grid = Table.grid(expand=True)
