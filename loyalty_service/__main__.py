@@ -15,14 +15,13 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
-from loyalty_service.accounts import now
 from loyalty_service.app import create_app
-from loyalty_service.database import connect, create_schema, write_transaction
+from loyalty_service.database import DatabaseError, connect, create_schema, write_transaction
 from loyalty_service.demo_store import seed
-from loyalty_service.phone_numbers import normalise_phone
 from loyalty_service.program import ProgramError, load_program
 
 DEMO_KEY = "demo-key"
@@ -46,6 +45,22 @@ def api_keys(args: argparse.Namespace) -> list[str]:
     return keys
 
 
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, all of it on stderr (its default sends the access log to stdout,
+    which belongs to the one "listening" line)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "loyalty_service": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        },
+    }
+
+
 class _Server(uvicorn.Server):
     """Says where it listens, on stdout, once it really does."""
 
@@ -59,24 +74,27 @@ class _Server(uvicorn.Server):
             print(json.dumps({"event": "listening", "url": self.url}), flush=True)
 
 
+def parent_alive(parent_pid: int, was_our_parent: bool) -> bool:
+    if was_our_parent:
+        # Being re-parented is the sure sign: a dead parent's pid may be reused by another process.
+        return os.getppid() == parent_pid
+    try:
+        os.kill(parent_pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, and belongs to someone else
+        return True
+    return True
+
+
 def watch_parent(server: uvicorn.Server, parent_pid: int) -> None:
     """Stop the server when the process that started it has gone (killed, crashed)."""
-
-    def alive() -> bool:
-        if os.getppid() == parent_pid:
-            return True
-        try:
-            os.kill(parent_pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return os.getppid() != 1 or parent_pid == 1
+    was_our_parent = os.getppid() == parent_pid
 
     def loop() -> None:
         while not server.should_exit:
-            if not alive():
-                print(f"{now()} parent {parent_pid} is gone; stopping", file=sys.stderr, flush=True)
+            if not parent_alive(parent_pid, was_our_parent):
+                print(f"loyalty-service: parent {parent_pid} is gone; stopping", file=sys.stderr, flush=True)
                 server.should_exit = True
                 return
             time.sleep(0.5)
@@ -98,12 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     except ProgramError as error:
         print(f"loyalty-service: {error}", file=sys.stderr)
         return 2
-    create_schema(args.db)
+    try:
+        create_schema(args.db)
+    except DatabaseError as error:
+        print(f"loyalty-service: {error}", file=sys.stderr)
+        return 2
     if args.demo:
         conn = connect(args.db)
         try:
             with write_transaction(conn):
-                if seed(conn, lambda phone: normalise_phone(phone, program.region)):
+                if seed(conn, program.region):
                     print(f"loyalty-service: seeded the demo store into {args.db}", file=sys.stderr)
         finally:
             conn.close()
@@ -111,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this: without it a kept-alive request waits ~40 ms for the
+    # client's delayed ACK between the response head and body (measured: identify 48 ms -> 7 ms).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((args.host, args.port))
     except OSError as error:
@@ -119,7 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
     app = create_app(args.db, keys, program)
-    config = uvicorn.Config(app, log_level="warning", access_log=args.access_log, lifespan="off")
+    config = uvicorn.Config(
+        app, log_config=log_config(), log_level="info" if args.access_log else "warning",
+        access_log=args.access_log, lifespan="off", timeout_graceful_shutdown=5,
+    )
     server = _Server(config, f"http://{host}:{port}")
     if args.parent_pid:
         watch_parent(server, args.parent_pid)
