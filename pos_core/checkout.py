@@ -101,16 +101,45 @@ class Checkout:
         )
 
     async def complete(self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None) -> CompletedSale:
-        """Take payment and credit the customer; the sale id makes a repeat harmless."""
+        """Take payment and credit the customer; the sale id makes a repeat harmless.
+
+        A repeat must carry the same tender: the service refuses another body under the same id.
+        """
         due = amount_due(sale, quote)
         check_tender(tender, due)
-        now = self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         if sale.customer is None:
-            return CompletedSale(sale, tender, total=due, change=sum(t.amount for t in tender) - due, completed_at=now)
+            return self._completed_locally(sale, tender, quote)
         result = await self.client.record_sale(sale.sale_id, sale.loyalty_body(tender))
         return CompletedSale(
-            sale, tender, total=result.total, change=result.change, completed_at=now, loyalty=result
+            sale,
+            tender,
+            total=result.total,
+            change=result.change,
+            completed_at=self._now(),
+            loyalty=result,
+            discounts=result.discounts,
         )
+
+    def complete_without_points(self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None) -> CompletedSale:
+        """The customer has paid but the service never confirmed: close the sale, say so on the receipt."""
+        return self._completed_locally(sale, tender, quote, points_unconfirmed=sale.customer is not None)
+
+    def _completed_locally(
+        self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None, *, points_unconfirmed: bool = False
+    ) -> CompletedSale:
+        due = amount_due(sale, quote)
+        return CompletedSale(
+            sale,
+            tender,
+            total=due,
+            change=sum(t.amount for t in tender) - due,
+            completed_at=self._now(),
+            discounts=quote.discounts if quote and sale.customer else (),
+            points_unconfirmed=points_unconfirmed,
+        )
+
+    def _now(self) -> str:
+        return self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def check_tender(tender: tuple[Tender, ...], due: int) -> None:

@@ -42,7 +42,7 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
     lines.append(rule)
     loyalty = done.loyalty
     lines.append(pair("Subtotal", money(done.sale.basket.subtotal)))
-    for discount in loyalty.discounts if loyalty else ():
+    for discount in done.discounts:
         lines.append(pair(discount.name, money(-discount.amount)))
     lines.append(pair("TOTAL", money(done.total)))
     for tender in done.tender:
@@ -65,9 +65,19 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
             )
         else:
             lines.append(_clip("You can use any of our rewards.", width))
-        if header.privacy_notice:
-            lines.append("")
-            lines.extend(textwrap.wrap(header.privacy_notice, width))
+    elif done.points_unconfirmed and done.sale.customer:
+        lines.append(" LOYALTY ".center(width, "="))
+        lines.append(_clip(done.sale.customer.display_name, width))
+        lines.extend(
+            textwrap.wrap(
+                "Points not yet confirmed. Keep this receipt: show it in store to claim the points"
+                f" for receipt {done.sale.sale_id[:8].upper()}.",
+                width,
+            )
+        )
+    if (loyalty or done.points_unconfirmed) and done.sale.customer and header.privacy_notice:
+        lines.append("")
+        lines.extend(textwrap.wrap(header.privacy_notice, width))
     lines.append("=" * width)
     lines.append("Thank you for shopping with us".center(width).rstrip())
     return lines

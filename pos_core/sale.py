@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 
 from pos_core.basket import Basket
-from pos_core.loyalty_models import AccountSummary, Quote, SaleResult
+from pos_core.loyalty_models import AccountSummary, Discount, Quote, SaleResult
 
 TENDER_METHODS = ("cash", "card")
 
@@ -82,3 +82,6 @@ class CompletedSale:
     change: int
     completed_at: str
     loyalty: SaleResult | None = None
+    discounts: tuple[Discount, ...] = ()
+    # Paid with a customer on it, but the loyalty service never confirmed the points.
+    points_unconfirmed: bool = False

@@ -33,7 +33,7 @@ from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, UnknownCus
 from pos_core.loyalty_models import AccountSummary, Quote
 from pos_core.phone_number import InvalidPhoneNumber
 from pos_core.receipt import ReceiptHeader, render_receipt
-from pos_core.sale import Sale, amount_due
+from pos_core.sale import CompletedSale, Sale, Tender, amount_due
 
 if TYPE_CHECKING:
     from cashier_tui.app import CashierApp
@@ -54,6 +54,11 @@ class RegisterScreen(Screen[None]):
         Binding("f8", "void_sale", "Void sale", id="register.void_sale",
                 tooltip="Clear the basket and the customer and start again"),
         Binding("f10", "pay", "Pay", id="register.pay", tooltip="Take payment by cash or card"),
+        # Shown instead of Pay / Void sale while a paid sale waits for the loyalty service.
+        Binding("f10", "resend", "Send again", id="register.resend",
+                tooltip="Send the paid sale to the loyalty service again (same sale, same payment)"),
+        Binding("f8", "finish_without_points", "No points", id="register.finish_without_points",
+                tooltip="Close the paid sale without points; the receipt tells the customer how to claim them"),
         Binding("up", "move_line(-1)", "Up", show=False, id="register.line_up",
                 tooltip="Highlight the line above"),
         Binding("down", "move_line(1)", "Down", show=False, id="register.line_down",
@@ -64,6 +69,8 @@ class RegisterScreen(Screen[None]):
     quote: reactive[Quote | None] = reactive(None)
     quote_pending: reactive[bool] = reactive(False)
     looking_up: reactive[bool] = reactive(False)
+    # The tender of a sale the customer has paid but the loyalty service has not confirmed.
+    unconfirmed: reactive[tuple[Tender, ...] | None] = reactive(None)
 
     def __init__(self) -> None:
         super().__init__()
@@ -116,6 +123,11 @@ class RegisterScreen(Screen[None]):
     # -- keys that work now ----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("resend", "finish_without_points"):
+            return self.unconfirmed is not None
+        if self.unconfirmed is not None:
+            # Paid: the basket and the customer can no longer change.
+            return action in ("move_line",)
         sale = self.sale
         has_lines = bool(sale and sale.basket.lines)
         customer = sale.customer if sale else None
@@ -130,6 +142,12 @@ class RegisterScreen(Screen[None]):
         if action == "identify":
             return sale is not None
         return True
+
+    def watch_unconfirmed(self, tender: tuple[Tender, ...] | None) -> None:
+        self.refresh_bindings()
+        self.query_one("#item-entry", Input).disabled = tender is not None or not self.cashier_app.store_loaded
+        if tender is None:
+            self.query_one("#item-entry", Input).focus()
 
     def watch_sale(self, old: Sale | None, new: Sale | None) -> None:
         self.refresh_bindings()
@@ -148,7 +166,7 @@ class RegisterScreen(Screen[None]):
     def item_entered(self, event: Input.Submitted) -> None:
         event.input.value = ""
         checkout = self.cashier_app.checkout
-        if self.sale is None or checkout.catalog is None:
+        if self.sale is None or checkout.catalog is None or self.unconfirmed is not None:
             return
         try:
             entry = parse_item_entry(event.value)
@@ -328,20 +346,45 @@ class RegisterScreen(Screen[None]):
         tender = await app.push_screen_wait(PaymentScreen(due, sale.currency))
         if tender is None or self.sale is not sale:
             return
+        await self._complete(sale, tender, quote)
+
+    @work(exclusive=True, group="dialog")
+    async def action_resend(self) -> None:
+        if self.sale is not None and self.unconfirmed is not None:
+            await self._complete(self.sale, self.unconfirmed, self.quote)
+
+    @work(exclusive=True, group="dialog")
+    async def action_finish_without_points(self) -> None:
+        if self.sale is None or self.unconfirmed is None:
+            return
+        done = self.cashier_app.checkout.complete_without_points(self.sale, self.unconfirmed, self.quote)
+        await self._show_receipt(done)
+
+    async def _complete(self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None) -> None:
+        app = self.cashier_app
         try:
             done = await app.checkout.complete(sale, tender, quote)
         except LoyaltyError as error:
-            self.report(error, title="Sale not finished")
-            self.notify(
-                "Nothing was charged twice: press F10 to try again; the sale keeps its number.",
-                severity="warning",
-            )
+            self.report(error, title="Points not confirmed")
+            if sale.customer is not None:
+                self.unconfirmed = tender
+                self.notify(
+                    "The customer has paid. F10 sends the sale again (it cannot be counted twice);"
+                    " F8 finishes it without points and the receipt says how to claim them.",
+                    title="Paid, waiting for loyalty",
+                    severity="warning",
+                    timeout=12,
+                )
             return
         except ValueError as error:
             self.report(error, title="Payment")
             return
         if done.loyalty is not None:
             app.loyalty_answered()
+        await self._show_receipt(done)
+
+    async def _show_receipt(self, done: CompletedSale) -> None:
+        app = self.cashier_app
         program = app.checkout.program
         lines = render_receipt(
             done,
@@ -351,6 +394,7 @@ class RegisterScreen(Screen[None]):
                 width=app.settings.receipt_width,
             ),
         )
+        self.unconfirmed = None
         self.start_new_sale()
         await app.push_screen_wait(ReceiptScreen(done, lines))
         self.query_one("#item-entry", Input).focus()

@@ -224,3 +224,70 @@ async def test_service_down_the_register_still_sells(cashier, api: httpx.Client,
         await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
         receipt = str(app.screen.query_one("#receipt-text", Static).render())
         assert "LOYALTY" not in receipt and "Card" in receipt
+
+
+async def test_paid_sale_the_service_did_not_confirm_is_sent_again_once(cashier, api: httpx.Client, live_service, tmp_path) -> None:
+    """The service goes away between payment and confirmation: the same sale, same tender, goes again."""
+    from pos_core.embedded_service import start_service
+    from tests.conftest import TEST_API_KEY
+
+    phone, before = find_customer(api, lambda s: s["balance"] > 0)
+    loaf = product_in(api, "bakery")
+    port = int(live_service.url.rsplit(":", 1)[1])
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await scan(pilot, loaf["sku"])
+        await identify(pilot, phone)
+        await wait_for(pilot, lambda: screen.quote is not None)
+        sale_id = screen.sale.sale_id
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        live_service.stop()
+        await type_text(pilot, "10")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.unconfirmed is not None)
+        assert screen.unconfirmed[0].amount == 1000
+        assert screen.query_one("#item-entry", Input).disabled
+        assert not screen.check_action("void_sale", ()) and not screen.check_action("pay", ())
+        assert screen.check_action("resend", ()) and screen.check_action("finish_without_points", ())
+        assert any("The customer has paid" in m for m in notifications(app))
+        # Still down: sending again fails the same way and keeps the sale paid.
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: sum("The customer has paid" in m for m in notifications(app)) >= 2)
+        assert screen.unconfirmed is not None and screen.sale.sale_id == sale_id
+        restarted = start_service(db_path=tmp_path / "service" / "loyalty.db", api_key=TEST_API_KEY, port=port)
+        try:
+            await pilot.press("f10")
+            await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
+            assert "Points earned" in str(app.screen.query_one("#receipt-text", Static).render())
+            assert screen.unconfirmed is None
+            recorded = api.get(f"/v1/sales/{sale_id}").json()
+            assert recorded["tender"] == [{"method": "cash", "amount": 1000}]
+            after = api.get(f"/v1/accounts/{before['account_id']}").json()
+            assert after["balance"] == before["balance"] + recorded["points_earned"]
+        finally:
+            restarted.stop()
+
+
+async def test_paid_sale_can_finish_without_points(cashier, api: httpx.Client, live_service) -> None:
+    phone, _ = find_customer(api, lambda s: True)
+    loaf = product_in(api, "bakery")
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await scan(pilot, loaf["sku"])
+        await identify(pilot, phone)
+        await wait_for(pilot, lambda: screen.quote is not None)
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        live_service.stop()
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: screen.unconfirmed is not None)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
+        receipt = str(app.screen.query_one("#receipt-text", Static).render())
+        assert "Points not yet confirmed" in receipt and "Card" in receipt
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
+        assert screen.unconfirmed is None and not screen.query_one("#item-entry", Input).disabled

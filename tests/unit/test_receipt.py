@@ -17,7 +17,8 @@ def completed(loyalty: SaleResult | None) -> CompletedSale:
                 ("free-hot-drink",) if loyalty else (), sale_id="3f2a9c1e-0000-4000-8000-000000000001")
     total = 698 if loyalty else 1008
     return CompletedSale(sale, (Tender("cash", 2000),), total=total, change=2000 - total,
-                         completed_at="2026-11-22T10:15:00Z", loyalty=loyalty)
+                         completed_at="2026-11-22T10:15:00Z", loyalty=loyalty,
+                         discounts=loyalty.discounts if loyalty else ())
 
 
 def result() -> SaleResult:
@@ -44,3 +45,14 @@ def test_receipt_has_the_loyalty_block_and_fits_the_width() -> None:
 def test_receipt_without_a_customer_has_no_loyalty_block() -> None:
     text = "\n".join(render_receipt(completed(None), ReceiptHeader("Demo Store", width=32)))
     assert "LOYALTY" not in text and "£10.08" in text
+
+
+def test_unconfirmed_points_tell_the_customer_how_to_claim_them() -> None:
+    sale = Sale("demo-store", "till-1", "GBP", Basket().add(DRINK).add(LOAF, 2), CUSTOMER, ("free-hot-drink",),
+                sale_id="3f2a9c1e-0000-4000-8000-000000000001")
+    done = CompletedSale(sale, (Tender("card", 698),), total=698, change=0, completed_at="2026-11-22T10:15:00Z",
+                         discounts=(Discount("free-hot-drink", "Free hot drink", 310),), points_unconfirmed=True)
+    text = "\n".join(render_receipt(done, ReceiptHeader("Demo Store", privacy_notice="We keep your number.")))
+    assert "Free hot drink" in text and "£6.98" in text
+    assert "Points not yet confirmed" in text and "3F2A9C1E" in text
+    assert "Points earned" not in text and "We keep your number." in text
