@@ -1,4 +1,7 @@
-"""The FastAPI application: Loyalty API v1 routes over one SQLite file."""
+"""The FastAPI application: Loyalty API v1 routes over one SQLite file.
+
+Routes are plain functions, so FastAPI runs them in its threadpool, each with its own connection.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,24 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
 
 from loyalty_service import accounts, sales
 from loyalty_service.auth import require_key
+from loyalty_service.clock import utc_now
 from loyalty_service.database import connect, create_schema, write_transaction
 from loyalty_service.errors import install_error_handlers
 from loyalty_service.program import Program
-from loyalty_service.schemas import EnrolRequest, IdentifyRequest, QuoteRequest, SaleRequest
+from loyalty_service.schemas import (
+    AccountSummary,
+    Catalog,
+    EnrolRequest,
+    ErrorResponse,
+    Health,
+    IdentifyRequest,
+    Product,
+    ProgramInfo,
+    Quote,
+    QuoteRequest,
+    Sale,
+    SaleRequest,
+)
 
 
 def database(request: Request) -> Iterator[sqlite3.Connection]:
@@ -25,11 +42,16 @@ def database(request: Request) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-Db = Annotated[sqlite3.Connection, Depends(database)]
-
-
 def program_of(request: Request) -> Program:
     return request.app.state.program
+
+
+Db = Annotated[sqlite3.Connection, Depends(database)]
+CurrentProgram = Annotated[Program, Depends(program_of)]
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorResponse} for status in (401, 422, *statuses)}
 
 
 def create_app(db_path: Path, api_keys: list[str], program: Program) -> FastAPI:
@@ -52,60 +74,60 @@ def create_app(db_path: Path, api_keys: list[str], program: Program) -> FastAPI:
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
 
 
-@router.get("/health")
-def health(db: Db) -> dict[str, Any]:
+@router.get("/health", responses=_errors())
+def health(db: Db) -> Health:
     db.execute("SELECT 1").fetchone()
-    return {"status": "ok", "time": accounts.now()}
+    return Health(status="ok", time=utc_now())
 
 
-@router.get("/program")
-def get_program(request: Request) -> dict[str, Any]:
-    return program_of(request).to_json()
+@router.get("/program", responses=_errors())
+def get_program(program: CurrentProgram) -> ProgramInfo:
+    return program.info()
 
 
-@router.get("/catalog")
-def catalog(request: Request, db: Db) -> dict[str, Any]:
+@router.get("/catalog", responses=_errors())
+def catalog(program: CurrentProgram, db: Db) -> Catalog:
     rows = db.execute("SELECT sku, ean, name, category, unit_price FROM products ORDER BY sku").fetchall()
-    return {"currency": program_of(request).currency, "products": [dict(row) for row in rows]}
+    return Catalog(currency=program.currency, products=[Product(**dict(row)) for row in rows])
 
 
-@router.post("/identify")
-def identify(body: IdentifyRequest, request: Request, db: Db) -> dict[str, Any]:
-    return accounts.identify(db, program_of(request), body.method, body.value)
+@router.post("/identify", responses=_errors(404))
+def identify(body: IdentifyRequest, program: CurrentProgram, db: Db) -> AccountSummary:
+    return accounts.identify(db, program, body.method, body.value)
 
 
-@router.get("/accounts/{account_id}")
-def get_account(account_id: str, request: Request, db: Db) -> dict[str, Any]:
-    return accounts.summary(db, program_of(request), account_id)
+@router.get("/accounts/{account_id}", responses=_errors(404))
+def get_account(account_id: str, program: CurrentProgram, db: Db) -> AccountSummary:
+    return accounts.summary(db, program, account_id)
 
 
-@router.post("/accounts", status_code=201)
-def enrol(body: EnrolRequest, request: Request, db: Db) -> dict[str, Any]:
+@router.post("/accounts", status_code=201, responses=_errors(409))
+def enrol(body: EnrolRequest, program: CurrentProgram, db: Db) -> AccountSummary:
     with write_transaction(db):
-        return accounts.enrol(db, program_of(request), body)
+        return accounts.enrol(db, program, body)
 
 
-@router.post("/quote")
-def quote(body: QuoteRequest, request: Request, db: Db) -> dict[str, Any]:
-    return sales.quote(db, program_of(request), body)
+@router.post("/quote", responses=_errors(404))
+def quote(body: QuoteRequest, program: CurrentProgram, db: Db) -> Quote:
+    return sales.quote(db, program, body)
 
 
-@router.post("/sales", status_code=201)
+@router.post("/sales", status_code=201, responses=_errors(404, 409))
 def record_sale(
     body: SaleRequest,
-    request: Request,
+    program: CurrentProgram,
     response: Response,
     db: Db,
-    idempotency_key: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
-    sale_id = sales.check_key(idempotency_key)
+    idempotency_key: Annotated[str | None, Header(description="a UUID: the sale's id")] = None,
+) -> Sale:
+    sale_id = sales.sale_id_from_key(idempotency_key)
     with write_transaction(db):
-        answer, replayed = sales.record_sale(db, program_of(request), sale_id, body)
+        answer, replayed = sales.record_sale(db, program, sale_id, body)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return answer
 
 
-@router.get("/sales/{sale_id}")
-def get_sale(sale_id: str, db: Db) -> dict[str, Any]:
+@router.get("/sales/{sale_id}", responses=_errors(404))
+def get_sale(sale_id: str, db: Db) -> Sale:
     return sales.get_sale(db, sale_id)

@@ -12,16 +12,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+SCHEMA_VERSION = "1"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (
     account_id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
+    phone TEXT NOT NULL UNIQUE,  -- E.164; one account per number
     created_at TEXT NOT NULL
 );
--- How a customer is found: phone (E.164), card digits, app QR payload, NFC UID (hex).
+-- What else a customer may carry: card digits, app QR payload, NFC UID (upper-case hex).
 CREATE TABLE IF NOT EXISTS identifiers (
-    method TEXT NOT NULL CHECK (method IN ('phone', 'card', 'qr', 'nfc')),
+    method TEXT NOT NULL CHECK (method IN ('card', 'qr', 'nfc')),
     value TEXT NOT NULL,
     account_id TEXT NOT NULL REFERENCES accounts(account_id),
     PRIMARY KEY (method, value)
@@ -77,13 +80,32 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+class DatabaseError(RuntimeError):
+    """A database file this service cannot use."""
+
+
 def create_schema(path: Path) -> None:
+    """Make the tables in a new file; refuse a file made by another schema version."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = connect(path)
     try:
-        conn.executescript(SCHEMA)
-    finally:
-        conn.close()
+        conn = connect(path)
+        try:
+            tables = {row["name"] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            version = None
+            if "meta" in tables:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                version = row["value"] if row else None
+            if tables and version != SCHEMA_VERSION:
+                raise DatabaseError(
+                    f"{path} was made by another version of the service (schema {version or 'unknown'},"
+                    f" this one needs {SCHEMA_VERSION}); use another --db file"
+                )
+            conn.executescript(SCHEMA)
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError(f"{path}: {error}") from None
 
 
 @contextmanager

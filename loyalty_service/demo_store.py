@@ -1,18 +1,23 @@
-"""The demo store: a catalog of 40 products and 10 customers, seeded once into an empty database.
+"""The demo store: a catalog of 40 products and 10 customers, seeded once into a database.
 
-Phone numbers are from Ofcom's ranges kept for drama (020 7946 0xxx), so they ring nobody.
+Phone numbers are from Ofcom's range kept for drama (020 7946 0xxx), so they ring nobody.
 EANs use the in-store prefix 20 and loyalty cards 299, so neither matches a real product.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
-from loyalty_service.accounts import now
+from loyalty_service.clock import utc_now
+from loyalty_service.phone_numbers import normalise_phone
+
+# Left unenrolled on purpose: the README enrols it to show how enrolment works.
+ENROLMENT_PHONE = "020 7946 0999"
 
 
 def ean13_check_digit(first12: str) -> str:
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first12))
+    total = sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(first12))
     return str((10 - total % 10) % 10)
 
 
@@ -20,90 +25,133 @@ def ean13(first12: str) -> str:
     return first12 + ean13_check_digit(first12)
 
 
-# (sku, name, category, price in pence)
-PRODUCTS = [
-    ("1001", "Flat white", "hot_drinks", 310),
-    ("1002", "Breakfast tea", "hot_drinks", 220),
-    ("1003", "Hot chocolate", "hot_drinks", 340),
-    ("1004", "Americano", "hot_drinks", 280),
-    ("1005", "Sourdough loaf", "bakery", 349),
-    ("1006", "Croissant", "bakery", 135),
-    ("1007", "Wholemeal bread", "bakery", 145),
-    ("1008", "Cinnamon bun", "bakery", 225),
-    ("1009", "Semi-skimmed milk 2L", "dairy", 165),
-    ("1010", "Free-range eggs x6", "dairy", 239),
-    ("1011", "Cheddar 400g", "dairy", 375),
-    ("1012", "Greek yoghurt 500g", "dairy", 199),
-    ("1013", "Butter 250g", "dairy", 225),
-    ("1014", "Bananas x5", "produce", 89),
-    ("1015", "Gala apples x6", "produce", 175),
-    ("1016", "Vine tomatoes 500g", "produce", 150),
-    ("1017", "Baby spinach 200g", "produce", 125),
-    ("1018", "Avocado", "produce", 95),
-    ("1019", "Still water 1.5L", "beverages", 75),
-    ("1020", "Orange juice 1L", "beverages", 210),
-    ("1021", "Sparkling water 6x500ml", "beverages", 325),
-    ("1022", "Cola 2L", "beverages", 199),
-    ("1023", "Salted crisps 150g", "snacks", 145),
-    ("1024", "Dark chocolate 100g", "snacks", 185),
-    ("1025", "Mixed nuts 200g", "snacks", 299),
-    ("1026", "Oat biscuits", "snacks", 119),
-    ("1027", "Washing-up liquid", "household", 129),
-    ("1028", "Kitchen roll x2", "household", 249),
-    ("1029", "Bin bags x20", "household", 199),
-    ("1030", "Laundry pods x24", "household", 650),
-    ("1031", "Red wine 75cl", "alcohol", 899),
-    ("1032", "Lager 4x440ml", "alcohol", 550),
-    ("1033", "Cider 500ml", "alcohol", 225),
-    ("1034", "Cigarettes 20", "tobacco", 1650),
-    ("1035", "Rolling tobacco 30g", "tobacco", 1895),
-    ("1036", "Gift card £20", "gift_cards", 2000),
-    ("1037", "Pasta 500g", "groceries", 95),
-    ("1038", "Tinned tomatoes", "groceries", 65),
-    ("1039", "Basmati rice 1kg", "groceries", 260),
-    ("1040", "Olive oil 500ml", "groceries", 499),
-]
+@dataclass(frozen=True, slots=True)
+class DemoProduct:
+    sku: str
+    name: str
+    category: str
+    unit_price: int  # pence
 
-# (name, phone as typed, lifetime points, balance, card digits before the check digit, QR payload, NFC UID)
-# Lifetime points set the tier; the difference to the balance was spent on rewards before.
-CUSTOMERS = [
-    ("Alice Smith", "020 7946 0001", 1500, 640, "299000000001", "LOYALTY:ALICE7QZ3MB2XK4PD", "04A1B2C3D4E501"),
-    ("Ben Jones", "020 7946 0002", 130, 130, "299000000002", "LOYALTY:BENJ5TW8RC6YH2NF", "04A1B2C3D4E502"),
-    ("Chloe Patel", "020 7946 0003", 4200, 2450, "299000000003", "LOYALTY:CHLO2VK9PX4MD7QS", "04A1B2C3D4E503"),
-    ("David Okafor", "020 7946 0004", 0, 0, "299000000004", "LOYALTY:DAVO8NB3WQ6ZT5LC", "04A1B2C3D4E504"),
-    ("Emma Wilson", "020 7946 0005", 1000, 1000, "299000000005", "LOYALTY:EMMW4HJ7XD2RK9VB", "04A1B2C3D4E505"),
-    ("Farah Ahmed", "020 7946 0006", 3400, 3400, "299000000006", "LOYALTY:FARA6QP2LM8YC3TG", "04A1B2C3D4E506"),
-    ("George Brown", "020 7946 0007", 2800, 480, "299000000007", "LOYALTY:GEOB3ZX5KN7WF2RD", "04A1B2C3D4E507"),
-    ("Hannah Lee", "020 7946 0008", 149, 149, "299000000008", "LOYALTY:HANL9CV4TB6PM8QJ", "04A1B2C3D4E508"),
-    ("Isaac Novak", "020 7946 0009", 9000, 5210, "299000000009", "LOYALTY:ISAN2RW7GH5XK3YD", "04A1B2C3D4E509"),
-    ("Julia Rossi", "020 7946 0010", 75, 75, "299000000010", "LOYALTY:JULR7MF3QS9BN4WC", "04A1B2C3D4E510"),
-]
+    @property
+    def ean(self) -> str:
+        # 20 (in-store), then 000, the SKU, and 000: readable, and clear of real products
+        return ean13(f"20000{self.sku}000")
 
 
-def seed(conn: sqlite3.Connection, phone_to_e164) -> bool:
+@dataclass(frozen=True, slots=True)
+class DemoCustomer:
+    account_id: str
+    name: str
+    phone: str  # as a customer would say it
+    card_body: str  # the card number without its check digit
+    qr: str
+    nfc: str
+    lifetime: int  # points ever earned: sets the tier
+    balance: int  # what is left after rewards taken before
+
+    @property
+    def card(self) -> str:
+        return ean13(self.card_body)
+
+
+PRODUCTS = (
+    DemoProduct("1001", "Flat white", "hot_drinks", 310),
+    DemoProduct("1002", "Tea", "hot_drinks", 220),
+    DemoProduct("1003", "Hot chocolate", "hot_drinks", 340),
+    DemoProduct("1004", "Americano", "hot_drinks", 280),
+    DemoProduct("1005", "Sourdough loaf", "bakery", 349),
+    DemoProduct("1006", "Croissant", "bakery", 135),
+    DemoProduct("1007", "Wholemeal bread", "bakery", 145),
+    DemoProduct("1008", "Cinnamon bun", "bakery", 225),
+    DemoProduct("1009", "Semi-skimmed milk 2L", "dairy", 165),
+    DemoProduct("1010", "Free-range eggs x6", "dairy", 239),
+    DemoProduct("1011", "Cheddar 400g", "dairy", 375),
+    DemoProduct("1012", "Greek yoghurt 500g", "dairy", 199),
+    DemoProduct("1013", "Butter 250g", "dairy", 225),
+    DemoProduct("1014", "Bananas x5", "produce", 89),
+    DemoProduct("1015", "Gala apples x6", "produce", 175),
+    DemoProduct("1016", "Vine tomatoes 500g", "produce", 150),
+    DemoProduct("1017", "Baby spinach 200g", "produce", 125),
+    DemoProduct("1018", "Avocado", "produce", 95),
+    DemoProduct("1019", "Still water 1.5L", "beverages", 75),
+    DemoProduct("1020", "Orange juice 1L", "beverages", 210),
+    DemoProduct("1021", "Sparkling water 6x500ml", "beverages", 325),
+    DemoProduct("1022", "Cola 2L", "beverages", 199),
+    DemoProduct("1023", "Salted crisps 150g", "snacks", 145),
+    DemoProduct("1024", "Dark chocolate 100g", "snacks", 185),
+    DemoProduct("1025", "Mixed nuts 200g", "snacks", 299),
+    DemoProduct("1026", "Oat biscuits", "snacks", 119),
+    DemoProduct("1027", "Washing-up liquid", "household", 129),
+    DemoProduct("1028", "Kitchen roll x2", "household", 249),
+    DemoProduct("1029", "Bin bags x20", "household", 199),
+    DemoProduct("1030", "Laundry pods x24", "household", 650),
+    DemoProduct("1031", "Red wine 75cl", "alcohol", 899),
+    DemoProduct("1032", "Lager 4x440ml", "alcohol", 550),
+    DemoProduct("1033", "Cider 500ml", "alcohol", 225),
+    DemoProduct("1034", "Cigarettes 20", "tobacco", 1650),
+    DemoProduct("1035", "Rolling tobacco 30g", "tobacco", 1895),
+    DemoProduct("1036", "Gift card £20", "gift_cards", 2000),
+    DemoProduct("1037", "Espresso", "hot_drinks", 190),
+    DemoProduct("1038", "Bagels x4", "bakery", 165),
+    DemoProduct("1039", "Blueberries 150g", "produce", 200),
+    DemoProduct("1040", "Cappuccino", "hot_drinks", 320),
+)
+
+# Balances chosen to show each state a till must explain (see docs/demo-store.md).
+CUSTOMERS = (
+    DemoCustomer("acc_7f3a9c2e51d0", "Alice Smith", "020 7946 0001", "299100000001",
+                 "LOYALTY:ZSKRIOZAAF25G5FS", "04F5117DF91705", lifetime=1140, balance=640),
+    DemoCustomer("acc_e48f54a256bf", "Ben Jones", "020 7946 0002", "299100000002",
+                 "LOYALTY:IUA54JL22JWFFQRN", "041C71D4EF652E", lifetime=130, balance=130),
+    DemoCustomer("acc_4fbd1e48ddc1", "Chloe Patel", "020 7946 0003", "299100000003",
+                 "LOYALTY:3ELV7XLV2HOOEUAI", "04CA745FDD7A7D", lifetime=3600, balance=2450),
+    DemoCustomer("acc_9216d8d7d398", "David Okafor", "020 7946 0004", "299100000004",
+                 "LOYALTY:KEELFDY7SNLBXFZQ", "04669693C708D4", lifetime=0, balance=0),
+    DemoCustomer("acc_43552b251501", "Emma Wilson", "020 7946 0005", "299100000005",
+                 "LOYALTY:VRF5LVU76PYWQHUC", "0439315BBD680B", lifetime=1000, balance=1000),
+    DemoCustomer("acc_080ddc04ca65", "Farah Ahmed", "020 7946 0006", "299100000006",
+                 "LOYALTY:CNHIWB5MJH3LYMZ5", "04C2A96E47BC43", lifetime=2990, balance=520),
+    DemoCustomer("acc_fc30b5e64c07", "George Brown", "020 7946 0007", "299100000007",
+                 "LOYALTY:DRP3TWK4YVYICWE5", "046BE5B01E1323", lifetime=149, balance=149),
+    DemoCustomer("acc_687d620ba627", "Hannah Lee", "020 7946 0008", "299100000008",
+                 "LOYALTY:XVQNIFQLIEOOTKOB", "04A07FDCFDCE79", lifetime=499, balance=499),
+    DemoCustomer("acc_5d2b95e223ac", "Isaac Novak", "020 7946 0009", "299100000009",
+                 "LOYALTY:WRF2HLOIPVTNVBM7", "040135AFDE81DB", lifetime=9000, balance=5210),
+    DemoCustomer("acc_e0eabd4454f5", "Julia Rossi", "020 7946 0010", "299100000010",
+                 "LOYALTY:UNYN6ZRL2UNMWA3N", "04FF7607D790F0", lifetime=150, balance=150),
+)
+
+
+def seed(conn: sqlite3.Connection, region: str) -> bool:
     """Seed the demo store unless it is there already; True when seeded now. Inside a transaction."""
     if conn.execute("SELECT 1 FROM meta WHERE key = 'demo_seeded'").fetchone():
         return False
-    stamp = now()
-    for sku, name, category, unit_price in PRODUCTS:
+    stamp = utc_now()
+    conn.executemany(
+        "INSERT INTO products (sku, ean, name, category, unit_price) VALUES (?, ?, ?, ?, ?)",
+        [(p.sku, p.ean, p.name, p.category, p.unit_price) for p in PRODUCTS],
+    )
+    for customer in CUSTOMERS:
+        account_id = customer.account_id
+        phone = normalise_phone(customer.phone, region)
         conn.execute(
-            "INSERT INTO products (sku, ean, name, category, unit_price) VALUES (?, ?, ?, ?, ?)",
-            (sku, ean13("2000000" + sku + "0"), name, category, unit_price),
+            "INSERT INTO accounts (account_id, name, phone, created_at) VALUES (?, ?, ?, ?)",
+            (account_id, customer.name, phone, stamp),
         )
-    for number, (name, phone, lifetime, balance, card, qr, nfc) in enumerate(CUSTOMERS, start=1):
-        account_id = f"acc_demo{number:08d}"
-        conn.execute("INSERT INTO accounts (account_id, name, created_at) VALUES (?, ?, ?)", (account_id, name, stamp))
-        for method, value in (("phone", phone_to_e164(phone)), ("card", ean13(card)), ("qr", qr), ("nfc", nfc)):
-            conn.execute("INSERT INTO identifiers (method, value, account_id) VALUES (?, ?, ?)", (method, value, account_id))
-        if lifetime:
+        conn.executemany(
+            "INSERT INTO identifiers (method, value, account_id) VALUES (?, ?, ?)",
+            [("card", customer.card, account_id), ("qr", customer.qr, account_id), ("nfc", customer.nfc, account_id)],
+        )
+        # The opening row carries the lifetime points (the tier); a redeem row, the rewards taken since.
+        if customer.lifetime:
             conn.execute(
                 "INSERT INTO ledger (account_id, delta, kind, created_at) VALUES (?, ?, 'opening', ?)",
-                (account_id, lifetime, stamp),
+                (account_id, customer.lifetime, stamp),
             )
-        if lifetime > balance:
+        if customer.lifetime > customer.balance:
             conn.execute(
                 "INSERT INTO ledger (account_id, delta, kind, created_at) VALUES (?, ?, 'redeem', ?)",
-                (account_id, balance - lifetime, stamp),
+                (account_id, customer.balance - customer.lifetime, stamp),
             )
     conn.execute("INSERT INTO meta (key, value) VALUES ('demo_seeded', ?)", (stamp,))
     return True

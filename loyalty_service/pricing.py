@@ -29,7 +29,8 @@ class Line:
 class AppliedDiscount:
     reward_id: str
     name: str
-    amount: int
+    amount: int  # minor units taken off
+    cost: int  # points it uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class PricingError(ValueError):
 
 
 def price(program: Program, lines: list[Line], reward_ids: list[str], multiplier: Decimal) -> Priced:
+    """Apply the rewards in the order given, then earn on what is left of the eligible lines."""
     subtotal = sum(line.total for line in lines)
     eligible = [line for line in lines if line.category not in program.excluded_categories]
     eligible_total = sum(line.total for line in eligible)
@@ -83,7 +85,7 @@ def price(program: Program, lines: list[Line], reward_ids: list[str], multiplier
             amount = min(line.unit_price for line in matching)
         amount = min(amount, remaining)
         remaining -= amount
-        discounts.append(AppliedDiscount(reward.reward_id, reward.name, amount))
+        discounts.append(AppliedDiscount(reward.reward_id, reward.name, amount, reward.cost))
     discount_total = eligible_total - remaining
     earning = Decimal(remaining) * program.points_per_unit * multiplier / (10**program.exponent)
     return Priced(
@@ -93,5 +95,5 @@ def price(program: Program, lines: list[Line], reward_ids: list[str], multiplier
         total=subtotal - discount_total,
         eligible_amount=remaining,
         points_earned=int(earning.to_integral_value(ROUND_FLOOR)),
-        points_redeemed=sum(program.reward(r).cost for r in reward_ids),  # type: ignore[union-attr]
+        points_redeemed=sum(d.cost for d in discounts),
     )

@@ -9,11 +9,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-DEMO_PROGRAM = Path(str(files(__package__))) / "demo_program.toml"
+from loyalty_service.schemas import AmountOff, Earning, FreeItem, PercentOff, ProgramInfo, Reward, RewardDiscount, Tier
+
+DEMO_PROGRAM = Path(__file__).with_name("demo_program.toml")
 REWARD_KINDS = ("amount_off", "percent_off", "free_item")
 
 
@@ -40,21 +41,21 @@ class RewardRule:
     cap: int | None = None
     category: str | None = None
 
-    def discount_json(self) -> dict[str, Any]:
+    def discount(self) -> RewardDiscount:
         if self.kind == "amount_off":
-            return {"kind": "amount_off", "amount": self.amount}
+            return AmountOff(amount=self.amount or 0)
         if self.kind == "percent_off":
-            return {"kind": "percent_off", "percent": self.percent, "cap": self.cap}
-        return {"kind": "free_item", "category": self.category}
+            return PercentOff(percent=self.percent or 0, cap=self.cap)
+        return FreeItem(category=self.category or "")
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "reward_id": self.reward_id,
-            "name": self.name,
-            "cost": self.cost,
-            "discount": self.discount_json(),
-            "description": self.description,
-        }
+    def as_reward(self) -> Reward:
+        return Reward(
+            reward_id=self.reward_id,
+            name=self.name,
+            cost=self.cost,
+            discount=self.discount(),
+            description=self.description,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class Program:
     terms_version: str
     privacy_notice: str
     points_per_unit: int
-    excluded_categories: frozenset[str]
+    excluded_categories: tuple[str, ...]  # as the file lists them
     tiers: tuple[TierRule, ...]  # by threshold, lowest first
     rewards: tuple[RewardRule, ...]  # cheapest first
 
@@ -81,23 +82,21 @@ class Program:
                 following = self.tiers[index + 1] if index + 1 < len(self.tiers) else None
         return current, following
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "currency": self.currency,
-            "exponent": self.exponent,
-            "region": self.region,
-            "terms_version": self.terms_version,
-            "privacy_notice": self.privacy_notice,
-            "earning": {
-                "points_per_unit": self.points_per_unit,
-                "excluded_categories": sorted(self.excluded_categories),
-                "rounding": "floor, once per sale, after discounts",
-            },
-            "tiers": [
-                {"name": t.name, "threshold": t.threshold, "multiplier": str(t.multiplier)} for t in self.tiers
-            ],
-            "rewards": [r.to_json() for r in self.rewards],
-        }
+    def info(self) -> ProgramInfo:
+        return ProgramInfo(
+            currency=self.currency,
+            exponent=self.exponent,
+            region=self.region,
+            terms_version=self.terms_version,
+            privacy_notice=self.privacy_notice,
+            earning=Earning(
+                points_per_unit=self.points_per_unit,
+                excluded_categories=list(self.excluded_categories),
+                rounding="floor, once per sale, after discounts",
+            ),
+            tiers=[Tier(name=t.name, threshold=t.threshold, multiplier=str(t.multiplier)) for t in self.tiers],
+            rewards=[r.as_reward() for r in self.rewards],
+        )
 
 
 _TOP = {"currency", "exponent", "region", "terms_version", "privacy_notice", "earning", "tiers", "rewards"}
@@ -115,8 +114,10 @@ def load_program(path: Path = DEMO_PROGRAM) -> Program:
         return _program(data)
     except ProgramError as error:
         raise ProgramError(f"{path}: {error}") from None
-    except (KeyError, TypeError, ValueError, InvalidOperation) as error:
-        raise ProgramError(f"{path}: missing or bad value ({error})") from None
+    except KeyError as error:
+        raise ProgramError(f"{path}: missing key {error}") from None
+    except (TypeError, ValueError, InvalidOperation) as error:
+        raise ProgramError(f"{path}: bad value ({error})") from None
 
 
 def _only(table: dict[str, Any], allowed: set[str], where: str) -> None:
@@ -132,7 +133,7 @@ def _program(data: dict[str, Any]) -> Program:
     tiers = []
     for number, tier in enumerate(data["tiers"], start=1):
         _only(tier, _TIER, f"tier {number}")
-        tiers.append(TierRule(str(tier["name"]), int(tier["threshold"]), Decimal(str(tier["multiplier"]))))
+        tiers.append(TierRule(str(tier["name"]), _whole(tier["threshold"]), _multiplier(tier["multiplier"], number)))
     tiers.sort(key=lambda t: t.threshold)
     if not tiers or tiers[0].threshold != 0:
         raise ProgramError("the lowest tier must have threshold 0")
@@ -145,7 +146,7 @@ def _program(data: dict[str, Any]) -> Program:
         rule = RewardRule(
             reward_id=str(reward["id"]),
             name=str(reward["name"]),
-            cost=int(reward["cost"]),
+            cost=_whole(reward["cost"]),
             kind=kind,
             description=str(reward.get("description", "")),
             amount=_int_or_none(reward.get("amount")),
@@ -156,20 +157,39 @@ def _program(data: dict[str, Any]) -> Program:
         needed = {"amount_off": rule.amount, "percent_off": rule.percent, "free_item": rule.category}[kind]
         if needed is None:
             raise ProgramError(f"reward {number} ({rule.reward_id}): a {kind} reward needs its amount/percent/category")
+        if any(r.reward_id == rule.reward_id for r in rewards):
+            raise ProgramError(f"reward {number}: the id {rule.reward_id!r} is used twice")
         rewards.append(rule)
     rewards.sort(key=lambda r: (r.cost, r.reward_id))
     return Program(
         currency=str(data["currency"]).upper(),
-        exponent=int(data.get("exponent", 2)),
+        exponent=_whole(data.get("exponent", 2)),
         region=str(data["region"]).upper(),
         terms_version=str(data["terms_version"]),
         privacy_notice=str(data.get("privacy_notice", "")),
-        points_per_unit=int(earning["points_per_unit"]),
-        excluded_categories=frozenset(earning.get("excluded_categories", ())),
+        points_per_unit=_whole(earning["points_per_unit"]),
+        excluded_categories=tuple(str(c) for c in earning.get("excluded_categories", ())),
         tiers=tuple(tiers),
         rewards=tuple(rewards),
     )
 
 
 def _int_or_none(value: Any) -> int | None:
-    return None if value is None else int(value)
+    return None if value is None else _whole(value)
+
+
+def _whole(value: Any) -> int:
+    # int() would quietly turn 2.5 points into 2; a programme file must say what it means.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ProgramError(f"{value!r} is not a whole number")
+    return value
+
+
+def _multiplier(value: Any, tier_number: int) -> Decimal:
+    # A TOML float (1.1) is binary and inexact; a string ("1.1") is what was meant.
+    if isinstance(value, float) or isinstance(value, bool):
+        raise ProgramError(f'tier {tier_number}: write the multiplier as a string, e.g. multiplier = "1.25"')
+    multiplier = Decimal(str(value))
+    if not multiplier.is_finite() or multiplier <= 0:
+        raise ProgramError(f"tier {tier_number}: the multiplier must be a positive number")
+    return multiplier

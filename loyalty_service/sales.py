@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
-import uuid
-from decimal import Decimal
 from typing import Any
 
-from loyalty_service.accounts import next_reward_json, now, points, tier_json
+from loyalty_service.accounts import next_reward, points, tier_status
+from loyalty_service.clock import utc_now
 from loyalty_service.errors import ApiError
 from loyalty_service.pricing import Line, Priced, PricingError, price
 from loyalty_service.program import Program
-from loyalty_service.schemas import QuoteRequest, SaleRequest
+from loyalty_service.schemas import Discount, ErrorDetail, Quote, QuoteRequest, Sale, SaleRequest
+
+# The canonical text form only: the key is also the sale's id, so it must read back as sent.
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def sale_id_from_key(key: str | None) -> str:
+    """The sale id an Idempotency-Key names (lower case), or 422 invalid_request."""
+    if not key:
+        raise ApiError(422, "invalid_request", "An Idempotency-Key header (a UUID, the sale's id) is needed.",
+                       [ErrorDetail(field="Idempotency-Key", problem="missing")])
+    sale_id = key.strip().lower()
+    if not _UUID.fullmatch(sale_id):
+        raise ApiError(422, "invalid_request", "The Idempotency-Key must be a UUID.",
+                       [ErrorDetail(field="Idempotency-Key", problem="not a UUID")])
+    return sale_id
 
 
 def _account_points(conn: sqlite3.Connection, account_id: str) -> tuple[int, int]:
@@ -23,107 +38,106 @@ def _account_points(conn: sqlite3.Connection, account_id: str) -> tuple[int, int
 
 
 def _price(program: Program, body: QuoteRequest | SaleRequest, balance: int, lifetime: int) -> Priced:
-    if body.currency is not None and body.currency.upper() != program.currency:
-        raise ApiError(422, "currency_mismatch", f"This programme runs in {program.currency}.")
+    if body.currency is not None and body.currency != program.currency:
+        raise ApiError(422, "currency_mismatch", f"This programme runs in {program.currency}.",
+                       [ErrorDetail(field="currency", problem=f"must be {program.currency}")])
     tier, _ = program.tier_for(lifetime)
-    lines = [Line(l.sku, l.name, l.category, l.quantity, l.unit_price) for l in body.lines]
+    lines = [Line(line.sku, line.name, line.category, line.quantity, line.unit_price) for line in body.lines]
     try:
         priced = price(program, lines, list(body.rewards), tier.multiplier)
     except PricingError as error:
-        raise ApiError(422, error.code, error.message, [{"field": "rewards", "problem": error.message}]) from None
+        raise ApiError(422, error.code, error.message, [ErrorDetail(field="rewards", problem=error.message)]) from None
     if priced.points_redeemed > balance:
-        raise ApiError(422, "insufficient_points", f"The rewards cost {priced.points_redeemed} points; the balance is {balance}.")
+        raise ApiError(422, "insufficient_points",
+                       f"The rewards cost {priced.points_redeemed} points; the balance is {balance}.")
     return priced
 
 
-def _discounts(priced: Priced) -> list[dict[str, Any]]:
-    return [{"reward_id": d.reward_id, "name": d.name, "amount": d.amount} for d in priced.discounts]
-
-
-def quote(conn: sqlite3.Connection, program: Program, body: QuoteRequest) -> dict[str, Any]:
-    balance, lifetime = _account_points(conn, body.account_id)
-    priced = _price(program, body, balance, lifetime)
+def _priced_fields(priced: Priced) -> dict[str, Any]:
+    """What a quote and a sale's answer both say about the price."""
     return {
-        "account_id": body.account_id,
-        "currency": program.currency,
         "subtotal": priced.subtotal,
-        "discounts": _discounts(priced),
+        "discounts": [Discount(reward_id=d.reward_id, name=d.name, amount=d.amount) for d in priced.discounts],
         "discount_total": priced.discount_total,
         "total": priced.total,
-        "eligible_amount": priced.eligible_amount,
         "points_earned": priced.points_earned,
         "points_redeemed": priced.points_redeemed,
-        "balance": balance,
-        "balance_after": balance - priced.points_redeemed + priced.points_earned,
     }
 
 
-def check_key(key: str | None) -> str:
-    if not key:
-        raise ApiError(422, "invalid_request", "An Idempotency-Key header (a UUID, the sale's id) is needed.",
-                       [{"field": "Idempotency-Key", "problem": "missing"}])
-    try:
-        return str(uuid.UUID(key.strip()))
-    except ValueError:
-        raise ApiError(422, "invalid_request", "The Idempotency-Key must be a UUID.",
-                       [{"field": "Idempotency-Key", "problem": "not a UUID"}]) from None
+def quote(conn: sqlite3.Connection, program: Program, body: QuoteRequest) -> Quote:
+    balance, lifetime = _account_points(conn, body.account_id)
+    priced = _price(program, body, balance, lifetime)
+    return Quote(
+        account_id=body.account_id,
+        currency=program.currency,
+        **_priced_fields(priced),
+        eligible_amount=priced.eligible_amount,
+        balance=balance,
+        balance_after=balance - priced.points_redeemed + priced.points_earned,
+    )
 
 
 def request_hash(body: SaleRequest) -> str:
+    """sha256 of the parsed body as canonical JSON, so key order and spacing do not matter."""
     canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record_sale(conn: sqlite3.Connection, program: Program, sale_id: str, body: SaleRequest) -> tuple[dict[str, Any], bool]:
-    """(the answer, whether it is a replay). Call inside a write transaction."""
+def _change(body: SaleRequest, total: int) -> int:
+    paid = sum(t.amount for t in body.tender)
+    if paid < total:
+        raise ApiError(422, "insufficient_tender", f"The tender ({paid}) does not cover the total ({total}).",
+                       [ErrorDetail(field="tender", problem="does not cover the total")])
+    change = paid - total
+    cash = sum(t.amount for t in body.tender if t.method == "cash")
+    if change > cash:
+        # Change is given in cash, so only cash may be more than what is owed.
+        raise ApiError(422, "invalid_request", "A card tender is more than the total.",
+                       [ErrorDetail(field="tender", problem="only cash may exceed the total")])
+    return change
+
+
+def record_sale(conn: sqlite3.Connection, program: Program, sale_id: str, body: SaleRequest) -> tuple[Sale, bool]:
+    """(the answer, whether it is a replay). Call inside a BEGIN IMMEDIATE transaction, so the
+    key check and the inserts are one step that concurrent requests cannot interleave."""
     digest = request_hash(body)
     existing = conn.execute("SELECT request_hash, answer FROM sales WHERE sale_id = ?", (sale_id,)).fetchone()
     if existing is not None:
         if existing["request_hash"] != digest:
             raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was used for another sale.")
-        return json.loads(existing["answer"]), True
+        return Sale.model_validate_json(existing["answer"]), True
     balance, lifetime = _account_points(conn, body.account_id)
     priced = _price(program, body, balance, lifetime)
-    paid = sum(t.amount for t in body.tender)
-    card = sum(t.amount for t in body.tender if t.method == "card")
-    if paid < priced.total:
-        raise ApiError(422, "insufficient_tender", f"The tender ({paid}) does not cover the total ({priced.total}).")
-    change = paid - priced.total
-    if change > paid - card:
-        raise ApiError(422, "insufficient_tender", "Only cash can be more than the total.")
-    stamp = now()
+    change = _change(body, priced.total)
+    stamp = utc_now()
     new_balance = balance - priced.points_redeemed + priced.points_earned
-    answer = {
-        "sale_id": sale_id,
-        "account_id": body.account_id,
-        "store_id": body.store_id,
-        "terminal_id": body.terminal_id,
-        "currency": program.currency,
-        "created_at": stamp,
-        "lines": [line.model_dump() for line in body.lines],
-        "rewards": list(body.rewards),
-        "tender": [t.model_dump() for t in body.tender],
-        "subtotal": priced.subtotal,
-        "discounts": _discounts(priced),
-        "discount_total": priced.discount_total,
-        "total": priced.total,
-        "change": change,
-        "points_earned": priced.points_earned,
-        "points_redeemed": priced.points_redeemed,
-        "balance": new_balance,
-        "tier": tier_json(program, lifetime + priced.points_earned),
-        "next_reward": next_reward_json(program, new_balance),
-    }
+    answer = Sale(
+        sale_id=sale_id,
+        account_id=body.account_id,
+        store_id=body.store_id,
+        terminal_id=body.terminal_id,
+        currency=program.currency,
+        created_at=stamp,
+        lines=body.lines,
+        rewards=body.rewards,
+        tender=body.tender,
+        **_priced_fields(priced),
+        change=change,
+        balance=new_balance,
+        tier=tier_status(program, lifetime + priced.points_earned),
+        next_reward=next_reward(program, new_balance),
+    )
     conn.execute(
         "INSERT INTO sales (sale_id, request_hash, account_id, store_id, terminal_id, answer, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (sale_id, digest, body.account_id, body.store_id, body.terminal_id, json.dumps(answer), stamp),
+        (sale_id, digest, body.account_id, body.store_id, body.terminal_id, answer.model_dump_json(), stamp),
     )
-    for reward_id in body.rewards:
-        cost = program.reward(reward_id).cost  # type: ignore[union-attr] - priced above
+    for discount in priced.discounts:
         conn.execute(
-            "INSERT INTO ledger (account_id, delta, kind, sale_id, reward_id, created_at) VALUES (?, ?, 'redeem', ?, ?, ?)",
-            (body.account_id, -cost, sale_id, reward_id, stamp),
+            "INSERT INTO ledger (account_id, delta, kind, sale_id, reward_id, created_at)"
+            " VALUES (?, ?, 'redeem', ?, ?, ?)",
+            (body.account_id, -discount.cost, sale_id, discount.reward_id, stamp),
         )
     if priced.points_earned:
         conn.execute(
@@ -133,8 +147,8 @@ def record_sale(conn: sqlite3.Connection, program: Program, sale_id: str, body: 
     return answer, False
 
 
-def get_sale(conn: sqlite3.Connection, sale_id: str) -> dict[str, Any]:
-    row = conn.execute("SELECT answer FROM sales WHERE sale_id = ?", (sale_id,)).fetchone()
+def get_sale(conn: sqlite3.Connection, sale_id: str) -> Sale:
+    row = conn.execute("SELECT answer FROM sales WHERE sale_id = ?", (sale_id.strip().lower(),)).fetchone()
     if row is None:
         raise ApiError(404, "not_found", "There is no such sale.")
-    return json.loads(row["answer"])
+    return Sale.model_validate_json(row["answer"])

@@ -1,27 +1,32 @@
-"""The request bodies of Loyalty API v1 as pydantic models; unknown fields are refused."""
+"""Loyalty API v1 documents as pydantic models: request bodies (unknown fields refused, no type
+coercion, so money can never arrive as a float or a string) and the answers, for /openapi.json."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from loyalty_service.identifiers import Method
 
-class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# ---- requests ------------------------------------------------------------------------------
 
 
-class IdentifyRequest(Request):
-    method: Literal["phone", "card", "qr", "nfc"]
+class RequestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class IdentifyRequest(RequestBody):
+    method: Method
     value: str = Field(max_length=4096)
 
 
-class Consent(Request):
+class Consent(RequestBody):
     terms_version: str = Field(max_length=64)
     marketing: bool
 
 
-class EnrolRequest(Request):
+class EnrolRequest(RequestBody):
     phone: str = Field(max_length=64)
     name: str = Field(max_length=120)
     consent: Consent
@@ -29,27 +34,27 @@ class EnrolRequest(Request):
     terminal_id: str | None = Field(default=None, max_length=64)
 
 
-class SaleLine(Request):
+class SaleLine(RequestBody):
     sku: str = Field(min_length=1, max_length=64)
     name: str = Field(max_length=200)
     category: str = Field(max_length=64)
     quantity: int = Field(ge=1, le=100_000)
-    unit_price: int = Field(ge=0, le=10**10)
+    unit_price: int = Field(ge=0, le=10**10, description="minor units")
 
 
-class TenderLine(Request):
+class TenderLine(RequestBody):
     method: Literal["cash", "card"]
-    amount: int = Field(gt=0, le=10**11)
+    amount: int = Field(gt=0, le=10**11, description="minor units")
 
 
-class QuoteRequest(Request):
+class QuoteRequest(RequestBody):
     account_id: str = Field(max_length=64)
     currency: str | None = Field(default=None, min_length=3, max_length=3)
     lines: list[SaleLine] = Field(min_length=1, max_length=1000)
     rewards: list[str] = Field(default_factory=list, max_length=20)
 
 
-class SaleRequest(Request):
+class SaleRequest(RequestBody):
     account_id: str = Field(max_length=64)
     store_id: str = Field(min_length=1, max_length=64)
     terminal_id: str = Field(min_length=1, max_length=64)
@@ -57,3 +62,156 @@ class SaleRequest(Request):
     lines: list[SaleLine] = Field(min_length=1, max_length=1000)
     rewards: list[str] = Field(default_factory=list, max_length=20)
     tender: list[TenderLine] = Field(default_factory=list, max_length=20)
+
+
+# ---- answers -------------------------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[ErrorDetail] = []
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class AmountOff(BaseModel):
+    kind: Literal["amount_off"] = "amount_off"
+    amount: int
+
+
+class PercentOff(BaseModel):
+    kind: Literal["percent_off"] = "percent_off"
+    percent: int
+    cap: int | None
+
+
+class FreeItem(BaseModel):
+    kind: Literal["free_item"] = "free_item"
+    category: str
+
+
+RewardDiscount = Annotated[AmountOff | PercentOff | FreeItem, Field(discriminator="kind")]
+
+
+class Reward(BaseModel):
+    reward_id: str
+    name: str
+    cost: int
+    discount: RewardDiscount
+    description: str
+
+
+class NextReward(BaseModel):
+    reward_id: str
+    name: str
+    cost: int
+    points_needed: int
+
+
+class TierStatus(BaseModel):
+    name: str
+    multiplier: str = Field(description="a decimal string")
+    next_tier: str | None
+    points_to_next_tier: int | None
+
+
+class AccountSummary(BaseModel):
+    account_id: str
+    display_name: str
+    currency: str
+    balance: int
+    balance_as_of: str
+    tier: TierStatus
+    next_reward: NextReward | None
+    rewards_available: list[Reward]
+
+
+class Discount(BaseModel):
+    reward_id: str
+    name: str
+    amount: int
+
+
+class Quote(BaseModel):
+    account_id: str
+    currency: str
+    subtotal: int
+    discounts: list[Discount]
+    discount_total: int
+    total: int
+    eligible_amount: int
+    points_earned: int
+    points_redeemed: int
+    balance: int
+    balance_after: int
+
+
+class Sale(BaseModel):
+    sale_id: str
+    account_id: str
+    store_id: str
+    terminal_id: str
+    currency: str
+    created_at: str
+    lines: list[SaleLine]
+    rewards: list[str]
+    tender: list[TenderLine]
+    subtotal: int
+    discounts: list[Discount]
+    discount_total: int
+    total: int
+    change: int
+    points_earned: int
+    points_redeemed: int
+    balance: int
+    tier: TierStatus
+    next_reward: NextReward | None
+
+
+class Earning(BaseModel):
+    points_per_unit: int
+    excluded_categories: list[str]
+    rounding: str
+
+
+class Tier(BaseModel):
+    name: str
+    threshold: int = Field(description="lifetime points earned that qualify")
+    multiplier: str
+
+
+class ProgramInfo(BaseModel):
+    currency: str
+    exponent: int
+    region: str
+    terms_version: str
+    privacy_notice: str
+    earning: Earning
+    tiers: list[Tier]
+    rewards: list[Reward]
+
+
+class Product(BaseModel):
+    sku: str
+    ean: str
+    name: str
+    category: str
+    unit_price: int
+
+
+class Catalog(BaseModel):
+    currency: str
+    products: list[Product]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    time: str

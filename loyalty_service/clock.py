@@ -1,0 +1,9 @@
+"""The service's one notion of "now": RFC 3339 UTC to the second, as the contract writes times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

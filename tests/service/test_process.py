@@ -1,0 +1,148 @@
+"""The service as a process: its one stdout line, keys, restarts on the same file, and exiting
+when the process that started it is gone."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from pos_core.embedded_service import start_service
+from tests.service.api_calls import ALICE_ID, balance, line, post_sale, sale_body
+
+
+def env_without_keys() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name != "LOYALTY_API_KEYS"}
+
+
+@contextmanager
+def service_process(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``python -m loyalty_service ARGS`` on a free port; yields the process and its URL once it listens."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "loyalty_service", "--port", "0", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env or env_without_keys(),
+    )
+    try:
+        assert process.stdout is not None
+        event = json.loads(process.stdout.readline())
+        assert set(event) == {"event", "url"} and event["event"] == "listening"
+        assert event["url"].startswith("http://127.0.0.1:") and not event["url"].endswith(":0")
+        yield process, event["url"]
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(10)
+
+
+def test_prints_one_line_on_stdout_and_logs_only_on_stderr(tmp_path: Path) -> None:
+    with service_process("--db", str(tmp_path / "l.db"), "--demo", "--api-key", "k", "--access-log") as (process, url):
+        headers = {"Authorization": "Bearer k"}
+        assert httpx.post(f"{url}/v1/identify", json={"method": "phone", "value": "020 7946 0001"},
+                          headers=headers).status_code == 200
+        httpx.get(f"{url}/v1/health", headers=headers)
+        process.terminate()
+        # uvicorn finishes its shutdown, then lets SIGTERM end the process as the signal would
+        assert process.wait(10) == -signal.SIGTERM
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read() == ""
+        log = process.stderr.read()
+    assert "Finished server process" in log
+    assert "GET /v1/health" in log  # --access-log, on stderr
+    assert "7946" not in log and "Alice" not in log  # no phone numbers or bodies
+
+
+def test_access_log_is_off_by_default(tmp_path: Path) -> None:
+    with service_process("--db", str(tmp_path / "l.db"), "--api-key", "k") as (process, url):
+        assert httpx.get(f"{url}/v1/health", headers={"Authorization": "Bearer k"}).status_code == 200
+        process.terminate()
+        process.wait(10)
+        assert process.stderr is not None
+        assert "/v1/health" not in process.stderr.read()
+
+
+def test_keys_from_flags_and_environment(tmp_path: Path) -> None:
+    env = {**env_without_keys(), "LOYALTY_API_KEYS": "env-one, env-two"}
+    with service_process("--db", str(tmp_path / "l.db"), "--api-key", "flag-one", "--api-key", "flag-two",
+                         env=env) as (_, url):
+        for key in ("flag-one", "flag-two", "env-one", "env-two"):
+            assert httpx.get(f"{url}/v1/health", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        assert httpx.get(f"{url}/v1/health", headers={"Authorization": "Bearer demo-key"}).status_code == 401
+
+
+def test_without_demo_the_store_is_empty_but_runs_the_demo_program(tmp_path: Path) -> None:
+    with service_process("--db", str(tmp_path / "l.db"), "--api-key", "k") as (_, url):
+        headers = {"Authorization": "Bearer k"}
+        assert httpx.get(f"{url}/v1/catalog", headers=headers).json() == {"currency": "GBP", "products": []}
+        assert httpx.get(f"{url}/v1/program", headers=headers).json()["terms_version"] == "2026-01"
+        found = httpx.post(f"{url}/v1/identify", json={"method": "phone", "value": "020 7946 0001"}, headers=headers)
+        assert found.status_code == 404
+
+
+def test_refuses_to_start_without_a_key(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "loyalty_service", "--port", "0", "--db", str(tmp_path / "l.db")],
+                            capture_output=True, text=True, env=env_without_keys(), timeout=30)
+    assert result.returncode == 2
+    assert "--api-key" in result.stderr and "LOYALTY_API_KEYS" in result.stderr
+    assert result.stdout == ""
+
+
+def test_demo_without_a_key_uses_the_demo_key_and_says_so(tmp_path: Path) -> None:
+    with service_process("--db", str(tmp_path / "l.db"), "--demo") as (process, url):
+        assert httpx.get(f"{url}/v1/health", headers={"Authorization": "Bearer demo-key"}).status_code == 200
+        process.terminate()
+        process.wait(10)
+        assert process.stderr is not None
+        assert "demo-key" in process.stderr.read()
+
+
+def test_restart_on_the_same_file_keeps_balances_and_does_not_reseed(tmp_path: Path) -> None:
+    db = tmp_path / "loyalty.db"
+    key = str(uuid.uuid4())
+    with start_service(db_path=db, api_key="k") as service, httpx.Client(
+        base_url=service.url, headers={"Authorization": "Bearer k"}
+    ) as client:
+        assert post_sale(client, sale_body(client, ALICE_ID, [line(client, "1005", 2)]), key).status_code == 201
+        assert balance(client, ALICE_ID) == 648
+    with start_service(db_path=db, api_key="k") as service, httpx.Client(
+        base_url=service.url, headers={"Authorization": "Bearer k"}
+    ) as client:
+        assert balance(client, ALICE_ID) == 648
+        assert client.get(f"/v1/sales/{key}").json()["balance"] == 648
+        assert len(client.get("/v1/catalog").json()["products"]) == 40
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM accounts").fetchone() == (10,)
+        assert conn.execute("SELECT COUNT(*) FROM ledger WHERE kind = 'opening'").fetchone() == (9,)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_exits_when_its_parent_is_gone(tmp_path: Path) -> None:
+    parent = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    with service_process("--db", str(tmp_path / "l.db"), "--api-key", "k", "--parent-pid", str(parent.pid)) as (
+        process, _
+    ):
+        time.sleep(0.7)
+        assert process.poll() is None  # the parent is alive: it keeps serving
+        parent.kill()
+        parent.wait()  # reaped, so the pid is really gone
+        assert process.wait(timeout=10) == 0
+        assert process.stderr is not None
+        assert f"parent {parent.pid} is gone" in process.stderr.read()
+
+
+def test_refuses_a_database_of_another_schema(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE accounts (account_id TEXT PRIMARY KEY)")
+    result = subprocess.run([sys.executable, "-m", "loyalty_service", "--port", "0", "--db", str(db), "--api-key", "k"],
+                            capture_output=True, text=True, env=env_without_keys(), timeout=30)
+    assert result.returncode == 2 and "another version" in result.stderr and result.stdout == ""
