@@ -46,6 +46,17 @@ async def identify(pilot: Pilot, phone: str) -> None:
     await pilot.press("enter")
 
 
+async def to_payment(pilot: Pilot, phone: str, sku: str) -> RegisterScreen:
+    """Ring up one item for the customer with ``phone`` and open the payment dialog."""
+    screen = await ready(pilot)
+    await scan(pilot, sku)
+    await identify(pilot, phone)
+    await wait_for(pilot, lambda: screen.quote is not None)
+    await pilot.press("f10")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, PaymentScreen))
+    return screen
+
+
 def panel_text(screen: RegisterScreen, selector: str) -> str:
     return str(screen.query_one(selector, Label).render())
 
@@ -236,13 +247,8 @@ async def test_paid_sale_the_service_did_not_confirm_is_sent_again_once(cashier,
     port = int(live_service.url.rsplit(":", 1)[1])
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await scan(pilot, loaf["sku"])
-        await identify(pilot, phone)
-        await wait_for(pilot, lambda: screen.quote is not None)
+        screen = await to_payment(pilot, phone, loaf["sku"])
         sale_id = screen.sale.sale_id
-        await pilot.press("f10")
-        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
         live_service.stop()
         await type_text(pilot, "10")
         await pilot.press("enter")
@@ -275,12 +281,7 @@ async def test_paid_sale_can_finish_without_points(cashier, api: httpx.Client, l
     loaf = product_in(api, "bakery")
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await scan(pilot, loaf["sku"])
-        await identify(pilot, phone)
-        await wait_for(pilot, lambda: screen.quote is not None)
-        await pilot.press("f10")
-        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        screen = await to_payment(pilot, phone, loaf["sku"])
         live_service.stop()
         await pilot.press("f9")
         await wait_for(pilot, lambda: screen.unconfirmed is not None)
