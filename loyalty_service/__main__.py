@@ -28,12 +28,16 @@ DEMO_KEY = "demo-key"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="loyalty-service", description="The reference loyalty service (Loyalty API v1).")
+    parser = argparse.ArgumentParser(
+        prog="loyalty-service", description="The reference loyalty service (Loyalty API v1)."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     parser.add_argument("--db", type=Path, required=True, help="the SQLite file (made if missing)")
-    parser.add_argument("--demo", action="store_true", help="seed the demo store into an empty database")
-    parser.add_argument("--api-key", action="append", default=[], help="a key tills may use (repeatable; also LOYALTY_API_KEYS)")
+    parser.add_argument("--demo", action="store_true", help="seed the demo store into the database, once")
+    parser.add_argument(
+        "--api-key", action="append", default=[], help="a key tills may use (repeatable; also LOYALTY_API_KEYS)"
+    )
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
     parser.add_argument("--access-log", action="store_true", help="log every request line to stderr")
     return parser.parse_args(argv)
@@ -125,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         conn = connect(args.db)
         try:
             with write_transaction(conn):
-                if seed(conn, program.region):
+                if seed(conn, program):
                     print(f"loyalty-service: seeded the demo store into {args.db}", file=sys.stderr)
         finally:
             conn.close()

@@ -31,11 +31,14 @@ def display_name(name: str) -> str:
 def identify(conn: sqlite3.Connection, program: Program, method: Method, value: str) -> AccountSummary:
     key = normalise_identifier(method, value, program.region)
     if key is None:
-        raise ApiError(422, "invalid_value", f"That {method} value is malformed.", [ErrorDetail(field="value", problem=f"not a {method} value")])
+        raise ApiError(422, "invalid_value", f"That {method} value is malformed.",
+                       [ErrorDetail(field="value", problem=f"not a {method} value")])
     if method == "phone":
         row = conn.execute("SELECT account_id FROM accounts WHERE phone = ?", (key,)).fetchone()
     else:
-        row = conn.execute("SELECT account_id FROM identifiers WHERE method = ? AND value = ?", (method, key)).fetchone()
+        row = conn.execute(
+            "SELECT account_id FROM identifiers WHERE method = ? AND value = ?", (method, key)
+        ).fetchone()
     if row is None:
         raise ApiError(404, "unknown_customer", f"No customer matches that {method}.")
     return summary(conn, program, row["account_id"])
@@ -45,7 +48,8 @@ def enrol(conn: sqlite3.Connection, program: Program, body: EnrolRequest) -> Acc
     """Call inside a write transaction: the phone's uniqueness is checked by the insert."""
     phone = normalise_phone(body.phone.strip(), program.region)
     if phone is None:
-        raise ApiError(422, "invalid_phone", "That is not a valid phone number.", [ErrorDetail(field="phone", problem="not a valid phone number")])
+        raise ApiError(422, "invalid_phone", "That is not a valid phone number.",
+                       [ErrorDetail(field="phone", problem="not a valid phone number")])
     name = " ".join(body.name.split())
     if not name:
         raise ApiError(422, "invalid_request", "A name is needed.", [ErrorDetail(field="name", problem="empty")])
@@ -60,7 +64,8 @@ def enrol(conn: sqlite3.Connection, program: Program, body: EnrolRequest) -> Acc
     stamp = utc_now()
     try:
         conn.execute(
-            "INSERT INTO accounts (account_id, name, phone, created_at) VALUES (?, ?, ?, ?)", (account_id, name, phone, stamp)
+            "INSERT INTO accounts (account_id, name, phone, created_at) VALUES (?, ?, ?, ?)",
+            (account_id, name, phone, stamp),
         )
     except sqlite3.IntegrityError:
         raise ApiError(409, "already_enrolled", "That phone number already has an account.") from None
@@ -102,7 +107,9 @@ def next_reward(program: Program, balance: int) -> NextReward | None:
     upcoming = next((r for r in program.rewards if r.cost > balance), None)
     if upcoming is None:
         return None
-    return NextReward(reward_id=upcoming.reward_id, name=upcoming.name, cost=upcoming.cost, points_needed=upcoming.cost - balance)
+    return NextReward(
+        reward_id=upcoming.reward_id, name=upcoming.name, cost=upcoming.cost, points_needed=upcoming.cost - balance
+    )
 
 
 def summary(conn: sqlite3.Connection, program: Program, account_id: str) -> AccountSummary:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from loyalty_service.clock import utc_now
 from loyalty_service.phone_numbers import normalise_phone
+from loyalty_service.program import Program
 
 # Left unenrolled on purpose: the README enrols it to show how enrolment works.
 ENROLMENT_PHONE = "020 7946 0999"
@@ -122,7 +123,7 @@ CUSTOMERS = (
 )
 
 
-def seed(conn: sqlite3.Connection, region: str) -> bool:
+def seed(conn: sqlite3.Connection, program: Program) -> bool:
     """Seed the demo store unless it is there already; True when seeded now. Inside a transaction."""
     if conn.execute("SELECT 1 FROM meta WHERE key = 'demo_seeded'").fetchone():
         return False
@@ -133,7 +134,7 @@ def seed(conn: sqlite3.Connection, region: str) -> bool:
     )
     for customer in CUSTOMERS:
         account_id = customer.account_id
-        phone = normalise_phone(customer.phone, region)
+        phone = normalise_phone(customer.phone, program.region)
         conn.execute(
             "INSERT INTO accounts (account_id, name, phone, created_at) VALUES (?, ?, ?, ?)",
             (account_id, customer.name, phone, stamp),
@@ -141,6 +142,11 @@ def seed(conn: sqlite3.Connection, region: str) -> bool:
         conn.executemany(
             "INSERT INTO identifiers (method, value, account_id) VALUES (?, ?, ?)",
             [("card", customer.card, account_id), ("qr", customer.qr, account_id), ("nfc", customer.nfc, account_id)],
+        )
+        conn.execute(
+            "INSERT INTO consents (account_id, terms_version, marketing, recorded_at, store_id, terminal_id)"
+            " VALUES (?, ?, 0, ?, 'demo-store', NULL)",
+            (account_id, program.terms_version, stamp),
         )
         # The opening row carries the lifetime points (the tier); a redeem row, the rewards taken since.
         if customer.lifetime:

@@ -53,7 +53,8 @@ def render(program: Program) -> str:
         "# The demo store",
         "",
         "`loyalty-service --demo` (and the till's embedded service) seeds these customers and a catalog",
-        f"of {len(PRODUCTS)} products (SKUs {PRODUCTS[0].sku}–{PRODUCTS[-1].sku}) into a new database, once: run it again on",
+        f"of {len(PRODUCTS)} products (SKUs {PRODUCTS[0].sku}–{PRODUCTS[-1].sku}) into a new database, once:"
+        " run it again on",
         "the same file and balances are kept. The names are fictional; the phone numbers are from",
         "Ofcom's range kept for drama, so they ring nobody.",
         "",

@@ -30,7 +30,11 @@ class ApiError(Exception):
 
 
 def error_response(
-    status: int, code: str, message: str, details: list[ErrorDetail] | None = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: list[ErrorDetail] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = ErrorResponse(error=ErrorBody(code=code, message=message, details=details or []))
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)

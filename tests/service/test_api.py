@@ -84,6 +84,9 @@ def test_openapi_is_public_and_describes_the_real_models(reading_service: Runnin
     sale = document["paths"]["/v1/sales"]["post"]
     assert {"201", "401", "404", "409", "422"} <= set(sale["responses"])
     assert any(p["name"] == "idempotency-key" for p in sale["parameters"])
+    assert set(document["paths"]["/v1/health"]["get"]["responses"]) == {"200", "401"}
+    error_schema = sale["responses"]["409"]["content"]["application/json"]["schema"]["$ref"]
+    assert error_schema == "#/components/schemas/ErrorResponse"
 
 
 # -- identify --------------------------------------------------------------------------------------

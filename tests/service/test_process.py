@@ -122,6 +122,7 @@ def test_restart_on_the_same_file_keeps_balances_and_does_not_reseed(tmp_path: P
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM accounts").fetchone() == (10,)
         assert conn.execute("SELECT COUNT(*) FROM ledger WHERE kind = 'opening'").fetchone() == (9,)
+        assert conn.execute("SELECT COUNT(*), MIN(terms_version) FROM consents").fetchone() == (10, "2026-01")
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
