@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+from datetime import datetime
 
 from pos_core.money import format_money
 from pos_core.sale import CompletedSale
@@ -26,7 +27,8 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
         return f"{_clip(left, room):<{room}} {right}"
 
     rule = "-" * width
-    when = done.completed_at.replace("T", " ").rstrip("Z")[:16]
+    # The till's local time, as the shopper reads it.
+    when = datetime.fromisoformat(done.completed_at.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
     lines = [
         header.store_name.center(width).rstrip(),
         f"{done.sale.terminal_id} · {when}".center(width).rstrip(),

@@ -42,8 +42,8 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
                 yield Label("Enrol a new member", classes="dialog-title")
             yield PhoneInput(self.phone_region, value=self.phone, id="enrol-phone")
             yield Input(placeholder="Customer's name", max_length=60, id="enrol-name")
-            yield Checkbox(f"Agrees to the loyalty terms ({self.terms_version})", id="enrol-terms")
-            yield Checkbox("Wants offers by text (optional)", id="enrol-marketing")
+            yield Checkbox(f"Agrees to the loyalty terms ({self.terms_version})", id="enrol-terms", compact=True)
+            yield Checkbox("Wants offers by text (optional)", id="enrol-marketing", compact=True)
             if self.privacy_notice:
                 yield Label(self.privacy_notice, classes="notice")
             yield Label("", id="enrol-error", classes="error")
