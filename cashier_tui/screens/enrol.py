@@ -46,7 +46,7 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
             yield Checkbox("Wants offers by text (optional)", id="enrol-marketing", compact=True)
             if self.privacy_notice:
                 yield Label(self.privacy_notice, classes="notice")
-            yield Label("", id="enrol-error", classes="error")
+            yield Label("", id="enrol-error", classes="problem")
             with Horizontal(classes="buttons"):
                 yield Button("Enrol", variant="primary", id="enrol-ok")
                 yield Button("Cancel", id="enrol-cancel")

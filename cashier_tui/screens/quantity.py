@@ -24,7 +24,7 @@ class QuantityScreen(ModalScreen[int | None]):
         with Vertical(classes="dialog", id="quantity-dialog"):
             yield Label(f"How many {self.item_name}?", classes="dialog-title")
             yield Input(value=str(self.quantity), restrict=r"[0-9]*", max_length=3, id="quantity-input")
-            yield Label("", id="quantity-error", classes="error")
+            yield Label("", id="quantity-error", classes="problem")
             yield Label("Enter  set (0 removes the line)    Esc  cancel", classes="hint")
 
     @on(Input.Submitted, "#quantity-input")

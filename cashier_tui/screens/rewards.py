@@ -33,7 +33,7 @@ class RewardsScreen(ModalScreen[tuple[str, ...] | None]):
                 ],
                 id="rewards-list",
             )
-            yield Label("", id="rewards-error", classes="error")
+            yield Label("", id="rewards-error", classes="problem")
             yield Label("Space  tick or untick    F3  apply    Esc  cancel", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Apply", variant="primary", id="rewards-ok")

@@ -292,3 +292,24 @@ async def test_paid_sale_can_finish_without_points(cashier, api: httpx.Client, l
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
         assert screen.unconfirmed is None and not screen.query_one("#item-entry", Input).disabled
+
+
+async def test_keymap_from_settings_moves_a_binding(cashier, api: httpx.Client) -> None:
+    loaf = product_in(api, "bakery")
+    app = cashier(keymap={"register.pay": "f12"})
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await scan(pilot, loaf["sku"])
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, RegisterScreen)
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+
+
+async def test_unknown_theme_falls_back_and_says_so(cashier) -> None:
+    app = cashier(theme="no-such-theme")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.theme == "store"
+        assert any("no theme called 'no-such-theme'" in m for m in notifications(app))

@@ -54,3 +54,16 @@ def test_receipt_with_loyalty_block(snap_compare, cashier, api: httpx.Client) ->
         await pilot.pause()
 
     assert snap_compare(cashier(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_enrol_dialog_fits_the_smallest_register(snap_compare, cashier) -> None:
+    """The whole privacy notice and both consent boxes show at 80×24."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await ready(pilot)
+        await identify(pilot, "020 7946 0999")
+        await wait_for(pilot, lambda: pilot.app.screen.query("#enrol-name"))
+        await type_text(pilot, "Sam Taylor")
+        await pilot.pause()
+
+    assert snap_compare(cashier(), terminal_size=(80, 24), run_before=run_before)
