@@ -15,6 +15,7 @@ from cashier_tui.screens.register import RegisterScreen
 from pos_core.checkout import Checkout
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyAuthError, LoyaltyError, LoyaltyUnavailable
+from pos_core.outbox_sender import SenderStatus, SetAside
 from pos_core.settings import Settings
 
 
@@ -27,6 +28,8 @@ class CashierApp(App[None]):
 
     # "checking" until the first answer, then "online", "offline" or "refused" (bad key).
     service_state: reactive[str] = reactive("checking")
+    # Completed sales whose loyalty transaction the service has not confirmed yet.
+    waiting_sales: reactive[int] = reactive(0)
     store_loaded: reactive[bool] = reactive(False)
 
     def __init__(self, settings: Settings, checkout: Checkout) -> None:
@@ -48,11 +51,35 @@ class CashierApp(App[None]):
         self.push_screen(RegisterScreen())
         if self._theme_problem:
             self.notify(self._theme_problem, severity="warning")
+        sender = self.checkout.sender
+        sender.on_status = self.outbox_status
+        sender.on_set_aside = self.sale_set_aside
+        self.run_worker(sender.run(), name="outbox sender", group="outbox", exclusive=True)
         self.load_store()
         self.set_interval(self.settings.health_interval, self.check_health)
 
     async def on_unmount(self) -> None:
         await self.checkout.client.aclose()
+        self.checkout.close()
+
+    def outbox_status(self, status: SenderStatus) -> None:
+        drained = self.waiting_sales > 0 and status.waiting == 0
+        self.waiting_sales = status.waiting
+        if status.reachable is False:
+            self.service_state = "offline"
+        elif status.reachable:
+            self.loyalty_answered()
+        if drained:
+            self.notify("Every waiting sale has reached the loyalty service.", title="Loyalty back in step")
+
+    def sale_set_aside(self, set_aside: SetAside) -> None:
+        self.notify(
+            f"The loyalty service refused sale {set_aside.sale_id[:8].upper()}: {set_aside.reason}."
+            " It is kept on this till and will not be sent again; tell your supervisor.",
+            title="Sale set aside",
+            severity="error",
+            timeout=30,
+        )
 
     @work(exclusive=True, group="store")
     async def load_store(self) -> None:
@@ -72,7 +99,6 @@ class CashierApp(App[None]):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
                 continue
-            self.loyalty_answered()
             self.store_loaded = True
             return
 
@@ -84,6 +110,7 @@ class CashierApp(App[None]):
             self.loyalty_failed(error)
         else:
             self.loyalty_answered()
+            self.checkout.sender.kick()  # the service is back: deliver what waits now
 
     def loyalty_answered(self) -> None:
         self.service_state = "online"

@@ -13,6 +13,7 @@ from pos_core.loyalty_errors import (
     LoyaltyUnavailable,
     NotFound,
     RewardNotAvailable,
+    RewardsNeedTheService,
     UnknownCustomer,
 )
 from pos_core.money import InvalidAmount
@@ -37,6 +38,8 @@ def cashier_message(error: BaseException) -> str:
             return "That number is already a member. Press F2 and look them up instead."
         case InvalidValue():
             return "The loyalty service could not read that. Check it with the customer and try again."
+        case RewardsNeedTheService():
+            return "Rewards cannot be used while the loyalty service is offline. Press F3 and untick them, then pay."
         case RewardNotAvailable():
             return "That reward cannot be used on this basket. Check what it needs, or leave it off."
         case IdempotencyConflict():

@@ -35,8 +35,10 @@ class CatalogError(ValueError):
 class Catalog:
     """Products looked up by SKU or EAN; what the item-entry field resolves codes against."""
 
-    def __init__(self, products: Iterable[Product], currency: str) -> None:
+    def __init__(self, products: Iterable[Product], currency: str, document: Mapping[str, Any] | None = None) -> None:
         self.currency = currency
+        # The ``GET /v1/catalog`` document this came from, so the till can keep a copy.
+        self.document = dict(document) if document is not None else None
         self._by_code: dict[str, Product] = {}
         self._products = tuple(products)
         for product in self._products:
@@ -61,7 +63,7 @@ class Catalog:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Catalog:
         """The ``GET /v1/catalog`` document."""
-        return cls((Product.from_json(p) for p in data["products"]), str(data["currency"]))
+        return cls((Product.from_json(p) for p in data["products"]), str(data["currency"]), data)
 
     @classmethod
     def from_csv(cls, path: Path, currency: str) -> Catalog:

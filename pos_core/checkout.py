@@ -1,19 +1,29 @@
-"""The till's loyalty work, shared by the register and the kiosk: no screens, only I/O and rules.
+"""The till's loyalty work, shared by the register, the kiosk and till-sim: no screens.
 
-Identify, enrol, quote and complete a sale through the loyalty client. The apps call these from
-workers and turn the errors (``loyalty_errors``, ``InvalidPhoneNumber``) into words.
+Identify, enrol, quote and complete a sale. It never stops the till: with the service slow or
+away, customers come from the cache (shown as provisional), points are estimated from the
+programme's rules, and a completed sale goes to the outbox first and to the service when it
+can. The apps call these from workers and turn the errors into words.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pos_core.catalog import Catalog
+from pos_core.customer_cache import CustomerCache
 from pos_core.loyalty_client import LoyaltyClient
+from pos_core.loyalty_errors import LoyaltyUnavailable, RewardsNeedTheService
 from pos_core.loyalty_models import AccountSummary, Program, Quote
+from pos_core.outbox import Outbox
+from pos_core.outbox_sender import OutboxSender
 from pos_core.phone_number import PhoneNumber, parse_phone
+from pos_core.points_estimate import estimate_points
 from pos_core.sale import CompletedSale, Sale, Tender, amount_due
 from pos_core.settings import Settings
 
@@ -22,12 +32,19 @@ class PaymentError(ValueError):
     """Tender that cannot pay for the sale; the message says why."""
 
 
+def till_dir(settings: Settings) -> Path:
+    """Where this till keeps its outbox and cache (not the demo service's data)."""
+    return settings.data_dir / "till" / settings.terminal_id
+
+
 class Checkout:
     def __init__(
         self,
         client: LoyaltyClient,
         settings: Settings,
         *,
+        outbox: Outbox | None = None,
+        cache: CustomerCache | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         new_sale_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     ) -> None:
@@ -35,6 +52,11 @@ class Checkout:
         self.settings = settings
         self.clock = clock
         self.new_sale_id = new_sale_id
+        self.outbox = outbox or Outbox(till_dir(settings) / "outbox.db")
+        self.cache = cache or CustomerCache(
+            till_dir(settings) / "cache.db", max_age_seconds=settings.cache_max_age_days * 24 * 3600
+        )
+        self.sender = OutboxSender(self.outbox, client)
         self.program: Program | None = None
         self.catalog: Catalog | None = None
 
@@ -49,12 +71,26 @@ class Checkout:
         return self.catalog.currency if self.catalog else "GBP"
 
     async def load_store(self) -> None:
-        """Fetch the program and the catalog (the catalog from a file when one is configured)."""
-        self.program = await self.client.program()
+        """The programme and the catalog: from the service, else the copies kept last time."""
+        try:
+            self.program = await self.client.program()
+            await asyncio.to_thread(self.cache.remember_document, "program", self.program.document)
+        except LoyaltyUnavailable:
+            kept = await asyncio.to_thread(self.cache.recall_document, "program")
+            if kept is None:
+                raise
+            self.program = Program.from_json(kept)
         if self.settings.catalog_file is not None:
             self.catalog = Catalog.from_csv(self.settings.catalog_file, self.program.currency)
-        else:
+            return
+        try:
             self.catalog = await self.client.catalog()
+            await asyncio.to_thread(self.cache.remember_document, "catalog", self.catalog.document or {})
+        except LoyaltyUnavailable:
+            kept = await asyncio.to_thread(self.cache.recall_document, "catalog")
+            if not kept:
+                raise
+            self.catalog = Catalog.from_json(kept)
 
     def new_sale(self) -> Sale:
         return Sale(
@@ -68,10 +104,24 @@ class Checkout:
         return parse_phone(text, self.region)
 
     async def identify(self, method: str, value: str) -> AccountSummary:
-        """Look up who a device read; a phone number is checked here before any call."""
+        """Who the customer is; a phone number is checked here before any call.
+
+        With the service away, the cached summary comes back marked provisional.
+        """
         if method == "phone":
             value = self.parse_phone(value).e164
-        return await self.client.identify(method, value)
+        try:
+            summary = await self.client.identify(method, value)
+        except LoyaltyUnavailable:
+            kept = await asyncio.to_thread(self.cache.recall, method, value)
+            if kept is None:
+                raise
+            cached = AccountSummary.from_json(kept.document)
+            pending = await asyncio.to_thread(self.outbox.pending_points, cached.account_id)
+            return replace(cached, provisional=True, pending_points=pending)
+        await asyncio.to_thread(self.cache.remember, method, value, summary.document)
+        pending = await asyncio.to_thread(self.outbox.pending_points, summary.account_id)
+        return replace(summary, pending_points=pending) if pending else summary
 
     async def enrol(self, *, phone: str, name: str, marketing: bool) -> AccountSummary:
         if self.program is None:
@@ -80,7 +130,7 @@ class Checkout:
         clean_name = " ".join(name.split())
         if not clean_name:
             raise ValueError("Enter the customer's name.")
-        return await self.client.enrol(
+        summary = await self.client.enrol(
             phone=number.e164,
             name=clean_name,
             terms_version=self.program.terms_version,
@@ -88,58 +138,97 @@ class Checkout:
             store_id=self.settings.store_id,
             terminal_id=self.settings.terminal_id,
         )
+        await asyncio.to_thread(self.cache.remember, "phone", number.e164, summary.document)
+        return summary
 
     async def quote(self, sale: Sale) -> Quote | None:
-        """The loyalty quote for this basket, or None when there is no customer or basket."""
+        """The loyalty quote for this basket, or None when there is no customer or basket.
+
+        With the service away: an estimate from the programme's rules, and no rewards (unless
+        the store allows offline rewards, when the service checks them as the sale goes through).
+        """
         if sale.customer is None or not sale.basket.lines:
             return None
-        return await self.client.quote(
-            account_id=sale.customer.account_id,
+        try:
+            return await self.client.quote(
+                account_id=sale.customer.account_id,
+                currency=sale.currency,
+                lines=sale.basket.to_json(),
+                rewards=sale.rewards,
+            )
+        except LoyaltyUnavailable:
+            if self.program is None:
+                raise
+            if sale.rewards and not self.settings.offline_rewards:
+                raise RewardsNeedTheService(
+                    "rewards cannot be used while the loyalty service is offline", code="offline"
+                ) from None
+            return self.estimate(sale)
+
+    def estimate(self, sale: Sale) -> Quote:
+        assert self.program is not None and sale.customer is not None
+        subtotal = sale.basket.subtotal
+        return Quote(
             currency=sale.currency,
-            lines=sale.basket.to_json(),
-            rewards=sale.rewards,
+            subtotal=subtotal,
+            discounts=(),
+            discount_total=0,
+            total=subtotal,
+            points_earned=estimate_points(self.program, sale.basket, sale.customer.tier.multiplier),
+            points_redeemed=0,
+            balance_after=None,
+            estimated=True,
         )
 
     async def complete(self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None) -> CompletedSale:
-        """Take payment and credit the customer; the sale id makes a repeat harmless.
+        """Take payment: the sale is saved with its loyalty transaction, then sent.
 
-        A repeat must carry the same tender: the service refuses another body under the same id.
+        Returns with the service's answer when it comes within the sale deadline, else with the
+        points pending (the sender delivers them later). Raises OutboxError when the till cannot
+        save the sale: then the sale is NOT done.
         """
         due = amount_due(sale, quote)
         check_tender(tender, due)
-        if sale.customer is None:
-            return self._completed_locally(sale, tender, quote)
-        result = await self.client.record_sale(sale.sale_id, sale.loyalty_body(tender))
-        return CompletedSale(
-            sale,
-            tender,
-            total=result.total,
-            change=result.change,
-            completed_at=self._now(),
-            loyalty=result,
-            discounts=result.discounts,
+        done = self._completed_locally(sale, tender, quote)
+        body = sale.loyalty_body(tender) if sale.customer is not None else None
+        expected = quote.points_earned if quote is not None else 0
+        await asyncio.to_thread(
+            self.outbox.record_completed,
+            sale.sale_id,
+            completed_at=done.completed_at,
+            total=done.total,
+            journal={
+                "lines": sale.basket.to_json(),
+                "rewards": list(sale.rewards),
+                "tender": [t.to_json() for t in tender],
+                "change": done.change,
+            },
+            account_id=sale.customer.account_id if sale.customer else None,
+            body=body,
+            points_expected=expected,
         )
+        if body is None:
+            return done
+        result = await self.sender.wait_confirmed(sale.sale_id, timeout=self.settings.deadlines.receipt)
+        if result is None:
+            return replace(done, points_pending=True, points_expected=expected)
+        await asyncio.to_thread(self.cache.update_balance, result.account_id, result.balance, result.created_at)
+        return replace(done, total=result.total, change=result.change, loyalty=result, discounts=result.discounts)
 
-    def complete_without_points(self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None) -> CompletedSale:
-        """The customer has paid but the service never confirmed: close the sale, say so on the receipt."""
-        return self._completed_locally(sale, tender, quote, points_unconfirmed=sale.customer is not None)
-
-    def _completed_locally(
-        self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None, *, points_unconfirmed: bool = False
-    ) -> CompletedSale:
+    def _completed_locally(self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None) -> CompletedSale:
         due = amount_due(sale, quote)
         return CompletedSale(
             sale,
             tender,
             total=due,
             change=sum(t.amount for t in tender) - due,
-            completed_at=self._now(),
+            completed_at=self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             discounts=quote.discounts if quote and sale.customer else (),
-            points_unconfirmed=points_unconfirmed,
         )
 
-    def _now(self) -> str:
-        return self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    def close(self) -> None:
+        self.outbox.close()
+        self.cache.close()
 
 
 def check_tender(tender: tuple[Tender, ...], due: int) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -41,6 +43,9 @@ class Deadlines:
     quote: float = 2.0
     sale: float = 5.0
     other: float = 5.0
+    # How long the cashier waits for the service to confirm a paid sale before the receipt
+    # shows its points as pending (the outbox delivers them later).
+    receipt: float = 2.0
 
 
 _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
@@ -194,6 +199,26 @@ def _error_from(response: httpx.Response) -> LoyaltyError:
     except (ValueError, AttributeError):
         pass
     if status >= 500 or status in _RETRYABLE_STATUSES:
-        return LoyaltyUnavailable(f"the service answered {status}: {message}", code=code, status=status)
+        return LoyaltyUnavailable(
+            f"the service answered {status}: {message}",
+            code=code,
+            status=status,
+            retry_after=_retry_after(response.headers.get("retry-after")),
+        )
     kind = _ERRORS_BY_CODE.get(code) or _ERRORS_BY_STATUS.get(status) or RequestRefused
     return kind(message, code=code, status=status)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -14,7 +14,14 @@ class LoyaltyError(Exception):
 
 
 class LoyaltyUnavailable(LoyaltyError):
-    """No usable answer in time: refused, timed out, a 5xx, or a reply that is not the contract."""
+    """No usable answer in time: refused, timed out, a 5xx, or a reply that is not the contract.
+
+    ``retry_after`` is the service's own Retry-After (429, 503), in seconds, when it gave one.
+    """
+
+    def __init__(self, message: str, *, code: str = "", status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, code=code, status=status)
+        self.retry_after = retry_after
 
 
 class LoyaltyAuthError(LoyaltyError):
@@ -47,3 +54,7 @@ class RequestRefused(LoyaltyError):
 
 class NotFound(LoyaltyError):
     """The account or sale does not exist (404 not_found)."""
+
+
+class RewardsNeedTheService(LoyaltyError):
+    """Rewards cannot be used while the service is away (two tills could spend the same points)."""

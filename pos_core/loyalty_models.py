@@ -6,7 +6,7 @@ Parsing is tolerant of fields it does not know, so a platform may add to the con
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -97,6 +97,10 @@ class AccountSummary:
     tier: Tier
     next_reward: NextReward | None
     rewards_available: tuple[Reward, ...]
+    # Offline: from the till's cache, with points this till has not yet delivered.
+    provisional: bool = False
+    pending_points: int = 0
+    document: Json = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_json(cls, data: Json) -> AccountSummary:
@@ -109,6 +113,7 @@ class AccountSummary:
             tier=Tier.from_json(data["tier"]),
             next_reward=NextReward.from_json(data.get("next_reward")),
             rewards_available=tuple(Reward.from_json(r) for r in data.get("rewards_available", ())),
+            document=dict(data),
         )
 
     def reward(self, reward_id: str) -> Reward | None:
@@ -138,6 +143,8 @@ class Quote:
     points_earned: int
     points_redeemed: int
     balance_after: int | None
+    # Worked out on the till from the programme's rules while the service could not quote.
+    estimated: bool = False
 
     @classmethod
     def from_json(cls, data: Json) -> Quote:
@@ -171,6 +178,8 @@ class SaleResult:
     tier: Tier | None
     next_reward: NextReward | None
     created_at: str | None
+    # The answer as the service sent it, kept by the till to print the receipt again.
+    document: Json = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_json(cls, data: Json) -> SaleResult:
@@ -189,6 +198,7 @@ class SaleResult:
             tier=Tier.from_json(data["tier"]) if data.get("tier") else None,
             next_reward=NextReward.from_json(data.get("next_reward")),
             created_at=data.get("created_at"),
+            document=dict(data),
         )
 
 
@@ -210,8 +220,10 @@ class Program:
     privacy_notice: str
     points_per_unit: int
     excluded_categories: frozenset[str]
+    excluded_products: frozenset[str]
     tiers: tuple[TierRule, ...]
     rewards: tuple[Reward, ...]
+    document: Json = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_json(cls, data: Json) -> Program:
@@ -224,11 +236,13 @@ class Program:
             privacy_notice=str(data.get("privacy_notice", "")),
             points_per_unit=int(earning.get("points_per_unit", 1)),
             excluded_categories=frozenset(earning.get("excluded_categories", ())),
+            excluded_products=frozenset(earning.get("excluded_products", ())),
             tiers=tuple(
                 TierRule(str(t["name"]), int(t["threshold"]), Decimal(str(t["multiplier"])))
                 for t in data.get("tiers", ())
             ),
             rewards=tuple(Reward.from_json(r) for r in data.get("rewards", ())),
+            document=dict(data),
         )
 
 

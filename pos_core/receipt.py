@@ -67,22 +67,34 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
             )
         else:
             lines.append(_clip("You can use any of our rewards.", width))
-    elif done.points_unconfirmed and done.sale.customer:
+    elif done.points_pending and done.sale.customer:
+        customer = done.sale.customer
         lines.append(" LOYALTY ".center(width, "="))
-        lines.append(_clip(done.sale.customer.display_name, width))
+        lines.append(_clip(f"{customer.display_name} · {customer.tier.name}", width))
+        lines.append(pair("Points (pending)", f"+{done.points_expected:,}"))
+        balance = customer.balance + customer.pending_points + done.points_expected - _redeemed(done)
+        lines.append(pair("Balance (provisional)", f"{balance:,} pts"))
         lines.extend(
             textwrap.wrap(
-                "Points not yet confirmed. Keep this receipt: show it in store to claim the points"
-                f" for receipt {done.sale.sale_id[:8].upper()}.",
+                "Your points are saved on this till and will be added to your account as soon as"
+                " our loyalty system confirms them.",
                 width,
             )
         )
-    if (loyalty or done.points_unconfirmed) and done.sale.customer and header.privacy_notice:
+    if (loyalty or done.points_pending) and done.sale.customer and header.privacy_notice:
         lines.append("")
         lines.extend(textwrap.wrap(header.privacy_notice, width))
     lines.append("=" * width)
     lines.append("Thank you for shopping with us".center(width).rstrip())
     return lines
+
+
+def _redeemed(done: CompletedSale) -> int:
+    customer = done.sale.customer
+    if customer is None:
+        return 0
+    costs = {reward.reward_id: reward.cost for reward in customer.rewards_available}
+    return sum(costs.get(reward_id, 0) for reward_id in done.sale.rewards)
 
 
 def _clip(text: str, width: int) -> str:

@@ -83,5 +83,6 @@ class CompletedSale:
     completed_at: str
     loyalty: SaleResult | None = None
     discounts: tuple[Discount, ...] = ()
-    # Paid with a customer on it, but the loyalty service never confirmed the points.
-    points_unconfirmed: bool = False
+    # The customer's points are in the outbox, not yet confirmed by the service.
+    points_pending: bool = False
+    points_expected: int = 0

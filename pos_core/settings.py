@@ -48,6 +48,10 @@ class Settings:
     # Seconds between reachability checks of the loyalty service.
     health_interval: float = 10.0
     receipt_width: int = 40
+    # Offline, rewards cannot be checked against the balance other tills are spending.
+    offline_rewards: bool = False
+    # Days a cached customer may be shown while the service is away.
+    cache_max_age_days: float = 30.0
     # Binding id -> keys, e.g. {"register.pay": "f12"}.
     keymap: dict[str, str] = field(default_factory=dict)
 
@@ -114,8 +118,12 @@ def _build(values: dict[str, Any], *, source: str) -> Settings:
             changes[name] = None if value is None else _text(name, value, source)
         elif name in ("catalog_file", "data_dir"):
             changes[name] = Path(_text(name, value, source)).expanduser()
-        elif name in ("health_interval",):
+        elif name in ("health_interval", "cache_max_age_days"):
             changes[name] = _positive_number(name, value, source)
+        elif name == "offline_rewards":
+            if not isinstance(value, bool):
+                raise SettingsError(f"{source}: offline_rewards must be true or false")
+            changes[name] = value
         elif name == "receipt_width":
             width = int(_positive_number(name, value, source))
             if not 32 <= width <= 80:

@@ -39,6 +39,9 @@ class ReceiptScreen(Screen[None]):
                 if loyalty is not None:
                     yield Label(f"Points credited  +{loyalty.points_earned:,}", id="points-credited")
                     yield Label(f"New balance  {loyalty.balance:,} pts", id="new-balance")
+                elif self.done.points_pending:
+                    yield Label(f"Points pending  +{self.done.points_expected:,}", id="points-pending")
+                    yield Label("Saved on this till; sent when the loyalty service answers.", classes="muted")
                 else:
                     yield Label("No loyalty card on this sale.", classes="muted")
                 yield Label("Enter  next sale", classes="hint")

@@ -29,7 +29,8 @@ from cashier_tui.widgets.loyalty_panel import LoyaltyPanel
 from cashier_tui.widgets.status_bar import StatusBar
 from cashier_tui.widgets.totals_view import TotalsView
 from pos_core.item_entry import InvalidItemEntry, parse_item_entry
-from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, UnknownCustomer
+from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNeedTheService, UnknownCustomer
+from pos_core.outbox import OutboxError
 from pos_core.loyalty_models import AccountSummary, Quote
 from pos_core.phone_number import InvalidPhoneNumber
 from pos_core.receipt import ReceiptHeader, render_receipt
@@ -54,11 +55,6 @@ class RegisterScreen(Screen[None]):
         Binding("f8", "void_sale", "Void sale", id="register.void_sale",
                 tooltip="Clear the basket and the customer and start again"),
         Binding("f10", "pay", "Pay", id="register.pay", tooltip="Take payment by cash or card"),
-        # Shown instead of Pay / Void sale while a paid sale waits for the loyalty service.
-        Binding("f10", "resend", "Send again", id="register.resend",
-                tooltip="Send the paid sale to the loyalty service again (same sale, same payment)"),
-        Binding("f8", "finish_without_points", "No points", id="register.finish_without_points",
-                tooltip="Close the paid sale without points; the receipt tells the customer how to claim them"),
         Binding("up", "move_line(-1)", "Up", show=False, id="register.line_up",
                 tooltip="Highlight the line above"),
         Binding("down", "move_line(1)", "Down", show=False, id="register.line_down",
@@ -69,8 +65,6 @@ class RegisterScreen(Screen[None]):
     quote: reactive[Quote | None] = reactive(None)
     quote_pending: reactive[bool] = reactive(False)
     looking_up: reactive[bool] = reactive(False)
-    # The tender of a sale the customer has paid but the loyalty service has not confirmed.
-    unconfirmed: reactive[tuple[Tender, ...] | None] = reactive(None)
 
     def __init__(self) -> None:
         super().__init__()
@@ -106,6 +100,7 @@ class RegisterScreen(Screen[None]):
         settings = app.settings
         status.location = f"{settings.store_name} · {settings.terminal_id}"
         self.watch(app, "service_state", lambda state: setattr(status, "service_state", state))
+        self.watch(app, "waiting_sales", lambda count: setattr(status, "waiting_sales", count))
         self.query_one("#basket").border_title = "Basket"
         self.query_one("#loyalty-panel").border_title = "Customer"
         self.watch(app, "store_loaded", self._store_loaded)
@@ -123,11 +118,6 @@ class RegisterScreen(Screen[None]):
     # -- keys that work now ----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("resend", "finish_without_points"):
-            return self.unconfirmed is not None
-        if self.unconfirmed is not None:
-            # Paid: the basket and the customer can no longer change.
-            return action in ("move_line",)
         sale = self.sale
         has_lines = bool(sale and sale.basket.lines)
         customer = sale.customer if sale else None
@@ -142,12 +132,6 @@ class RegisterScreen(Screen[None]):
         if action == "identify":
             return sale is not None
         return True
-
-    def watch_unconfirmed(self, tender: tuple[Tender, ...] | None) -> None:
-        self.refresh_bindings()
-        self.query_one("#item-entry", Input).disabled = tender is not None or not self.cashier_app.store_loaded
-        if tender is None:
-            self.query_one("#item-entry", Input).focus()
 
     def watch_sale(self, old: Sale | None, new: Sale | None) -> None:
         self.refresh_bindings()
@@ -166,7 +150,7 @@ class RegisterScreen(Screen[None]):
     def item_entered(self, event: Input.Submitted) -> None:
         event.input.value = ""
         checkout = self.cashier_app.checkout
-        if self.sale is None or checkout.catalog is None or self.unconfirmed is not None:
+        if self.sale is None or checkout.catalog is None:
             return
         try:
             entry = parse_item_entry(event.value)
@@ -303,10 +287,15 @@ class RegisterScreen(Screen[None]):
         self.quote_pending = True
         try:
             quote = await self.cashier_app.checkout.quote(sale)
-        except RewardNotAvailable:
+        except (RewardNotAvailable, RewardsNeedTheService) as error:
             if sale is self.sale and sale.rewards:
+                why = (
+                    "Rewards cannot be used while the loyalty service is offline"
+                    if isinstance(error, RewardsNeedTheService)
+                    else "The basket changed, so its rewards no longer apply"
+                )
                 self.notify(
-                    "The basket changed, so its rewards no longer apply and were taken off. Press F3 to use them again.",
+                    f"{why}; they were taken off. Press F3 to use them again.",
                     title="Rewards removed",
                     severity="warning",
                 )
@@ -348,33 +337,17 @@ class RegisterScreen(Screen[None]):
             return
         await self._complete(sale, tender, quote)
 
-    @work(exclusive=True, group="dialog")
-    async def action_resend(self) -> None:
-        if self.sale is not None and self.unconfirmed is not None:
-            await self._complete(self.sale, self.unconfirmed, self.quote)
-
-    @work(exclusive=True, group="dialog")
-    async def action_finish_without_points(self) -> None:
-        if self.sale is None or self.unconfirmed is None:
-            return
-        done = self.cashier_app.checkout.complete_without_points(self.sale, self.unconfirmed, self.quote)
-        await self._show_receipt(done)
-
     async def _complete(self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None) -> None:
         app = self.cashier_app
         try:
             done = await app.checkout.complete(sale, tender, quote)
-        except LoyaltyError as error:
-            self.report(error, title="Points not confirmed")
-            if sale.customer is not None:
-                self.unconfirmed = tender
-                self.notify(
-                    "The customer has paid. F10 sends the sale again (it cannot be counted twice);"
-                    " F8 finishes it without points and the receipt says how to claim them.",
-                    title="Paid, waiting for loyalty",
-                    severity="warning",
-                    timeout=12,
-                )
+        except OutboxError as error:
+            self.notify(
+                f"This sale is NOT finished: {error}. Do not give a receipt; call your supervisor or IT.",
+                title="Sale not saved",
+                severity="error",
+                timeout=30,
+            )
             return
         except ValueError as error:
             self.report(error, title="Payment")
@@ -394,7 +367,6 @@ class RegisterScreen(Screen[None]):
                 width=app.settings.receipt_width,
             ),
         )
-        self.unconfirmed = None
         self.start_new_sale()
         await app.push_screen_wait(ReceiptScreen(done, lines))
         self.query_one("#item-entry", Input).focus()

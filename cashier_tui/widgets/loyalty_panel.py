@@ -32,7 +32,16 @@ class LoyaltyPanel(VerticalScroll, can_focus=False):
             yield Label(f"{tier.name} · {tier.points_to_next_tier:,} pts to {tier.next_tier}", id="customer-tier")
         else:
             yield Label(f"{tier.name} · top tier", id="customer-tier")
-        yield Label(f"Balance  {customer.balance:,} pts", id="customer-balance")
+        if customer.provisional:
+            balance = customer.balance + customer.pending_points
+            yield Label(f"Balance ≈ {balance:,} pts", id="customer-balance", classes="provisional")
+            yield Label("Offline: from this till's records, not yet confirmed.", classes="muted")
+        elif customer.pending_points:
+            yield Label(
+                f"Balance  {customer.balance:,} pts (+{customer.pending_points:,} pending)", id="customer-balance"
+            )
+        else:
+            yield Label(f"Balance  {customer.balance:,} pts", id="customer-balance")
         if customer.next_reward:
             reward = customer.next_reward
             yield Label(f"{reward.points_needed:,} pts to {reward.name}", classes="next-reward")
@@ -51,6 +60,7 @@ class LoyaltyPanel(VerticalScroll, can_focus=False):
         else:
             yield Label("No rewards to use yet.", classes="muted")
         if self.quote is not None:
-            yield Label(f"This sale: +{self.quote.points_earned:,} pts", classes="section", id="points-this-sale")
+            about = "about " if self.quote.estimated else ""
+            yield Label(f"This sale: {about}+{self.quote.points_earned:,} pts", classes="section", id="points-this-sale")
             if self.quote.discount_total:
                 yield Label(f"Saving {format_money(self.quote.discount_total, self.quote.currency)}", classes="saving")

@@ -10,14 +10,21 @@ from textual.widgets import Label
 SERVICE_WORDS = {
     "checking": "Loyalty: connecting…",
     "online": "Loyalty: online",
+    "degraded": "Loyalty: catching up",
     "offline": "Loyalty: OFFLINE",
     "refused": "Loyalty: key refused",
 }
 
 
+def shown_state(service_state: str, waiting: int) -> str:
+    """Online with sales still waiting is 'degraded': the service answers but is behind."""
+    return "degraded" if service_state == "online" and waiting else service_state
+
+
 class StatusBar(Horizontal):
     location: reactive[str] = reactive("")
     service_state: reactive[str] = reactive("checking")
+    waiting_sales: reactive[int] = reactive(0)
 
     def compose(self) -> ComposeResult:
         yield Label(id="status-location")
@@ -26,7 +33,17 @@ class StatusBar(Horizontal):
     def watch_location(self, location: str) -> None:
         self.query_one("#status-location", Label).update(location)
 
-    def watch_service_state(self, state: str) -> None:
+    def watch_service_state(self) -> None:
+        self._show()
+
+    def watch_waiting_sales(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        state = shown_state(self.service_state, self.waiting_sales)
+        text = f"● {SERVICE_WORDS.get(state, state)}"
+        if self.waiting_sales:
+            text += f" · {self.waiting_sales} sale{'s' if self.waiting_sales != 1 else ''} waiting"
         label = self.query_one("#status-service", Label)
-        label.update(f"● {SERVICE_WORDS.get(state, state)}")
+        label.update(text)
         label.set_classes(f"service-{state}")

@@ -36,6 +36,8 @@ class TotalsView(Widget):
         if sale.customer is not None and sale.basket.lines:
             if self.quote_pending:
                 points = "Points: working out…"
+            elif quote is not None and quote.estimated:
+                points = f"Points this sale: about +{quote.points_earned:,} (offline estimate)"
             elif quote is not None:
                 points = f"Points this sale: +{quote.points_earned:,}"
                 if quote.points_redeemed:

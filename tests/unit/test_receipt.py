@@ -47,12 +47,13 @@ def test_receipt_without_a_customer_has_no_loyalty_block() -> None:
     assert "LOYALTY" not in text and "£10.08" in text
 
 
-def test_unconfirmed_points_tell_the_customer_how_to_claim_them() -> None:
-    sale = Sale("demo-store", "till-1", "GBP", Basket().add(DRINK).add(LOAF, 2), CUSTOMER, ("free-hot-drink",),
+def test_pending_points_are_shown_as_pending_with_a_provisional_balance() -> None:
+    sale = Sale("demo-store", "till-1", "GBP", Basket().add(LOAF, 2), CUSTOMER, (),
                 sale_id="3f2a9c1e-0000-4000-8000-000000000001")
     done = CompletedSale(sale, (Tender("card", 698),), total=698, change=0, completed_at="2026-11-22T10:15:00Z",
-                         discounts=(Discount("free-hot-drink", "Free hot drink", 310),), points_unconfirmed=True)
-    text = "\n".join(render_receipt(done, ReceiptHeader("Demo Store", privacy_notice="We keep your number.")))
-    assert "Free hot drink" in text and "£6.98" in text
-    assert "Points not yet confirmed" in text and "3F2A9C1E" in text
-    assert "Points earned" not in text and "We keep your number." in text
+                         points_pending=True, points_expected=8)
+    lines = render_receipt(done, ReceiptHeader("Demo Store", privacy_notice="We keep your number."))
+    text = "\n".join(lines)
+    assert [l for l in lines if l.startswith("Points (pending)")][0].endswith("+8")
+    assert [l for l in lines if l.startswith("Balance (provisional)")][0].endswith("648 pts")
+    assert "as soon as" in text and "Points earned" not in text and "We keep your number." in text

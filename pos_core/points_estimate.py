@@ -1,0 +1,25 @@
+"""Points a basket should earn, worked out on the till from the programme's published rules.
+
+Used only while the loyalty service cannot quote: the figure is shown as an estimate and the
+service's own answer replaces it when the sale gets through. It knows the base rate, the
+excluded categories and products, and the tier multiplier; promotions it cannot see only
+ever make the real figure higher.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+
+from pos_core.basket import Basket
+from pos_core.loyalty_models import Program
+
+
+def estimate_points(program: Program, basket: Basket, tier_multiplier: Decimal) -> int:
+    eligible = sum(
+        line.line_total
+        for line in basket.lines
+        if line.product.category not in program.excluded_categories
+        and line.product.sku not in program.excluded_products
+    )
+    points = Decimal(eligible) * program.points_per_unit * tier_multiplier / (10**program.exponent)
+    return int(points.to_integral_value(ROUND_FLOOR))
