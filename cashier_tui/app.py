@@ -55,6 +55,15 @@ class CashierApp(App[None]):
         sender.on_status = self.outbox_status
         sender.on_set_aside = self.sale_set_aside
         self.run_worker(sender.run(), name="outbox sender", group="outbox", exclusive=True)
+        set_aside = self.checkout.outbox.set_aside_sales()
+        if set_aside:
+            self.notify(
+                f"{len(set_aside)} sale(s) were refused by the loyalty service and are kept on this till"
+                " (not sent again). Tell your supervisor.",
+                title="Sales set aside",
+                severity="warning",
+                timeout=30,
+            )
         self.load_store()
         self.set_interval(self.settings.health_interval, self.check_health)
 

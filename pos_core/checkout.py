@@ -23,7 +23,7 @@ from pos_core.loyalty_models import AccountSummary, Program, Quote
 from pos_core.outbox import Outbox
 from pos_core.outbox_sender import OutboxSender
 from pos_core.phone_number import PhoneNumber, parse_phone
-from pos_core.points_estimate import estimate_points
+from pos_core.offline_quote import offline_quote
 from pos_core.sale import CompletedSale, Sale, Tender, amount_due
 from pos_core.settings import Settings
 
@@ -167,18 +167,7 @@ class Checkout:
 
     def estimate(self, sale: Sale) -> Quote:
         assert self.program is not None and sale.customer is not None
-        subtotal = sale.basket.subtotal
-        return Quote(
-            currency=sale.currency,
-            subtotal=subtotal,
-            discounts=(),
-            discount_total=0,
-            total=subtotal,
-            points_earned=estimate_points(self.program, sale.basket, sale.customer.tier.multiplier),
-            points_redeemed=0,
-            balance_after=None,
-            estimated=True,
-        )
+        return offline_quote(self.program, sale)
 
     async def complete(self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None) -> CompletedSale:
         """Take payment: the sale is saved with its loyalty transaction, then sent.

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
 
-from pos_core.basket import Basket
+from pos_core.basket import Basket, BasketLine
 from pos_core.loyalty_models import Program
 
 
-def estimate_points(program: Program, basket: Basket, tier_multiplier: Decimal) -> int:
-    eligible = sum(
-        line.line_total
-        for line in basket.lines
-        if line.product.category not in program.excluded_categories
-        and line.product.sku not in program.excluded_products
-    )
-    points = Decimal(eligible) * program.points_per_unit * tier_multiplier / (10**program.exponent)
+def earns(program: Program, line: BasketLine) -> bool:
+    return line.product.category not in program.excluded_categories and line.product.sku not in program.excluded_products
+
+
+def points_for(program: Program, eligible_amount: int, tier_multiplier: Decimal) -> int:
+    """floor(eligible × points per unit × tier multiplier), once per sale, as the contract states."""
+    points = Decimal(eligible_amount) * program.points_per_unit * tier_multiplier / (10**program.exponent)
     return int(points.to_integral_value(ROUND_FLOOR))
+
+
+def estimate_points(program: Program, basket: Basket, tier_multiplier: Decimal) -> int:
+    return points_for(program, sum(line.line_total for line in basket.lines if earns(program, line)), tier_multiplier)
