@@ -273,8 +273,14 @@ async def test_service_lost_at_payment_the_sale_is_done_and_drains_exactly_once(
             restarted.stop()
 
 
-async def test_offline_a_known_customer_shows_a_provisional_balance(cashier, api: httpx.Client, live_service) -> None:
+async def test_offline_a_known_customer_shows_a_provisional_balance(
+    cashier, api: httpx.Client, live_service, tmp_path
+) -> None:
+    from pos_core.embedded_service import start_service
+    from tests.conftest import TEST_API_KEY
+
     phone, before = find_customer(api, lambda s: s["balance"] > 0)
+    port = int(live_service.url.rsplit(":", 1)[1])
     loaf = product_in(api, "bakery")
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
@@ -298,10 +304,20 @@ async def test_offline_a_known_customer_shows_a_provisional_balance(cashier, api
         receipt = str(app.screen.query_one("#receipt-text", Static).render())
         assert "Points (pending)" in receipt and "Balance (provisional)" in receipt
         await pilot.press("enter")
+        assert app.service_state == "offline" and app.waiting_sales == 1
+        assert "OFFLINE · 1 sale waiting" in str(screen.query_one("#status-service", Label).render())
         # The same customer again: the panel counts the points this till still owes them.
         await identify(pilot, phone)
         await wait_for(pilot, lambda: screen.sale.customer is not None)
-        assert screen.sale.customer.pending_points == screen.sale.customer.pending_points > 0
+        pending = screen.sale.customer.pending_points
+        assert pending > 0
+        assert f"Balance ≈ {before['balance'] + pending:,} pts" in panel_text(screen, "#customer-balance")
+        restarted = start_service(db_path=tmp_path / "service" / "loyalty.db", api_key=TEST_API_KEY, port=port)
+        try:
+            await wait_for(pilot, lambda: app.waiting_sales == 0, timeout=20)
+            assert api.get(f"/v1/accounts/{before['account_id']}").json()["balance"] == before["balance"] + pending
+        finally:
+            restarted.stop()
 
 
 def fill_up(conn) -> None:
