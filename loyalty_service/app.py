@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
 
 from loyalty_service import accounts, sales
 from loyalty_service.auth import require_key
@@ -19,6 +19,7 @@ from loyalty_service.database import connect, create_schema, write_transaction
 from loyalty_service.errors import install_error_handlers
 from loyalty_service.program import Program
 from loyalty_service.schemas import (
+    AccountSales,
     AccountSummary,
     Catalog,
     EnrolRequest,
@@ -100,6 +101,16 @@ def identify(body: IdentifyRequest, program: CurrentProgram, db: Db) -> AccountS
 @router.get("/accounts/{account_id}", responses=_errors(404, 422))
 def get_account(account_id: str, program: CurrentProgram, db: Db) -> AccountSummary:
     return accounts.summary(db, program, account_id)
+
+
+@router.get("/accounts/{account_id}/sales", responses=_errors(404, 422))
+def get_account_sales(
+    account_id: str,
+    program: CurrentProgram,
+    db: Db,
+    limit: Annotated[int, Query(ge=1, le=500, description="at most this many, newest first")] = 100,
+) -> AccountSales:
+    return sales.account_sales(db, program, account_id, limit)
 
 
 @router.post("/accounts", status_code=201, responses=_errors(409, 422))

@@ -13,7 +13,16 @@ from loyalty_service.clock import utc_now
 from loyalty_service.errors import ApiError
 from loyalty_service.pricing import Line, Priced, PricingError, price
 from loyalty_service.program import Program
-from loyalty_service.schemas import Discount, ErrorDetail, Quote, QuoteRequest, Sale, SaleRequest
+from loyalty_service.schemas import (
+    AccountSales,
+    Discount,
+    ErrorDetail,
+    Quote,
+    QuoteRequest,
+    Sale,
+    SaleEntry,
+    SaleRequest,
+)
 
 # The canonical text form only: the key is also the sale's id, so it must read back as sent.
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -152,3 +161,20 @@ def get_sale(conn: sqlite3.Connection, sale_id: str) -> Sale:
     if row is None:
         raise ApiError(404, "not_found", "There is no such sale.")
     return Sale.model_validate_json(row["answer"])
+
+
+def account_sales(conn: sqlite3.Connection, program: Program, account_id: str, limit: int) -> AccountSales:
+    """The account's sales, newest first: what a return looks up and a till checks after a replay."""
+    _account_points(conn, account_id)
+    rows = conn.execute(
+        "SELECT answer FROM sales WHERE account_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?",
+        (account_id, limit),
+    ).fetchall()
+    entries = []
+    for row in rows:
+        sale = Sale.model_validate_json(row["answer"])
+        entries.append(SaleEntry(
+            sale_id=sale.sale_id, store_id=sale.store_id, terminal_id=sale.terminal_id, created_at=sale.created_at,
+            total=sale.total, points_earned=sale.points_earned, points_redeemed=sale.points_redeemed,
+        ))
+    return AccountSales(account_id=account_id, currency=program.currency, sales=entries)

@@ -176,6 +176,24 @@ class Sale(BaseModel):
     next_reward: NextReward | None
 
 
+class SaleEntry(BaseModel):
+    """One of an account's sales, as the account's sales list gives it."""
+
+    sale_id: str
+    store_id: str
+    terminal_id: str
+    created_at: str
+    total: int
+    points_earned: int
+    points_redeemed: int
+
+
+class AccountSales(BaseModel):
+    account_id: str
+    currency: str
+    sales: list[SaleEntry]
+
+
 class Earning(BaseModel):
     points_per_unit: int
     excluded_categories: list[str]

@@ -31,6 +31,21 @@ def default_data_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class KioskSettings:
+    """The self-checkout kiosk's own settings (the ``[kiosk]`` table)."""
+
+    # Seconds without a touch before "Still there?", then seconds before the kiosk resets.
+    idle_seconds: float = 60.0
+    still_there_seconds: float = 20.0
+    # Seconds the thank-you screen stays before the next shopper's welcome.
+    thank_you_seconds: float = 8.0
+    # Taking an item off the basket needs a member of staff, as on most kiosks.
+    remove_needs_staff: bool = True
+    # The staff PIN that unlocks assistance (fix or void a sale).
+    staff_pin: str = "2468"
+
+
+@dataclass(frozen=True)
 class Settings:
     # Where the loyalty platform is. None: start the reference service with the demo store.
     api_url: str | None = None
@@ -54,6 +69,7 @@ class Settings:
     cache_max_age_days: float = 30.0
     # Binding id -> keys, e.g. {"register.pay": "f12"}.
     keymap: dict[str, str] = field(default_factory=dict)
+    kiosk: KioskSettings = KioskSettings()
 
     @property
     def embedded(self) -> bool:
@@ -76,12 +92,13 @@ def load_settings(
     *,
     environ: dict[str, str] | None = None,
     overrides: dict[str, Any] | None = None,
+    defaults: dict[str, Any] | None = None,
 ) -> Settings:
-    """Settings from ``config_path`` (or the default file if it exists), env, then ``overrides``."""
+    """``defaults``, then ``config_path`` (or the default file if it exists), env, then ``overrides``."""
     environ = dict(os.environ if environ is None else environ)
     explicit = config_path is not None or "CASHIER_CONFIG" in environ
     path = config_path or Path(environ.get("CASHIER_CONFIG", default_config_path()))
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = dict(defaults or {})
     if path.exists():
         values.update(_read_file(path))
     elif explicit:
@@ -131,6 +148,8 @@ def _build(values: dict[str, Any], *, source: str) -> Settings:
             changes[name] = width
         elif name == "deadlines":
             changes[name] = _deadlines(value, source)
+        elif name == "kiosk":
+            changes[name] = _kiosk(value, source)
         elif name == "keymap":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise SettingsError(f"{source}: [keymap] maps binding ids to keys, e.g. \"register.pay\" = \"f12\"")
@@ -155,11 +174,33 @@ def _positive_number(name: str, value: Any, source: str) -> float:
     return float(value)
 
 
-def _deadlines(value: Any, source: str) -> Deadlines:
+def _table(value: Any, kind: type, name: str, what: str, source: str) -> dict[str, Any]:
+    """A nested settings table, refused when it is not a table or has keys ``kind`` lacks."""
     if not isinstance(value, dict):
-        raise SettingsError(f"{source}: [deadlines] must be a table")
-    known = {f.name for f in fields(Deadlines)}
+        raise SettingsError(f"{source}: [{name}] must be a table")
+    known = {f.name for f in fields(kind)}
     unknown = sorted(set(value) - known)
     if unknown:
-        raise SettingsError(f"{source}: unknown deadline {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    return replace(Deadlines(), **{k: _positive_number(f"deadlines.{k}", v, source) for k, v in value.items()})
+        raise SettingsError(f"{source}: unknown {what} {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    return value
+
+
+def _deadlines(value: Any, source: str) -> Deadlines:
+    table = _table(value, Deadlines, "deadlines", "deadline", source)
+    return replace(Deadlines(), **{k: _positive_number(f"deadlines.{k}", v, source) for k, v in table.items()})
+
+
+def _kiosk(value: Any, source: str) -> KioskSettings:
+    changes: dict[str, Any] = {}
+    for name, item in _table(value, KioskSettings, "kiosk", "kiosk setting", source).items():
+        if name == "remove_needs_staff":
+            if not isinstance(item, bool):
+                raise SettingsError(f"{source}: kiosk.remove_needs_staff must be true or false")
+            changes[name] = item
+        elif name == "staff_pin":
+            if not isinstance(item, str) or not item.isdigit() or not 4 <= len(item) <= 8:
+                raise SettingsError(f"{source}: kiosk.staff_pin must be 4 to 8 digits, in quotes")
+            changes[name] = item
+        else:
+            changes[name] = _positive_number(f"kiosk.{name}", item, source)
+    return replace(KioskSettings(), **changes)

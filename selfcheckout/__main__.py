@@ -1,15 +1,24 @@
-"""``selfcheckout``: the kiosk."""
+"""``selfcheckout``: the kiosk. With no loyalty URL configured it runs the demo store itself."""
 
 from __future__ import annotations
 
 import sys
 
+from pos_core.launch import argument_parser, run
+from pos_core.settings import Settings
+
+
+def start(settings: Settings) -> None:
+    from selfcheckout.app import make_app  # Textual loads only once the settings are good.
+
+    make_app(settings, theme=settings.theme if settings.theme.startswith("kiosk") else "kiosk").run()
+
 
 def main(argv: list[str] | None = None) -> int:
-    from selfcheckout.app import make_app
-
-    make_app().run()
-    return 0
+    parser = argument_parser(
+        "selfcheckout", "The self-checkout kiosk. Without --api-url it starts the reference service with the demo store."
+    )
+    return run("selfcheckout", parser.parse_args(argv), start, terminal_id="kiosk-1")
 
 
 if __name__ == "__main__":

@@ -1,32 +1,281 @@
-"""The kiosk app shell: a welcome screen. Identification, basket and payment come with its issue."""
+"""The self-checkout kiosk and ``make_app()``, shared by the ``selfcheckout`` command and the tests.
+
+The kiosk holds one shopper's session (the sale and its quote) and walks it through welcome,
+scanning, rewards, payment and thank-you. Loyalty calls run in workers through the same
+``Checkout`` as the register, so the never-stop-the-till rules hold here too. No command
+palette, no developer keys: a shopper only ever sees what the screens offer.
+"""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.containers import Center, Middle
-from textual.widgets import Label
+import asyncio
+import time
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
 
 import themes
+from pos_core.checkout import Checkout
+from pos_core.item_entry import InvalidItemEntry, parse_item_entry
+from pos_core.loyalty_client import LoyaltyClient
+from pos_core.loyalty_errors import LoyaltyError, UnknownCustomer
+from pos_core.loyalty_models import Quote
+from pos_core.outbox import OutboxError
+from pos_core.phone_number import InvalidPhoneNumber
+from pos_core.sale import Sale, amount_due
+from pos_core.settings import Settings
+from selfcheckout.screens.assistance import AssistanceScreen
+from selfcheckout.screens.join import JoinScreen
+from selfcheckout.screens.kiosk_payment import KioskPaymentScreen
+from selfcheckout.screens.phone_keypad import PhoneKeypadScreen
+from selfcheckout.screens.reward_offer import RewardOfferScreen
+from selfcheckout.screens.shopping import ShoppingScreen
+from selfcheckout.screens.still_there import StillThereScreen
+from selfcheckout.screens.thank_you import ThankYouScreen
+from selfcheckout.screens.welcome import WelcomeScreen
+from selfcheckout.shopper_messages import shopper_message
 
 
 class SelfCheckoutApp(App[None]):
     TITLE = "Self-checkout"
+    CSS_PATH = themes.KIOSK_CSS
     ENABLE_COMMAND_PALETTE = False
-    CSS = """
-    Screen { align: center middle; background: $background; }
-    #welcome { text-style: bold; color: $accent; }
-    """
+    # Only the staff's way out; nothing a shopper would press by accident.
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, id="kiosk.quit", tooltip="Close the kiosk (staff)")]
+    MODES = {"welcome": WelcomeScreen, "shopping": ShoppingScreen}
 
-    def __init__(self) -> None:
+    sale: reactive[Sale | None] = reactive(None, always_update=True)
+    quote: reactive[Quote | None] = reactive(None, always_update=True)
+
+    def __init__(self, settings: Settings, checkout: Checkout, *, theme: str = themes.KIOSK_THEME) -> None:
         super().__init__()
-        for theme in themes.bundled_themes():
-            self.register_theme(theme)
-        self.theme = "high-contrast"
+        self.settings = settings
+        self.checkout = checkout
+        for bundled in themes.bundled_themes():
+            self.register_theme(bundled)
+        self.theme = theme if theme in self.available_themes else themes.KIOSK_THEME
+        self.last_touch = time.monotonic()
+        self.offer_declined = False
+        self._asking_still_there = False
 
-    def compose(self) -> ComposeResult:
-        with Middle(), Center():
-            yield Label("Welcome — self-checkout is not open yet. Please use a staffed till.", id="welcome")
+    def on_mount(self) -> None:
+        self.run_worker(self.checkout.sender.run(), name="outbox sender", group="outbox", exclusive=True)
+        self.load_store()
+        self.switch_mode("welcome")
+        self.set_interval(1.0, self.notice_idle_shopper)
+
+    async def on_unmount(self) -> None:
+        await self.checkout.client.aclose()
+        self.checkout.close()
+
+    @work(exclusive=True, group="store")
+    async def load_store(self) -> None:
+        while True:
+            try:
+                await self.checkout.load_store()
+                return
+            except (LoyaltyError, ValueError):
+                await asyncio.sleep(2)
+
+    # -- a shopper's session ---------------------------------------------------------------------
+
+    def start_shopping(self) -> None:
+        if self.sale is None:
+            self.sale = self.checkout.new_sale()
+        self.switch_mode("shopping")
+
+    def reset(self) -> None:
+        """The next shopper starts clean: no basket, no name on the screen."""
+        self.sale = None
+        self.quote = None
+        self.offer_declined = False
+        self.switch_mode("welcome")
+
+    def scan(self, text: str) -> str | None:
+        """A scanned or typed code; returns what to tell the shopper when it is not an item."""
+        catalog = self.checkout.catalog
+        if catalog is None:
+            return "Just a moment, the kiosk is getting ready."
+        try:
+            entry = parse_item_entry(text)
+        except InvalidItemEntry:
+            return "That code wasn't recognised. Please scan the item again."
+        product = catalog.lookup(entry.code)
+        if product is None:
+            return "That item wasn't recognised. Please scan it again or call for assistance."
+        if self.sale is None:
+            self.sale = self.checkout.new_sale()
+        try:
+            self.sale = self.sale.with_basket(self.sale.basket.add(product, entry.quantity))
+        except ValueError:
+            return "That's more than we can sell in one go. Please call for assistance."
+        self.refresh_quote()
+        return None
+
+    @work(exclusive=True, group="quote")
+    async def refresh_quote(self) -> None:
+        sale = self.sale
+        if sale is None or sale.customer is None or not sale.basket.lines:
+            self.quote = None
+            return
+        try:
+            quote = await self.checkout.quote(sale)
+        except LoyaltyError as error:
+            self.quote = None
+            if sale.rewards and sale is self.sale:
+                # The reward no longer fits (or rewards are offline): take it off and say so.
+                self.tell(shopper_message(error))
+                self.sale = _without_rewards(sale)
+                self.refresh_quote()
+            return
+        if sale is self.sale:
+            self.quote = quote
+
+    @work(exclusive=True, group="dialog")
+    async def sign_in(self) -> None:
+        identification = await self.push_screen_wait(PhoneKeypadScreen(self.checkout.region))
+        if identification is None:
+            return
+        try:
+            customer = await self.checkout.identify(identification.method, identification.value)
+        except UnknownCustomer:
+            program = self.checkout.program
+            joined = await self.push_screen_wait(
+                JoinScreen(identification.shown, program.terms_version if program else "", program.privacy_notice if program else "")
+            )
+            if joined is None:
+                return
+            try:
+                customer = await self.checkout.enrol(phone=identification.value, name=joined[0], marketing=joined[1])
+            except (LoyaltyError, InvalidPhoneNumber, ValueError) as error:
+                self.tell(shopper_message(error))
+                return
+        except (LoyaltyError, InvalidPhoneNumber) as error:
+            self.tell(shopper_message(error))
+            return
+        if self.sale is None:
+            self.sale = self.checkout.new_sale()
+        self.sale = self.sale.with_customer(customer)
+        self.refresh_quote()
+        await self.offer_reward()
+
+    async def offer_reward(self) -> None:
+        """One touch to use the best reward the shopper can afford, with the new total shown first."""
+        sale = self.sale
+        if sale is None or sale.customer is None or sale.rewards or self.offer_declined or not sale.basket.lines:
+            return
+        for reward in sorted(sale.customer.rewards_available, key=lambda r: -r.cost):
+            candidate = sale.with_reward(reward.reward_id, True)
+            try:
+                with_reward = await self.checkout.quote(candidate)
+                without = await self.checkout.quote(sale)
+            except LoyaltyError:
+                continue  # this reward does not fit the basket, or rewards are offline
+            if with_reward is None or without is None:
+                return
+            accepted = await self.push_screen_wait(
+                RewardOfferScreen(reward.name, without.total, with_reward.total, sale.currency)
+            )
+            if accepted and self.sale is sale:
+                self.sale = candidate
+                self.quote = with_reward
+            else:
+                self.offer_declined = True
+            return
+
+    @work(exclusive=True, group="dialog")
+    async def pay(self) -> None:
+        sale = self.sale
+        if sale is None or not sale.basket.lines:
+            return
+        await self.offer_reward()
+        sale = self.sale
+        assert sale is not None
+        quote = self.quote
+        if sale.customer is not None and quote is None:
+            try:
+                quote = await self.checkout.quote(sale)
+            except LoyaltyError:
+                sale = _without_rewards(sale)
+                self.sale = sale
+                quote = await self.checkout.quote(sale)
+        tender = await self.push_screen_wait(KioskPaymentScreen(amount_due(sale, quote), sale.currency))
+        if tender is None or self.sale is not sale:
+            return
+        try:
+            done = await self.checkout.complete(sale, tender, quote)
+        except (OutboxError, ValueError) as error:
+            self.tell(shopper_message(error))
+            return
+        self.reset()
+        await self.push_screen_wait(ThankYouScreen(done, self.settings.kiosk.thank_you_seconds))
+
+    def remove_item(self, index: int) -> None:
+        sale = self.sale
+        if sale is None or not sale.basket.lines:
+            return
+        if self.settings.kiosk.remove_needs_staff:
+            self.call_assistance("Taking an item off needs a member of staff.", index=index)
+            return
+        self.sale = sale.with_basket(sale.basket.void(min(index, len(sale.basket.lines) - 1)))
+        self.refresh_quote()
+
+    @work(exclusive=True, group="dialog")
+    async def call_assistance(self, reason: str, index: int | None = None) -> None:
+        action = await self.push_screen_wait(AssistanceScreen(self.settings.kiosk.staff_pin, reason))
+        sale = self.sale
+        if action == "void_sale":
+            self.reset()
+        elif action == "remove_item" and sale is not None and sale.basket.lines:
+            row = index if index is not None else len(sale.basket.lines) - 1
+            self.sale = sale.with_basket(sale.basket.void(min(row, len(sale.basket.lines) - 1)))
+            self.refresh_quote()
+
+    def tell(self, text: str) -> None:
+        self.notify(text, severity="warning", timeout=8)
+
+    # -- idle --------------------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self.last_touch = time.monotonic()
+        await super().on_event(event)
+
+    def notice_idle_shopper(self) -> None:
+        idle = time.monotonic() - self.last_touch
+        if self.sale is None or self._asking_still_there or idle < self.settings.kiosk.idle_seconds:
+            return
+        self.ask_still_there()
+
+    @work(exclusive=True, group="idle")
+    async def ask_still_there(self) -> None:
+        self._asking_still_there = True
+        try:
+            here = await self.push_screen_wait(StillThereScreen(self.settings.kiosk.still_there_seconds))
+        finally:
+            self._asking_still_there = False
+        self.last_touch = time.monotonic()
+        if not here:
+            # Privacy: the shopper has gone; nobody else may see their name or basket.
+            self.workers.cancel_group(self, "dialog")
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            self.reset()
 
 
-def make_app() -> SelfCheckoutApp:
-    return SelfCheckoutApp()
+def _without_rewards(sale: Sale) -> Sale:
+    for reward_id in sale.rewards:
+        sale = sale.with_reward(reward_id, False)
+    return sale
+
+
+def make_app(settings: Settings, *, checkout: Checkout | None = None, theme: str = themes.KIOSK_THEME) -> SelfCheckoutApp:
+    if checkout is None:
+        if not settings.api_url or not settings.api_key:
+            raise ValueError("make_app needs a loyalty api_url and api_key (the CLI starts the demo store)")
+        client = LoyaltyClient(settings.api_url, settings.api_key, deadlines=settings.deadlines)
+        checkout = Checkout(client, settings)
+    return SelfCheckoutApp(settings, checkout, theme=theme)
+

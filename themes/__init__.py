@@ -16,6 +16,8 @@ from textual.theme import Theme
 DEFAULT_THEME = "store"
 THEMES_DIR = Path(str(files(__package__)))
 CASHIER_CSS = THEMES_DIR / "cashier.tcss"
+KIOSK_CSS = THEMES_DIR / "kiosk.tcss"
+KIOSK_THEME = "kiosk"
 
 _THEME_FIELDS = {f.name for f in fields(Theme)} - {"name"}
 

@@ -31,6 +31,17 @@ def api(live_service: RunningService) -> Iterator[httpx.Client]:
         yield client
 
 
+def fixed_checkout(settings: Settings, id_prefix: str) -> Checkout:
+    """The real Checkout with a fixed clock and predictable sale ids, so screens snapshot the same."""
+    numbers = itertools.count(1)
+    return Checkout(
+        LoyaltyClient(settings.api_url, settings.api_key, deadlines=settings.deadlines),
+        settings,
+        clock=lambda: FIXED_TIME,
+        new_sale_id=lambda: f"{id_prefix}{next(numbers):012d}",
+    )
+
+
 @pytest.fixture
 def cashier(live_service: RunningService, tmp_path: Path) -> Callable[..., CashierApp]:
     """Make a register on the live service, with a fixed clock and predictable sale ids."""
@@ -42,14 +53,7 @@ def cashier(live_service: RunningService, tmp_path: Path) -> Callable[..., Cashi
             data_dir=tmp_path / "till",
             **settings,
         )
-        numbers = itertools.count(1)
-        checkout = Checkout(
-            LoyaltyClient(config.api_url, config.api_key, deadlines=config.deadlines),
-            config,
-            clock=lambda: FIXED_TIME,
-            new_sale_id=lambda: f"00000000-0000-4000-8000-{next(numbers):012d}",
-        )
-        return make_app(config, checkout=checkout)
+        return make_app(config, checkout=fixed_checkout(config, "00000000-0000-4000-8000-"))
 
     return build
 

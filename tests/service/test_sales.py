@@ -176,3 +176,21 @@ def test_different_sales_at_once_each_count(live_service: RunningService, live_d
         assert list(pool.map(send, range(10))) == [201] * 10
     with client_for(live_service) as client:
         assert balance(client, ALICE_ID) == 640 + 10 * 2  # £1.70 × 1.25 = 2.125 -> 2
+
+
+def test_an_accounts_sales_are_listed_newest_first(api: httpx.Client) -> None:
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    assert post_sale(api, sale_body(api, BEN_ID, [line(api, "1005")]), first).status_code == 201
+    assert post_sale(api, sale_body(api, BEN_ID, [line(api, "1001")], rewards=[]), second).status_code == 201
+    listed = api.get(f"/v1/accounts/{BEN_ID}/sales").json()
+    assert listed["account_id"] == BEN_ID and listed["currency"] == "GBP"
+    assert [entry["sale_id"] for entry in listed["sales"]] == [second, first]
+    recorded = api.get(f"/v1/sales/{second}").json()
+    assert listed["sales"][0] == {
+        key: recorded[key]
+        for key in ("sale_id", "store_id", "terminal_id", "created_at", "total", "points_earned", "points_redeemed")
+    }
+    assert [e["sale_id"] for e in api.get(f"/v1/accounts/{BEN_ID}/sales", params={"limit": 1}).json()["sales"]] == [second]
+    assert api.get(f"/v1/accounts/{CHLOE_ID}/sales").json()["sales"] == []
+    assert error_code(api.get("/v1/accounts/acc_nobody/sales")) == (404, "not_found")
+    assert error_code(api.get(f"/v1/accounts/{BEN_ID}/sales", params={"limit": 0})) == (422, "invalid_request")

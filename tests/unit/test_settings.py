@@ -37,3 +37,23 @@ def test_bad_settings_are_refused_with_the_reason(tmp_path: Path, text: str, wor
 def test_missing_explicit_file(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_kiosk_table(tmp_path: Path) -> None:
+    path = tmp_path / "cashier.toml"
+    path.write_text('[kiosk]\nidle_seconds = 45\nstaff_pin = "9753"\nremove_needs_staff = false\n')
+    kiosk = load_settings(path, environ={}).kiosk
+    assert (kiosk.idle_seconds, kiosk.staff_pin, kiosk.remove_needs_staff, kiosk.still_there_seconds) == (45, "9753", False, 20)
+    path.write_text("[kiosk]\nstaff_pin = 1234\n")
+    with pytest.raises(SettingsError, match="4 to 8 digits"):
+        load_settings(path, environ={})
+    path.write_text("[kiosk]\nidel_seconds = 3\n")
+    with pytest.raises(SettingsError, match="unknown kiosk setting idel_seconds"):
+        load_settings(path, environ={})
+
+
+def test_an_apps_defaults_give_way_to_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "cashier.toml"
+    path.write_text('terminal_id = "kiosk-7"\n')
+    assert load_settings(path, environ={}, defaults={"terminal_id": "kiosk-1"}).terminal_id == "kiosk-7"
+    assert load_settings(environ={}, defaults={"terminal_id": "kiosk-1"}).terminal_id == "kiosk-1"

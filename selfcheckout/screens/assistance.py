@@ -1,0 +1,71 @@
+"""Call for assistance: the shopper waits; staff unlock with their PIN to fix or void the sale."""
+
+from __future__ import annotations
+
+import hmac
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label
+
+from selfcheckout.widgets.keypad import Keypad
+
+STAFF_ACTIONS = ("remove_item", "void_sale")
+
+
+class AssistanceScreen(ModalScreen[str | None]):
+    """Dismisses with a staff action ("remove_item", "void_sale") or None."""
+
+    def __init__(self, staff_pin: str, reason: str) -> None:
+        super().__init__()
+        self.staff_pin = staff_pin
+        self.reason = reason
+        self.typed = ""
+        self.unlocked = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="assist-dialog"):
+            yield Label("Help is on its way", classes="title")
+            yield Label(self.reason, classes="center")
+            yield Label("Staff: enter your PIN", id="pin-shown", classes="center")
+            yield Keypad(id="pin-pad")
+            yield Label("", id="pin-problem", classes="problem")
+            with Horizontal(classes="row", id="staff-actions"):
+                yield Button("Unlock", variant="primary", id="pin-ok")
+                yield Button("Remove item", id="staff-remove_item", disabled=True)
+                yield Button("Void sale", variant="error", id="staff-void_sale", disabled=True)
+                yield Button("Close", id="assist-close")
+
+    @on(Keypad.Pressed)
+    def key(self, event: Keypad.Pressed) -> None:
+        if event.key == "clear":
+            self.typed = ""
+        elif event.key == "backspace":
+            self.typed = self.typed[:-1]
+        elif len(self.typed) < 8:
+            self.typed += event.key
+        self.query_one("#pin-shown", Label).update("•" * len(self.typed) or "Staff: enter your PIN")
+
+    @on(Button.Pressed, "#pin-ok")
+    def unlock(self) -> None:
+        if not hmac.compare_digest(self.typed.encode(), self.staff_pin.encode()):
+            self.typed = ""
+            self.query_one("#pin-shown", Label).update("Staff: enter your PIN")
+            self.query_one("#pin-problem", Label).update("That PIN is not right.")
+            return
+        self.unlocked = True
+        self.query_one("#pin-problem", Label).update("")
+        self.query_one("#pin-shown", Label).update("Unlocked: choose what to do")
+        for action in STAFF_ACTIONS:
+            self.query_one(f"#staff-{action}", Button).disabled = False
+
+    @on(Button.Pressed, "#staff-remove_item, #staff-void_sale")
+    def staff_action(self, event: Button.Pressed) -> None:
+        if self.unlocked and event.button.id:
+            self.dismiss(event.button.id.removeprefix("staff-"))
+
+    @on(Button.Pressed, "#assist-close")
+    def close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,49 @@
+"""Join the rewards programme at the kiosk: one screen, with the consent the shopper gives."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label
+
+
+class JoinScreen(ModalScreen[tuple[str, bool] | None]):
+    """Dismisses with (name, marketing) when the shopper joins, None for "no thanks"."""
+
+    def __init__(self, phone_shown: str, terms_version: str, privacy_notice: str) -> None:
+        super().__init__()
+        self.phone_shown = phone_shown
+        self.terms_version = terms_version
+        self.privacy_notice = privacy_notice
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="join-dialog"):
+            yield Label(f"No rewards account for {self.phone_shown} yet. Join now? It's free.", classes="title")
+            yield Input(placeholder="Your first and last name", max_length=60, id="join-name")
+            yield Checkbox(f"I agree to the rewards terms ({self.terms_version})", id="join-terms", compact=True)
+            yield Checkbox("Send me offers by text (optional)", id="join-marketing", compact=True)
+            if self.privacy_notice:
+                yield Label(self.privacy_notice, classes="muted")
+            yield Label("", id="join-problem", classes="problem")
+            with Horizontal(classes="row"):
+                yield Button("Join", variant="success", id="join-ok")
+                yield Button("No thanks", id="join-no")
+
+    @on(Input.Submitted, "#join-name")
+    @on(Button.Pressed, "#join-ok")
+    def join(self) -> None:
+        name = " ".join(self.query_one("#join-name", Input).value.split())
+        problem = self.query_one("#join-problem", Label)
+        if not name:
+            problem.update("Please type your name.")
+            return
+        if not self.query_one("#join-terms", Checkbox).value:
+            problem.update("Please tick to agree to the terms, or choose No thanks.")
+            return
+        self.dismiss((name, self.query_one("#join-marketing", Checkbox).value))
+
+    @on(Button.Pressed, "#join-no")
+    def no_thanks(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,52 @@
+"""Thank you: points earned, the new balance, and what is next; then the next shopper's welcome."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.events import Click, Key
+from textual.screen import Screen
+from textual.widgets import Label
+
+from pos_core.money import format_money
+from pos_core.sale import CompletedSale
+
+
+class ThankYouScreen(Screen[None]):
+    def __init__(self, done: CompletedSale, seconds: float) -> None:
+        super().__init__()
+        self.done = done
+        self.seconds = seconds
+
+    def compose(self) -> ComposeResult:
+        done = self.done
+        customer = done.sale.customer
+        with Vertical(id="welcome"):
+            with Vertical(id="welcome-body"):
+                name = f", {customer.display_name.split()[0]}" if customer else ""
+                yield Label(f"Thank you{name}!", classes="title")
+                yield Label(f"You paid {format_money(done.total, done.sale.currency)}.", classes="center big")
+                if done.change:
+                    yield Label(f"Please take your change: {format_money(done.change, done.sale.currency)}", classes="center big")
+                if done.loyalty is not None:
+                    yield Label(f"+{done.loyalty.points_earned:,} points", id="thanks-points", classes="center big")
+                    yield Label(f"Your balance is now {done.loyalty.balance:,} points.", classes="center", id="thanks-balance")
+                    if done.loyalty.next_reward:
+                        reward = done.loyalty.next_reward
+                        yield Label(f"Only {reward.points_needed:,} points to {reward.name}!", classes="center", id="thanks-next")
+                elif done.points_pending:
+                    yield Label(f"+{done.points_expected:,} points on the way", id="thanks-points", classes="center big")
+                    yield Label("They'll be added to your account shortly.", classes="center")
+                else:
+                    yield Label("Next time, sign in to rewards to collect points.", classes="center muted")
+                yield Label("Touch anywhere to start a new shop.", classes="center muted")
+
+    def on_mount(self) -> None:
+        self.set_timer(self.seconds, self.finish)
+
+    @on(Click)
+    @on(Key)
+    def finish(self) -> None:
+        if self.is_current:
+            self.dismiss(None)

@@ -1,0 +1,62 @@
+"""The first thing a shopper sees: sign in to rewards, or just start scanning."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label
+
+if TYPE_CHECKING:
+    from selfcheckout.app import SelfCheckoutApp
+
+
+class WelcomeScreen(Screen[None]):
+    def compose(self) -> ComposeResult:
+        with Vertical(id="welcome"):
+            with Vertical(id="welcome-body"):
+                yield Label("Welcome!", classes="title")
+                yield Label(
+                    "Scan your loyalty QR, tap your card, or enter your phone number.", classes="center big"
+                )
+                with Horizontal(classes="row"):
+                    yield Button("Enter phone number", variant="primary", id="welcome-phone")
+                    yield Button("Continue without", id="welcome-skip")
+                yield Label("Or scan your first item to start.", classes="center muted")
+                yield Input(placeholder="Scan here", max_length=64, id="welcome-scan")
+                yield Label("", id="welcome-problem", classes="problem center")
+                with Horizontal(classes="row"):
+                    yield Button("Call assistance", variant="warning", id="assist")
+
+    @property
+    def kiosk(self) -> SelfCheckoutApp:
+        return cast("SelfCheckoutApp", self.app)
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#welcome-problem", Label).update("")
+        self.query_one("#welcome-scan", Input).focus()
+
+    @on(Button.Pressed, "#welcome-phone")
+    def phone(self) -> None:
+        self.kiosk.start_shopping()
+        self.kiosk.sign_in()
+
+    @on(Button.Pressed, "#welcome-skip")
+    def skip(self) -> None:
+        self.kiosk.start_shopping()
+
+    @on(Input.Submitted, "#welcome-scan")
+    def scanned(self, event: Input.Submitted) -> None:
+        event.input.value = ""
+        problem = self.kiosk.scan(event.value)
+        if problem:
+            self.query_one("#welcome-problem", Label).update(problem)
+        else:
+            self.kiosk.start_shopping()
+
+    @on(Button.Pressed, "#assist")
+    def assist(self) -> None:
+        self.kiosk.call_assistance("A shopper needs help at the welcome screen.")

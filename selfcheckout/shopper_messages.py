@@ -1,0 +1,36 @@
+"""Errors in the words a shopper at a kiosk needs: what happened and what they can do, never a code."""
+
+from __future__ import annotations
+
+from pos_core.loyalty_errors import (
+    AlreadyEnrolled,
+    LoyaltyError,
+    LoyaltyUnavailable,
+    RewardNotAvailable,
+    RewardsNeedTheService,
+    UnknownCustomer,
+)
+from pos_core.outbox import OutboxError
+from pos_core.phone_number import InvalidPhoneNumber
+
+
+def shopper_message(error: BaseException) -> str:
+    match error:
+        case InvalidPhoneNumber():
+            return "That number doesn't look right. Please check it and try again."
+        case UnknownCustomer():
+            return "We couldn't find an account with that number."
+        case AlreadyEnrolled():
+            return "That number already has an account. Go back and enter it to sign in."
+        case RewardsNeedTheService():
+            return "Rewards can't be used just now. You'll still collect points for this shop."
+        case RewardNotAvailable():
+            return "That reward can't be used on this basket."
+        case LoyaltyUnavailable():
+            return "Rewards are taking a break. You can still pay, and your points will be added later."
+        case OutboxError():
+            return "Sorry, this kiosk can't finish your payment. Please call for assistance."
+        case LoyaltyError():
+            return "Sorry, we can't reach your rewards right now. You can still pay as normal."
+        case _:
+            return "Sorry, something went wrong. Please call for assistance."

@@ -1,0 +1,212 @@
+"""Every path a shopper takes through the kiosk, with the service's balance checked after each sale."""
+
+from __future__ import annotations
+
+from math import floor
+from decimal import Decimal
+
+import httpx
+from textual.pilot import Pilot
+from textual.widgets import Input, Label
+
+from selfcheckout.screens.assistance import AssistanceScreen
+from selfcheckout.screens.join import JoinScreen
+from selfcheckout.screens.kiosk_payment import KioskPaymentScreen
+from selfcheckout.screens.phone_keypad import PhoneKeypadScreen
+from selfcheckout.screens.reward_offer import RewardOfferScreen
+from selfcheckout.screens.shopping import ShoppingScreen
+from selfcheckout.screens.still_there import StillThereScreen
+from selfcheckout.screens.thank_you import ThankYouScreen
+from selfcheckout.screens.welcome import WelcomeScreen
+from tests.app.conftest import product_in, wait_for
+from tests.kiosk.conftest import kiosk_ready
+
+SIZE = (80, 24)
+ALICE = "02079460001"  # Silver, 640 points: can use the £5 reward
+
+
+def label(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Label).render())
+
+
+async def scan(pilot: Pilot, code: str) -> None:
+    await pilot.press(*code, "enter")
+
+
+async def type_phone(pilot: Pilot, number: str) -> None:
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, PhoneKeypadScreen))
+    await pilot.press(*number)
+    await pilot.press("enter")
+
+
+async def pay_by_card(pilot: Pilot) -> ThankYouScreen:
+    await pilot.click("#pay")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, KioskPaymentScreen))
+    await pilot.click("#pay-card")
+    return await wait_for(pilot, lambda: isinstance(pilot.app.screen, ThankYouScreen) and pilot.app.screen)
+
+
+def balance(api: httpx.Client, phone: str) -> dict:
+    return api.post("/v1/identify", json={"method": "phone", "value": phone}).json()
+
+
+async def test_qr_or_phone_at_start_then_the_reward_accepted(kiosk, api: httpx.Client) -> None:
+    before = balance(api, ALICE)
+    drink, loaf = product_in(api, "hot_drinks"), product_in(api, "bakery")
+    app = kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await pilot.click("#welcome-phone")
+        await type_phone(pilot, ALICE)
+        await wait_for(pilot, lambda: isinstance(app.screen, ShoppingScreen) and app.sale.customer is not None)
+        assert "Hi Alice! Silver member" in label(app, "#hello")
+        await scan(pilot, drink["sku"])
+        await scan(pilot, f"2*{loaf['sku']}")
+        subtotal = drink["unit_price"] + 2 * loaf["unit_price"]
+        await pilot.click("#pay")
+        offer = await wait_for(pilot, lambda: isinstance(app.screen, RewardOfferScreen) and app.screen)
+        assert "£5 off your shop" in label(app, ".title")
+        assert f"£{(subtotal - 500) / 100:.2f}" in label(app, "#offer-total")
+        await pilot.click("#offer-yes")
+        await wait_for(pilot, lambda: isinstance(app.screen, KioskPaymentScreen))
+        await pilot.click("#pay-card")
+        thanks = await wait_for(pilot, lambda: isinstance(app.screen, ThankYouScreen) and app.screen)
+        points = floor(Decimal(subtotal - 500) * Decimal("1.25") / 100)
+        assert f"+{points} points" in label(app, "#thanks-points")
+        assert thanks.done.loyalty.points_redeemed == 500
+    assert balance(api, ALICE)["balance"] == before["balance"] - 500 + points
+
+
+async def test_phone_at_the_end_and_the_reward_declined(kiosk, api: httpx.Client) -> None:
+    before = balance(api, ALICE)
+    loaf = product_in(api, "bakery")
+    app = kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await pilot.click("#welcome-skip")
+        await wait_for(pilot, lambda: isinstance(app.screen, ShoppingScreen))
+        await scan(pilot, f"3*{loaf['sku']}")
+        await pilot.click("#add-rewards")
+        await type_phone(pilot, ALICE)
+        await wait_for(pilot, lambda: isinstance(app.screen, RewardOfferScreen))
+        await pilot.click("#offer-no")
+        await wait_for(pilot, lambda: isinstance(app.screen, ShoppingScreen) and app.quote is not None)
+        await pilot.click("#pay")
+        await wait_for(pilot, lambda: isinstance(app.screen, KioskPaymentScreen))  # no second offer
+        await pilot.click("#pay-card")
+        thanks = await wait_for(pilot, lambda: isinstance(app.screen, ThankYouScreen) and app.screen)
+        points = floor(Decimal(3 * loaf["unit_price"]) * Decimal("1.25") / 100)
+        assert thanks.done.loyalty.points_earned == points and thanks.done.loyalty.points_redeemed == 0
+        assert label(app, "#thanks-next").startswith("Only ")
+    assert balance(api, ALICE)["balance"] == before["balance"] + points
+
+
+async def test_continue_without_signing_in(kiosk, api: httpx.Client) -> None:
+    loaf = product_in(api, "bakery")
+    app = kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await scan(pilot, loaf["ean"])  # scanning on the welcome screen starts the shop
+        await wait_for(pilot, lambda: isinstance(app.screen, ShoppingScreen))
+        assert [line.product.sku for line in app.sale.basket.lines] == [loaf["sku"]]
+        thanks = await pay_by_card(pilot)
+        assert thanks.done.loyalty is None
+        assert "sign in to rewards" in str(app.screen.query(Label).last().render()) or thanks.done.sale.customer is None
+        await pilot.click("#welcome-body")
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+        assert app.sale is None
+
+
+async def test_an_unknown_phone_joins_in_one_screen(kiosk, api: httpx.Client) -> None:
+    app = kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await pilot.click("#welcome-phone")
+        await type_phone(pilot, "02079460999")
+        await wait_for(pilot, lambda: isinstance(app.screen, JoinScreen))
+        await pilot.press(*"Sam Taylor")
+        await pilot.click("#join-ok")
+        assert "agree to the terms" in label(app, "#join-problem")
+        await pilot.click("#join-terms")
+        await pilot.click("#join-ok")
+        await wait_for(pilot, lambda: app.sale is not None and app.sale.customer is not None)
+        assert app.sale.customer.display_name == "Sam T."
+    assert balance(api, "02079460999")["display_name"] == "Sam T."
+
+
+async def test_a_wrong_number_is_refused_on_the_keypad(kiosk) -> None:
+    app = kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await pilot.click("#welcome-phone")
+        await type_phone(pilot, "12345")
+        assert isinstance(app.screen, PhoneKeypadScreen)
+        assert "doesn't look right" in label(app, "#phone-problem")
+
+
+async def test_idle_shopper_is_asked_then_the_kiosk_resets(kiosk, api: httpx.Client) -> None:
+    loaf = product_in(api, "bakery")
+    app = kiosk(idle_seconds=1, still_there_seconds=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await pilot.click("#welcome-phone")
+        await type_phone(pilot, ALICE)
+        await wait_for(pilot, lambda: app.sale is not None and app.sale.customer is not None)
+        await scan(pilot, loaf["sku"])
+        await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen), timeout=5)
+        await pilot.click("#still-here")  # still here: nothing lost
+        assert app.sale.customer is not None and app.sale.basket.lines
+        await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen), timeout=5)
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen), timeout=5)
+        assert app.sale is None  # privacy: the name and the basket are gone
+
+
+async def test_removing_an_item_needs_the_staff_pin(kiosk, api: httpx.Client) -> None:
+    loaf, drink = product_in(api, "bakery"), product_in(api, "hot_drinks")
+    app = kiosk(staff_pin="4321")
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await pilot.click("#welcome-skip")
+        await wait_for(pilot, lambda: isinstance(app.screen, ShoppingScreen))
+        await scan(pilot, loaf["sku"])
+        await scan(pilot, drink["sku"])
+        await pilot.click("#remove-item")
+        await wait_for(pilot, lambda: isinstance(app.screen, AssistanceScreen))
+        assert app.screen.query_one("#staff-remove_item").disabled
+        for key in "1111":
+            await pilot.click(f"#key-{key}")
+        await pilot.click("#pin-ok")
+        assert "not right" in label(app, "#pin-problem")
+        assert len(app.sale.basket.lines) == 2
+        for key in "4321":
+            await pilot.click(f"#key-{key}")
+        await pilot.click("#pin-ok")
+        await pilot.click("#staff-remove_item")
+        await wait_for(pilot, lambda: len(app.sale.basket.lines) == 1)
+        assert app.sale.basket.lines[0].product.sku == loaf["sku"]
+
+
+async def test_clicks_alone_drive_a_whole_shop(kiosk, api: httpx.Client) -> None:
+    """A touch screen: every step by clicking (the items come from the scanner)."""
+    before = balance(api, ALICE)
+    loaf = product_in(api, "bakery")
+    app = kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await pilot.click("#welcome-phone")
+        await wait_for(pilot, lambda: isinstance(app.screen, PhoneKeypadScreen))
+        for digit in ALICE:
+            await pilot.click(f"#key-{digit}")
+        assert str(app.screen.query_one("#phone-shown", Label).render()) == "020 7946 0001"
+        await pilot.click("#phone-ok")
+        await wait_for(pilot, lambda: app.sale is not None and app.sale.customer is not None)
+        app.screen.query_one("#scan-input", Input).focus()
+        await scan(pilot, f"2*{loaf['sku']}")
+        await pilot.click("#pay")
+        await wait_for(pilot, lambda: isinstance(app.screen, RewardOfferScreen))
+        await pilot.click("#offer-no")  # declined during Pay: straight on to payment
+        await wait_for(pilot, lambda: isinstance(app.screen, KioskPaymentScreen))
+        await pilot.click("#pay-card")
+        thanks = await wait_for(pilot, lambda: isinstance(app.screen, ThankYouScreen) and app.screen)
+        earned = thanks.done.loyalty.points_earned
+    assert balance(api, ALICE)["balance"] == before["balance"] + earned
