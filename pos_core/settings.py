@@ -46,6 +46,24 @@ class KioskSettings:
 
 
 @dataclass(frozen=True)
+class DeviceSettings:
+    """The ``[devices]`` table: the readers this terminal has, and how to tell what they read."""
+
+    # A camera: a device index ("0"), a video file or a stream URL; "" for none.
+    camera: str = ""
+    # The camera's barcode decoder: "zxing" (QR, EAN-13, Code128, PDF417, Aztec) or "zbar".
+    decoder: str = "zxing"
+    # An NFC reader as nfcpy names it ("usb", "usb:072f:2200", "tty:ttyUSB0", "udp:host:port"); "" for none.
+    nfc: str = ""
+    # Loyalty card numbers start with one of these (a range is written as its prefixes).
+    loyalty_card_prefixes: tuple[str, ...] = ("2991",)
+    # Keyboard-wedge scanners and stripe readers, told from typing (devices/keyboard_wedge.py).
+    scanner_max_gap_ms: float = 35.0
+    scanner_burst_end_ms: float = 60.0
+    scanner_min_length: int = 4
+
+
+@dataclass(frozen=True)
 class Settings:
     # Where the loyalty platform is. None: start the reference service with the demo store.
     api_url: str | None = None
@@ -70,6 +88,7 @@ class Settings:
     # Binding id -> keys, e.g. {"register.pay": "f12"}.
     keymap: dict[str, str] = field(default_factory=dict)
     kiosk: KioskSettings = KioskSettings()
+    devices: DeviceSettings = DeviceSettings()
 
     @property
     def embedded(self) -> bool:
@@ -150,6 +169,8 @@ def _build(values: dict[str, Any], *, source: str) -> Settings:
             changes[name] = _deadlines(value, source)
         elif name == "kiosk":
             changes[name] = _kiosk(value, source)
+        elif name == "devices":
+            changes[name] = _devices(value, source)
         elif name == "keymap":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise SettingsError(f"{source}: [keymap] maps binding ids to keys, e.g. \"register.pay\" = \"f12\"")
@@ -204,3 +225,29 @@ def _kiosk(value: Any, source: str) -> KioskSettings:
         else:
             changes[name] = _positive_number(f"kiosk.{name}", item, source)
     return replace(KioskSettings(), **changes)
+
+
+def _devices(value: Any, source: str) -> DeviceSettings:
+    changes: dict[str, Any] = {}
+    for name, item in _table(value, DeviceSettings, "devices", "devices setting", source).items():
+        if name in ("camera", "nfc"):
+            changes[name] = str(item).strip() if isinstance(item, (str, int)) and not isinstance(item, bool) else None
+            if changes[name] is None:
+                raise SettingsError(f"{source}: devices.{name} must be text, e.g. \"0\" or \"usb\"")
+        elif name == "decoder":
+            if item not in ("zxing", "zbar"):
+                raise SettingsError(f"{source}: devices.decoder must be \"zxing\" or \"zbar\"")
+            changes[name] = item
+        elif name == "loyalty_card_prefixes":
+            if not isinstance(item, list) or not item or not all(isinstance(p, str) and p.isdigit() for p in item):
+                raise SettingsError(f"{source}: devices.loyalty_card_prefixes must be a list of digit strings, e.g. [\"2991\"]")
+            changes[name] = tuple(item)
+        elif name == "scanner_min_length":
+            length = int(_positive_number(f"devices.{name}", item, source))
+            changes[name] = length
+        else:
+            changes[name] = _positive_number(f"devices.{name}", item, source)
+    devices = replace(DeviceSettings(), **changes)
+    if devices.scanner_max_gap_ms > devices.scanner_burst_end_ms:
+        raise SettingsError(f"{source}: devices.scanner_max_gap_ms must not be more than scanner_burst_end_ms")
+    return devices

@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import time
 
-from textual import events, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
 import themes
+from devices.identification import Identification
+from devices_tui.bridge import DeviceBridge
+from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ScanRejected
 from pos_core.checkout import Checkout
 from pos_core.item_entry import InvalidItemEntry, parse_item_entry
 from pos_core.loyalty_client import LoyaltyClient
@@ -45,6 +48,9 @@ class SelfCheckoutApp(App[None]):
     # Only the staff's way out; nothing a shopper would press by accident.
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, id="kiosk.quit", tooltip="Close the kiosk (staff)")]
     MODES = {"welcome": WelcomeScreen, "shopping": ShoppingScreen}
+    # From 80×24 up to a full-HD screen: wide terminals get bigger targets (themes/kiosk.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-compact"), (120, "-roomy")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (45, "-tall")]
 
     sale: reactive[Sale | None] = reactive(None, always_update=True)
     quote: reactive[Quote | None] = reactive(None, always_update=True)
@@ -59,14 +65,17 @@ class SelfCheckoutApp(App[None]):
         self.last_touch = time.monotonic()
         self.offer_declined = False
         self._asking_still_there = False
+        self.devices = DeviceBridge(self, settings.devices, settings.region)
 
     def on_mount(self) -> None:
+        self.devices.start()
         self.run_worker(self.checkout.sender.run(), name="outbox sender", group="outbox", exclusive=True)
         self.load_store()
         self.switch_mode("welcome")
         self.set_interval(1.0, self.notice_idle_shopper)
 
     async def on_unmount(self) -> None:
+        self.devices.stop()
         await self.checkout.client.aclose()
         self.checkout.close()
 
@@ -134,13 +143,17 @@ class SelfCheckoutApp(App[None]):
             self.quote = quote
 
     @work(exclusive=True, group="dialog")
-    async def sign_in(self) -> None:
-        identification = await self.push_screen_wait(PhoneKeypadScreen(self.checkout.region))
+    async def sign_in(self, presented: Identification | None = None) -> None:
+        """Sign the shopper in: with what they presented to a reader, or by the phone keypad."""
+        identification = presented or await self.push_screen_wait(PhoneKeypadScreen(self.checkout.region))
         if identification is None:
             return
         try:
             customer = await self.checkout.identify(identification.method, identification.value)
-        except UnknownCustomer:
+        except UnknownCustomer as error:
+            if identification.method != "phone":
+                self.tell(shopper_message(error, identification.method))
+                return
             program = self.checkout.program
             joined = await self.push_screen_wait(
                 JoinScreen(identification.shown, program.terms_version if program else "", program.privacy_notice if program else "")
@@ -234,13 +247,55 @@ class SelfCheckoutApp(App[None]):
             self.refresh_quote()
 
     def tell(self, text: str) -> None:
-        self.notify(text, severity="warning", timeout=8)
+        self.notify(text, severity="warning", timeout=8, markup=False)
+
+    # -- devices -----------------------------------------------------------------------------------
+
+    @on(Identified)
+    def shopper_presented(self, message: Identified) -> None:
+        top = self.screen
+        if isinstance(top, PhoneKeypadScreen):
+            top.dismiss(message.identification)  # they scanned their app instead of typing
+        elif isinstance(top, (WelcomeScreen, ShoppingScreen)):
+            self.start_shopping()
+            self.sign_in(message.identification)
+        elif isinstance(top, ThankYouScreen):
+            top.dismiss(None)
+            self.start_shopping()
+            self.sign_in(message.identification)
+
+    @on(ItemScanned)
+    def item_scanned(self, message: ItemScanned) -> None:
+        top = self.screen
+        if isinstance(top, ThankYouScreen):
+            top.dismiss(None)
+        elif not isinstance(top, (WelcomeScreen, ShoppingScreen)):
+            self.tell("Please finish this step first, then scan the item again.")
+            return
+        problem = self.scan(message.entry)
+        if problem:
+            self.tell(problem)
+        else:
+            self.start_shopping()
+
+    @on(ScanRejected)
+    def scan_rejected(self, message: ScanRejected) -> None:
+        self.tell(message.text)
+
+    @on(DeviceProblem)
+    def device_problem(self, message: DeviceProblem) -> None:
+        # Said once per device; the shopper learns what still works.
+        self.notify(f"{message.text} You can still scan with the handheld scanner or enter your phone number.",
+                    severity="warning", timeout=10, markup=False)
 
     # -- idle --------------------------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
             self.last_touch = time.monotonic()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.devices.wedge.key(event)  # a scanner's burst never reaches a text field
+            return
         await super().on_event(event)
 
     def notice_idle_shopper(self) -> None:

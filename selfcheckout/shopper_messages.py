@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pos_core.loyalty_errors import (
     AlreadyEnrolled,
+    InvalidValue,
     LoyaltyError,
     LoyaltyUnavailable,
     RewardNotAvailable,
@@ -14,8 +15,13 @@ from pos_core.outbox import OutboxError
 from pos_core.phone_number import InvalidPhoneNumber
 
 
-def shopper_message(error: BaseException) -> str:
+def shopper_message(error: BaseException, method: str = "phone") -> str:
+    """``method`` is how the shopper signed in, when the error is about that."""
+    if method != "phone" and isinstance(error, UnknownCustomer):
+        return "We couldn't find a rewards account for that card or code. Try your phone number instead."
     match error:
+        case InvalidValue(code="qr_expired") | InvalidValue(code="qr_replayed"):
+            return "That code has expired. Please refresh it in the app and scan again."
         case InvalidPhoneNumber():
             return "That number doesn't look right. Please check it and try again."
         case UnknownCustomer():

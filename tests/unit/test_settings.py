@@ -57,3 +57,22 @@ def test_an_apps_defaults_give_way_to_the_file(tmp_path: Path) -> None:
     path.write_text('terminal_id = "kiosk-7"\n')
     assert load_settings(path, environ={}, defaults={"terminal_id": "kiosk-1"}).terminal_id == "kiosk-7"
     assert load_settings(environ={}, defaults={"terminal_id": "kiosk-1"}).terminal_id == "kiosk-1"
+
+
+def test_devices_table(tmp_path: Path) -> None:
+    path = tmp_path / "cashier.toml"
+    path.write_text('[devices]\ncamera = 0\nnfc = "usb:072f:2200"\ndecoder = "zbar"\n'
+                    'loyalty_card_prefixes = ["2991", "2992"]\nscanner_max_gap_ms = 50\nscanner_burst_end_ms = 80\n')
+    devices = load_settings(path, environ={}).devices
+    assert (devices.camera, devices.nfc, devices.decoder) == ("0", "usb:072f:2200", "zbar")
+    assert devices.loyalty_card_prefixes == ("2991", "2992")
+    assert (devices.scanner_max_gap_ms, devices.scanner_burst_end_ms, devices.scanner_min_length) == (50, 80, 4)
+    for bad, why in [
+        ('decoder = "zebra"', "zxing"),
+        ('loyalty_card_prefixes = ["29A"]', "digit strings"),
+        ("scanner_max_gap_ms = 90", "not be more than"),
+        ("camra = 0", "unknown devices setting camra"),
+    ]:
+        path.write_text(f"[devices]\n{bad}\n")
+        with pytest.raises(SettingsError, match=why):
+            load_settings(path, environ={})

@@ -1,0 +1,76 @@
+"""The kiosk's key screens at the smallest terminal (80×24) and a full-HD one (240×67).
+
+Update after a deliberate change with ``./dev test tests/kiosk/test_kiosk_snapshots.py --snapshot-update``,
+then look at the new SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+
+from selfcheckout.screens.kiosk_payment import KioskPaymentScreen
+from selfcheckout.screens.reward_offer import RewardOfferScreen
+from selfcheckout.screens.shopping import ShoppingScreen
+from selfcheckout.screens.thank_you import ThankYouScreen
+from tests.app.conftest import product_in, wait_for
+from tests.kiosk.conftest import kiosk_ready
+from tests.kiosk.test_kiosk_flows import ALICE, scan, type_phone
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((240, 67), id="full-hd")]
+
+
+async def signed_in_with_basket(pilot: Pilot, api: httpx.Client) -> None:
+    app = await kiosk_ready(pilot)
+    await pilot.click("#welcome-phone")
+    await type_phone(pilot, ALICE)
+    await wait_for(pilot, lambda: isinstance(app.screen, ShoppingScreen) and app.sale.customer is not None)
+    await scan(pilot, product_in(api, "hot_drinks")["sku"])
+    await scan(pilot, f"2*{product_in(api, 'bakery')['sku']}")
+    await wait_for(pilot, lambda: app.quote is not None)
+    await pilot.pause()
+
+
+async def to_offer(pilot: Pilot, api: httpx.Client) -> None:
+    await signed_in_with_basket(pilot, api)
+    await pilot.click("#pay")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, RewardOfferScreen))
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_welcome(snap_compare, kiosk, size) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await kiosk_ready(pilot)
+
+    assert snap_compare(kiosk(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_identified_with_basket(snap_compare, kiosk, api: httpx.Client, size) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await signed_in_with_basket(pilot, api)
+
+    assert snap_compare(kiosk(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_reward_offer(snap_compare, kiosk, api: httpx.Client, size) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await to_offer(pilot, api)
+
+    assert snap_compare(kiosk(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_thank_you(snap_compare, kiosk, api: httpx.Client, size) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await to_offer(pilot, api)
+        await pilot.click("#offer-yes")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, KioskPaymentScreen))
+        await pilot.click("#pay-card")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ThankYouScreen))
+        await pilot.pause()
+
+    assert snap_compare(kiosk(), terminal_size=size, run_before=run_before)
