@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from textual import work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -12,6 +12,8 @@ from textual.reactive import reactive
 import themes
 from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.register import RegisterScreen
+from devices_tui.bridge import DeviceBridge
+from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ScanRejected
 from pos_core.checkout import Checkout
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyAuthError, LoyaltyError, LoyaltyUnavailable
@@ -46,9 +48,12 @@ class CashierApp(App[None]):
             self._theme_problem = f"There is no theme called {settings.theme!r}; using {themes.DEFAULT_THEME!r}."
         if settings.keymap:
             self.set_keymap(settings.keymap)
+        self.devices = DeviceBridge(self, settings.devices, settings.region)
+        self.register_screen = RegisterScreen()
 
     def on_mount(self) -> None:
-        self.push_screen(RegisterScreen())
+        self.push_screen(self.register_screen)
+        self.devices.start()
         if self._theme_problem:
             self.notify(self._theme_problem, severity="warning")
         sender = self.checkout.sender
@@ -68,8 +73,42 @@ class CashierApp(App[None]):
         self.set_interval(self.settings.health_interval, self.check_health)
 
     async def on_unmount(self) -> None:
+        self.devices.stop()
         await self.checkout.client.aclose()
         self.checkout.close()
+
+    # -- devices ---------------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.devices.wedge.key(event)  # a scanner's burst never reaches a text field
+            return
+        await super().on_event(event)
+
+    @on(Identified)
+    def customer_presented(self, message: Identified) -> None:
+        self.register_screen.present(message.identification)
+
+    @on(ItemScanned)
+    def item_scanned(self, message: ItemScanned) -> None:
+        if self.screen is self.register_screen:
+            self.register_screen.add_item(message.entry)
+        else:
+            self.notify("Finish or close the open window first, then scan the item again.",
+                        title="Item not added", severity="warning")
+
+    @on(ScanRejected)
+    def scan_rejected(self, message: ScanRejected) -> None:
+        self.refuse_scan(message.text, payment=message.kind == "payment_card")
+
+    def refuse_scan(self, text: str, *, payment: bool = True) -> None:
+        title = "Payment card refused" if payment else "Not recognised"
+        self.notify(text, title=title, severity="error", timeout=10, markup=False)
+
+    @on(DeviceProblem)
+    def device_problem(self, message: DeviceProblem) -> None:
+        self.notify(message.text, title=f"{message.source.upper()} unavailable", severity="warning",
+                    timeout=15, markup=False)
 
     def outbox_status(self, status: SenderStatus) -> None:
         drained = self.waiting_sales > 0 and status.waiting == 0

@@ -20,9 +20,25 @@ from pos_core.money import InvalidAmount
 from pos_core.phone_number import InvalidPhoneNumber
 
 
-def cashier_message(error: BaseException) -> str:
-    """One or two plain sentences; never a stack trace, never the customer's number."""
+# What the customer presented, in the words for "ask them for something else".
+_PRESENTED = {"card": "card", "qr": "app code", "nfc": "card or tag", "phone": "number"}
+
+
+def cashier_message(error: BaseException, method: str = "phone") -> str:
+    """One or two plain sentences; never a stack trace, never the customer's number.
+
+    ``method`` is how the customer identified, when the error is about that.
+    """
+    if method != "phone" and isinstance(error, UnknownCustomer):
+        return (
+            f"No member has this {_PRESENTED.get(method, 'card')}. Ask for their phone number (F2),"
+            " or enrol them with it."
+        )
     match error:
+        case InvalidValue(code="qr_expired"):
+            return "This app code has expired. Ask the customer to refresh it in their app, then scan again."
+        case InvalidValue(code="qr_replayed"):
+            return "This app code was already used. Ask the customer to refresh it in their app, then scan again."
         case InvalidPhoneNumber() | PaymentError() | InvalidAmount():
             return str(error)
         case LoyaltyUnavailable():

@@ -40,13 +40,13 @@ def is_scanner_burst(times: Sequence[float], enter_time: float, timing: WedgeTim
     """Whether characters typed at ``times``, then Enter at ``enter_time``, came from a scanner.
 
     A scanner's gaps are short and even; a USB hiccup may stretch one in ten of them, never past
-    ``burst_end``.
+    ``burst_end``, and never the first (so a key typed just before a scan is not taken into it).
     """
     if len(times) < timing.min_length:
         return False
     stamps = [*times, enter_time]
     gaps = [later - earlier for earlier, later in zip(stamps, stamps[1:])]
-    if any(gap < 0 or gap > timing.burst_end for gap in gaps):
+    if any(gap < 0 or gap > timing.burst_end for gap in gaps) or gaps[0] > timing.max_gap:
         return False
     slow = sum(gap > timing.max_gap for gap in gaps)
     return statistics.median(gaps) <= timing.max_gap and slow <= max(1, len(gaps) // 10)
@@ -87,10 +87,13 @@ class WedgeFilter(Generic[Key]):
     def key(self, key: Key, character: str | None, at: float, *, enter: bool = False) -> list[Deliver[Key] | Scanned]:
         """One key: a printable ``character``, Enter, or anything else (``character`` None)."""
         if enter:
-            if self._held and is_scanner_burst([t for _, _, t in self._held], at, self.timing):
-                text = "".join(char for _, char, _ in self._held)
-                self._held.clear()
-                return [Scanned(text)]
+            times = [t for _, _, t in self._held]
+            # The scan may follow a key or two typed just before it: those are let through.
+            for start in range(len(times) - self.timing.min_length + 1):
+                if is_scanner_burst(times[start:], at, self.timing):
+                    typed, scanned = self._held[:start], self._held[start:]
+                    self._held.clear()
+                    return [*(Deliver(k) for k, _, _ in typed), Scanned("".join(c for _, c, _ in scanned))]
             return [*self.release(), Deliver(key)]
         if character is None or len(character) != 1 or not character.isprintable():
             return [*self.release(), Deliver(key)]

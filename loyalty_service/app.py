@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response
 
-from loyalty_service import accounts, sales
+from loyalty_service import accounts, qr_tokens, sales
 from loyalty_service.auth import require_key
 from loyalty_service.clock import utc_now
 from loyalty_service.database import connect, create_schema, write_transaction
@@ -95,6 +95,10 @@ def catalog(program: CurrentProgram, db: Db) -> Catalog:
 
 @router.post("/identify", responses=_errors(404, 422))
 def identify(body: IdentifyRequest, program: CurrentProgram, db: Db) -> AccountSummary:
+    if body.method == "qr" and qr_tokens.is_token(body.value):
+        # A signed app token is single use: its nonce is recorded in the same transaction.
+        with write_transaction(db):
+            return qr_tokens.identify(db, program, body.value)
     return accounts.identify(db, program, body.method, body.value)
 
 
@@ -111,6 +115,15 @@ def get_account_sales(
     limit: Annotated[int, Query(ge=1, le=500, description="at most this many, newest first")] = 100,
 ) -> AccountSales:
     return sales.account_sales(db, program, account_id, limit)
+
+
+@router.post("/accounts/{account_id}/qr-token", status_code=201, responses=_errors(404, 422))
+def issue_qr_token(
+    account_id: str, db: Db, body: Annotated[qr_tokens.QrTokenRequest | None, Body()] = None
+) -> qr_tokens.QrToken:
+    ttl = body.ttl_seconds if body is not None else qr_tokens.DEFAULT_TTL_SECONDS
+    with write_transaction(db):
+        return qr_tokens.issue(db, account_id, ttl)
 
 
 @router.post("/accounts", status_code=201, responses=_errors(409, 422))

@@ -67,6 +67,8 @@ CREATE TABLE IF NOT EXISTS products (
     category TEXT NOT NULL,
     unit_price INTEGER NOT NULL CHECK (unit_price >= 0)
 );
+-- Nonces of app QR tokens already used (qr_tokens.py); a row is pruned once its token has expired.
+CREATE TABLE IF NOT EXISTS qr_token_nonces (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
 """
 
 

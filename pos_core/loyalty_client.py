@@ -56,6 +56,9 @@ _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
     "idempotency_conflict": IdempotencyConflict,
     "invalid_value": InvalidValue,
     "invalid_phone": InvalidValue,
+    # An app code that has expired or was already used: the customer shows a fresh one.
+    "qr_expired": InvalidValue,
+    "qr_replayed": InvalidValue,
     "reward_not_available": RewardNotAvailable,
     "insufficient_points": RewardNotAvailable,
 }
@@ -111,6 +114,16 @@ class LoyaltyClient:
     async def account(self, account_id: str) -> AccountSummary:
         data = await self._call("GET", f"/v1/accounts/{quote(account_id, safe='')}", self.deadlines.other)
         return AccountSummary.from_json(data)
+
+    async def qr_token(self, account_id: str) -> str:
+        """A fresh signed, single-use app QR token (``LQR1.…``) for the account, as the app would show it."""
+        data = await self._call(
+            "POST", f"/v1/accounts/{quote(account_id, safe='')}/qr-token", self.deadlines.other, json={}
+        )
+        token = data.get("token")
+        if not isinstance(token, str) or not token:
+            raise LoyaltyUnavailable("the service answered with an unexpected document")
+        return token
 
     async def enrol(
         self,

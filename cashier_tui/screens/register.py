@@ -28,6 +28,8 @@ from cashier_tui.widgets.basket_view import BasketView
 from cashier_tui.widgets.loyalty_panel import LoyaltyPanel
 from cashier_tui.widgets.status_bar import StatusBar
 from cashier_tui.widgets.totals_view import TotalsView
+from devices.identification import Identification
+from devices.payload import classify
 from pos_core.item_entry import InvalidItemEntry, parse_item_entry
 from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNeedTheService, UnknownCustomer
 from pos_core.outbox import OutboxError
@@ -152,10 +154,28 @@ class RegisterScreen(Screen[None]):
         checkout = self.cashier_app.checkout
         if self.sale is None or checkout.catalog is None:
             return
+        text = event.value.strip()
+        if "*" not in text and checkout.catalog.lookup(text) is None:
+            # Not a product: a card number, an app code or a phone number typed by hand works
+            # like a scan of it; a payment card is refused here, before it goes anywhere.
+            payload = classify(text, self.cashier_app.devices.hub.rules)
+            if payload.identification is not None:
+                self.present(payload.identification)
+                return
+            if payload.kind == "payment_card":
+                self.cashier_app.refuse_scan(payload.message)
+                return
+        self.add_item(text)
+
+    def add_item(self, text: str) -> None:
+        """Add what the item field or a scanner read: ``1001``, an EAN, or ``3*1001``."""
+        checkout = self.cashier_app.checkout
+        if self.sale is None or checkout.catalog is None:
+            return
         try:
-            entry = parse_item_entry(event.value)
+            entry = parse_item_entry(text)
         except InvalidItemEntry as error:
-            self.notify(str(error), severity="warning")
+            self.notify(str(error), severity="warning", markup=False)
             return
         product = checkout.catalog.lookup(entry.code)
         if product is None:
@@ -163,6 +183,7 @@ class RegisterScreen(Screen[None]):
                 f"No product has the code {entry.code}. Scan the item again or type the code on its label.",
                 title="Unknown code",
                 severity="warning",
+                markup=False,
             )
             return
         try:
@@ -205,18 +226,44 @@ class RegisterScreen(Screen[None]):
     async def action_identify(self) -> None:
         checkout = self.cashier_app.checkout
         identification = await self.app.push_screen_wait(PhoneEntryScreen(checkout.region))
-        if identification is None:
+        if identification is not None:
+            await self._identify(identification)
+
+    def present(self, identification: Identification) -> None:
+        """The customer presented a card, an app code, a tag or a number, by any device."""
+        top = self.app.screen
+        if isinstance(top, PhoneEntryScreen):
+            top.dismiss(identification)  # the cashier asked; the customer scanned instead
+        elif top is self:
+            self._identify_presented(identification)
+        else:
+            self.notify(
+                "Finish or close the open window first, then scan the customer's card or code again.",
+                title="Customer not looked up",
+                severity="warning",
+            )
+
+    @work(exclusive=True, group="dialog")
+    async def _identify_presented(self, identification: Identification) -> None:
+        await self._identify(identification)
+
+    async def _identify(self, identification: Identification) -> None:
+        checkout = self.cashier_app.checkout
+        if self.sale is None:
             return
         self.looking_up = True
         try:
             customer = await checkout.identify(identification.method, identification.value)
-        except UnknownCustomer:
+        except UnknownCustomer as error:
             self.looking_up = False
             self.cashier_app.loyalty_answered()
-            await self.enrol(identification.shown if identification.method == "phone" else "")
+            if identification.method == "phone":
+                await self.enrol(identification.shown)
+            else:
+                self.report(error, title="Customer not found", presented=identification)
             return
         except (LoyaltyError, InvalidPhoneNumber) as error:
-            self.report(error, title="Customer not found")
+            self.report(error, title="Customer not found", presented=identification)
             return
         finally:
             self.looking_up = False
@@ -373,9 +420,10 @@ class RegisterScreen(Screen[None]):
 
     # -- errors ----------------------------------------------------------------------------------
 
-    def report(self, error: BaseException, *, title: str) -> None:
+    def report(self, error: BaseException, *, title: str, presented: Identification | None = None) -> None:
         self.cashier_app.loyalty_failed(error)
-        self.notify(cashier_message(error), title=title, severity="error", timeout=8)
+        message = cashier_message(error, presented.method if presented else "phone")
+        self.notify(message, title=title, severity="error", timeout=8, markup=False)
 
 
 def _ordered(sale: Sale, rewards: tuple[str, ...]) -> Sale:

@@ -76,6 +76,7 @@ def test_openapi_is_public_and_describes_the_real_models(reading_service: Runnin
     assert set(document["paths"]) == {
         "/v1/identify", "/v1/accounts", "/v1/accounts/{account_id}", "/v1/quote", "/v1/sales",
         "/v1/sales/{sale_id}", "/v1/program", "/v1/health", "/v1/catalog", "/v1/accounts/{account_id}/sales",
+        "/v1/accounts/{account_id}/qr-token",
     }
     schemas = document["components"]["schemas"]
     assert set(schemas["AccountSummary"]["properties"]) == set(ALICE_SUMMARY_EXCEPT_TIME) | {"balance_as_of"}

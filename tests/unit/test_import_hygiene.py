@@ -10,7 +10,9 @@ import pytest
     "modules",
     [
         "pos_core.checkout, pos_core.receipt, pos_core.settings, pos_core.embedded_service, pos_core.item_entry",
-        "devices.phone_entry, devices.identification",
+        "devices.phone_entry, devices.identification, devices.barcode_decoder, devices.repeat_filter, devices.camera,"
+        " devices.simulated_camera, devices.decode_file, devices.nfc_reader, devices.simulated_nfc, devices.payload,"
+        " devices.magstripe, devices.check_digits, devices.keyboard_wedge, devices.hub, devices.events, devices.__main__",
         "loyalty_service.app, loyalty_service.__main__",
     ],
 )

@@ -87,6 +87,11 @@ def test_a_usb_hiccup_in_a_long_scan_is_still_a_scan() -> None:
     assert run(timed("2991000000016", gaps)) [0][0] == Scanned("2991000000016")
 
 
+def test_a_key_typed_just_before_a_scan_is_typing_and_the_scan_is_whole() -> None:
+    events = [("1", 10.0), ("0", 10.15), *timed("2991000000016", [0.05] + [0.01] * 13, start=10.15)]
+    assert [o for o, _ in run(events)] == [Deliver(0), Deliver(1), Scanned("2991000000016")]
+
+
 def test_two_slow_gaps_in_a_short_burst_are_typing() -> None:
     gaps = [0.01, 0.05, 0.01, 0.05, 0.01]
     assert not is_scanner_burst([0.0, 0.01, 0.06, 0.07], 0.12)

@@ -1,0 +1,289 @@
+"""The one classifier every source shares: scanner, camera, stripe reader, NFC NDEF text, typed text.
+
+``classify(text)`` says what was read, as a ``Payload``: a product code, a way to identify the customer
+(an ``Identification`` ready for ``POST /v1/identify``), or a refusal with plain words saying what to do
+next. It is pure: no I/O, no clock, no Textual.
+
+Kinds, in the order they are decided:
+
+- ``payment_card``: a stripe with track-1 format code ``B``, a track-2 number that passes Luhn, or a
+  13–19 digit Luhn-valid number anywhere in the text, unless it is one of our loyalty numbers. Refused;
+  the object keeps only the last four digits (``•••• 1234``), so a card number cannot reach a log.
+  A bare 13 or 14 digit number whose GTIN check digit is right is read as a product first: scanners
+  read product barcodes all day, and payment cards carry no barcode.
+- ``loyalty_card``: a number (printed barcode, stripe, or typed) with a configured prefix and length
+  and a right GS1 mod-10 check digit. Ranges are expressed as prefixes: ``("29910", "29911")``.
+  A loyalty-prefixed number with a wrong check digit is a misread, not a product.
+- ``app_qr``: the app's signed, expiring token ``LQR1.<account>.<expiry>.<nonce>.<signature>`` (checked
+  by the service, which alone holds the key), or a card's static ``LOYALTY:<16 base32 characters>``.
+- ``wallet_pass``: an Apple or Google Wallet pass. Its barcode (QR, PDF417, Aztec or Code 128) message
+  may carry (1) the loyalty card number, (2) an ``LQR1.`` token, (3) a ``LOYALTY:`` payload, or (4) a
+  URL or URI whose ``card=`` query parameter, or else whose last path segment, carries one of those,
+  e.g. ``https://loyalty.example.com/pass/2991000000016`` or ``loyalty:pass?card=LOYALTY%3A…``.
+  Forms 1–3 cannot be told from a card or the app, and identify the same way, so they classify as
+  ``loyalty_card`` / ``app_qr``; form 4 is ``wallet_pass`` with the inner identification.
+- ``product``: an EAN-8, UPC-A, EAN-13 or GTIN-14 with a right check digit, or a short SKU of 1–8
+  digits; ``3*1001`` (a count, ``*``, the code) is the product with ``quantity`` 3.
+- ``phone``: a valid number for the region that is none of the above, so product codes never become
+  phone numbers. The value is E.164.
+- ``unknown``: everything else, with a message. ``shown`` is then a short printable preview: control
+  characters, ANSI escapes and NULs are dropped, square brackets become parentheses (so Rich/Textual
+  markup cannot style or hide anything), long digit runs are masked, and the length is capped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from devices.check_digits import GTIN_LENGTHS, gs1_mod10_ok, gtin_check_digit_ok, luhn_ok
+from devices.identification import Identification
+from devices.magstripe import Stripe, masked, parse_stripe
+from pos_core.basket import MAX_QUANTITY
+from pos_core.phone_number import InvalidPhoneNumber, parse_phone
+
+Kind = Literal["product", "loyalty_card", "app_qr", "wallet_pass", "payment_card", "phone", "unknown"]
+
+PAYMENT_CARD = "This is a payment card: please use the payment terminal."
+NOT_PRODUCT = "That code is not a product or a loyalty card. Scan it again or type the number under the barcode."
+MISREAD = "Misread: scan again."
+STRIPE_MISREAD = "The card could not be read: swipe it again, or type the number on the card."
+OTHER_CARD = "That card is not one of our loyalty cards. Ask for the loyalty card, app or phone number."
+BAD_APP_CODE = "That app code could not be read: ask the customer to refresh the code in the app, then scan again."
+LINK = "That is a web link, not a loyalty pass. Ask the customer for the loyalty card or the pass in their wallet."
+EMPTY = "Nothing was read. Scan again or type the code."
+TOO_LONG = "That is too long to be a barcode or a card. Scan again or type the number under the barcode."
+
+SHOWN_LIMIT = 40
+# The app token's shape (the service checks the signature and expiry); see docs/loyalty-api-v1.md.
+TOKEN_MAX_LENGTH = 120
+_TOKEN = re.compile(r"LQR1\.[A-Z2-7]{1,80}\.[0-9]{1,12}\.[A-Z2-7]{16}\.[A-Z2-7]{26,52}")
+_STATIC_QR = re.compile(r"LOYALTY:[A-Z2-7]{16}")
+_QUANTITY = re.compile(r"([0-9]{1,4})\*(.+)", re.DOTALL)
+_DIGITS = re.compile(r"[0-9]+")
+_PHONE_TEXT = re.compile(r"\+?[0-9 ().\-/]{7,30}")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,30}:\S+")
+# A card number typed or printed in groups: digits with at most one space or dash between.
+_PAN_RUN = re.compile(r"[0-9](?:[ \-]?[0-9])*")
+_LONG_DIGITS = re.compile(r"[0-9](?:[ \-]?[0-9]){7,}")
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
+    r"|\x1b[@-_]"  # other two-character escapes
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadRules:
+    """What this store's codes look like. Prefixes are digit strings; a range is several prefixes."""
+
+    loyalty_card_prefixes: tuple[str, ...] = ("2991",)
+    loyalty_card_lengths: tuple[int, ...] = (13,)
+    region: str = "GB"
+    max_length: int = 512
+
+    def __post_init__(self) -> None:
+        for prefix in self.loyalty_card_prefixes:
+            if not (prefix.isascii() and prefix.isdigit()):
+                raise ValueError(f"a loyalty card prefix must be digits, not {prefix!r}")
+        for length in self.loyalty_card_lengths:
+            if not 2 <= length <= 19:
+                raise ValueError(f"a loyalty card length must be 2 to 19 digits, not {length}")
+        if self.max_length < 1:
+            raise ValueError("max_length must be positive")
+
+    def is_loyalty_range(self, digits: str) -> bool:
+        """The number is in our card range (whether or not its check digit is right)."""
+        return len(digits) in self.loyalty_card_lengths and digits.startswith(self.loyalty_card_prefixes)
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """What a read turned out to be. Refused and unknown reads have ``identification`` None and a
+    ``message``; a payment card keeps nothing of its number but the last four digits in ``shown``."""
+
+    kind: Kind
+    shown: str
+    message: str = ""
+    identification: Identification | None = None
+    product_code: str | None = None
+    quantity: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        ident = self.identification
+        return {
+            "kind": self.kind,
+            "method": ident.method if ident else None,
+            "value": ident.value if ident else None,
+            "source": ident.source if ident else None,
+            "shown": self.shown,
+            "message": self.message,
+            "product_code": self.product_code,
+            "quantity": self.quantity,
+        }
+
+
+def classify(text: str, rules: PayloadRules = PayloadRules(), *, source: str = "scan") -> Payload:
+    """Classify one read. ``source`` names the device (``scanner``, ``camera``, ``nfc``, ``keyboard``)."""
+    if len(text) > rules.max_length:
+        return _unknown(TOO_LONG, "")
+    # Keyboard-wedge devices end a read with CR, LF or Tab.
+    read = text.strip()
+    if not read:
+        return _unknown(EMPTY, "")
+    if read.startswith(("%", ";")):
+        stripe = parse_stripe(read)
+        if stripe is not None:
+            return _from_stripe(stripe, rules)
+        return _payment_card_in(read, rules) or _unknown(STRIPE_MISREAD, _preview(read))
+    return _classify_text(read, rules, source, inside_link=False)
+
+
+def classify_command(text: str, rules: PayloadRules = PayloadRules()) -> dict[str, Any]:
+    """The JSON object ``python -m devices classify TEXT`` prints: never more of a payment card than
+    its last four digits."""
+    payload = classify(text, rules, source="command")
+    data = payload.to_json()
+    answer = {key: data[key] for key in ("kind", "method", "value", "shown", "message")}
+    if payload.kind == "product":
+        answer["product_code"] = payload.product_code
+        answer["quantity"] = payload.quantity
+    return answer
+
+
+# -- the kinds ---------------------------------------------------------------------------------------
+
+
+def _classify_text(read: str, rules: PayloadRules, source: str, *, inside_link: bool) -> Payload:
+    upper = read.upper()
+    if upper.startswith("LQR1."):
+        if len(read) <= TOKEN_MAX_LENGTH and _TOKEN.fullmatch(upper):
+            return _identified("app_qr", Identification("qr", upper, "App code", source))
+        return _unknown(BAD_APP_CODE, "App code")
+    if upper.startswith("LOYALTY:"):
+        if _STATIC_QR.fullmatch(upper):
+            return _identified("app_qr", Identification("qr", upper, "Loyalty QR code", source))
+        if not any(char in read for char in "/?"):  # else a link with a loyalty: scheme, read below
+            return _unknown(BAD_APP_CODE, "Loyalty QR code")
+    quantity = _QUANTITY.fullmatch(read)
+    if quantity is not None and not inside_link:
+        count, code = int(quantity[1]), "".join(quantity[2].split())
+        if _DIGITS.fullmatch(code):
+            item = _from_digits(code, rules, source)
+            if item.kind == "product" and 1 <= count <= MAX_QUANTITY:
+                return replace(item, quantity=count)
+    compact = re.sub(r"[ \-]", "", read)
+    if _DIGITS.fullmatch(compact):
+        return _from_digits(compact, rules, source)
+    if not inside_link and _URI.fullmatch(read):
+        return _from_link(read, rules, source)
+    if _PHONE_TEXT.fullmatch(read):
+        digits = "".join(c for c in read if c.isdigit())
+        if not read.startswith("+") and gtin_check_digit_ok(digits):
+            return _from_digits(digits, rules, source)
+        phone = _phone(read, rules, source)
+        if phone is not None:
+            return phone
+    return _payment_card_in(read, rules) or _unknown(NOT_PRODUCT, _preview(read))
+
+
+def _from_digits(digits: str, rules: PayloadRules, source: str) -> Payload:
+    if rules.is_loyalty_range(digits):
+        if gs1_mod10_ok(digits):
+            return _loyalty_card(digits, source)
+        return _unknown(MISREAD, masked(digits))
+    if len(digits) in GTIN_LENGTHS and gtin_check_digit_ok(digits):
+        return Payload(kind="product", shown=digits, product_code=digits)
+    if len(digits) <= 8:
+        return Payload(kind="product", shown=digits, product_code=digits)
+    if 13 <= len(digits) <= 19 and luhn_ok(digits):
+        return _payment_card(digits)
+    return _phone(digits, rules, source) or _unknown(NOT_PRODUCT, _preview(digits))
+
+
+def _from_stripe(stripe: Stripe, rules: PayloadRules) -> Payload:
+    number = stripe.number
+    # Format B is the payment format by definition, whatever the number looks like.
+    if stripe.format_code == "B":
+        return _payment_card(number)
+    if rules.is_loyalty_range(number):
+        if gs1_mod10_ok(number):
+            return _loyalty_card(number, "stripe")
+        return _unknown(STRIPE_MISREAD, masked(number))
+    if luhn_ok(number) and len(number) >= 12:
+        return _payment_card(number)
+    return _unknown(OTHER_CARD, "Card " + masked(number))
+
+
+def _from_link(read: str, rules: PayloadRules, source: str) -> Payload:
+    """A wallet pass's URL or URI: ``card=`` in the query, else the path's last segment."""
+    try:
+        parts = urlsplit(read)
+        candidates = parse_qs(parts.query).get("card", [])
+    except ValueError:  # e.g. a malformed IPv6 host
+        return _payment_card_in(read, rules) or _unknown(LINK, _preview(read))
+    if not candidates:
+        path = parts.path.rstrip("/")
+        candidates = [unquote(path.rsplit("/", 1)[-1])] if path else []
+    for candidate in candidates[:1]:
+        inner = _classify_text(candidate.strip(), rules, source, inside_link=True)
+        if inner.kind in ("loyalty_card", "app_qr") and inner.identification is not None:
+            return _identified("wallet_pass", replace(inner.identification, source="wallet"))
+        if inner.kind == "unknown" and inner.message in (MISREAD, BAD_APP_CODE):
+            return inner
+    return _payment_card_in(read, rules) or _unknown(LINK, _preview(read))
+
+
+def _phone(text: str, rules: PayloadRules, source: str) -> Payload | None:
+    try:
+        number = parse_phone(text, rules.region)
+    except InvalidPhoneNumber:
+        return None
+    return _identified("phone", Identification("phone", number.e164, number.national, source))
+
+
+def _payment_card_in(text: str, rules: PayloadRules) -> Payload | None:
+    """A refusal when the text holds a card number, so no path can echo one."""
+    for match in _PAN_RUN.finditer(text):
+        digits = re.sub(r"[ \-]", "", match[0])
+        if len(digits) > 40:
+            continue
+        for length in range(19, 12, -1):
+            for start in range(len(digits) - length + 1):
+                window = digits[start : start + length]
+                if luhn_ok(window) and not (rules.is_loyalty_range(window) and gs1_mod10_ok(window)):
+                    return _payment_card(window)
+    return None
+
+
+def _loyalty_card(number: str, source: str) -> Payload:
+    shown = "Card " + masked(number)
+    return _identified("loyalty_card", Identification("card", number, shown, source))
+
+
+def _payment_card(number: str) -> Payload:
+    # Only the last four digits go into the object: it may be logged, shown or sent anywhere.
+    return Payload(kind="payment_card", shown=masked(number), message=PAYMENT_CARD)
+
+
+def _identified(kind: Kind, identification: Identification) -> Payload:
+    return Payload(kind=kind, shown=identification.shown, identification=identification)
+
+
+def _unknown(message: str, shown: str) -> Payload:
+    return Payload(kind="unknown", shown=shown, message=message)
+
+
+def _preview(text: str) -> str:
+    """A short, printable, markup-free view of what was read."""
+    text = _ANSI.sub("", text)
+    text = "".join(char for char in text if char.isprintable())
+    text = text.replace("[", "(").replace("]", ")").replace("\\", "/")
+    text = " ".join(text.split())
+    text = _LONG_DIGITS.sub(lambda run: masked(re.sub(r"[ \-]", "", run[0])), text)
+    if len(text) > SHOWN_LIMIT:
+        text = text[: SHOWN_LIMIT - 1] + "…"
+    return text

@@ -1,0 +1,63 @@
+"""``python -m devices``, run as the people who install tills run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+
+from tests.unit.barcode_images import frame, write_video
+
+VISA = "4111111111111111"
+
+
+def devices(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "devices", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_decode_an_image_and_a_video(tmp_path: Path) -> None:
+    image = tmp_path / "pass.png"
+    cv2.imwrite(str(image), frame("https://loyalty.example.com/pass/2991000000016", "pdf417"))
+    result = devices("decode", str(image))
+    assert result.returncode == 0, result.stderr
+    [line] = [json.loads(text) for text in result.stdout.splitlines()]
+    assert (line["frame"], line["format"], line["kind"], line["method"], line["value"]) == (
+        0, "pdf417", "wallet_pass", "card", "2991000000016")
+
+    video = tmp_path / "camera.avi"
+    write_video(video, [(("LOYALTY:ZSKRIOZAAF25G5FS", "qr"), 12), (None, 4), (("5012345678900", "ean13"), 12)])
+    result = devices("decode", str(video))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(text) for text in result.stdout.splitlines()]
+    assert [(line["format"], line["kind"]) for line in lines] == [("qr", "app_qr"), ("ean13", "product")]
+    assert lines[0]["frame"] == 0 and lines[1]["frame"] == 16
+
+
+def test_decode_says_why_a_file_cannot_be_read(tmp_path: Path) -> None:
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("not a picture")
+    result = devices("decode", str(text_file))
+    assert result.returncode == 1 and "not an image or a video" in result.stderr
+
+
+def test_classify_shows_a_payment_card_only_by_its_last_four() -> None:
+    result = devices("classify", f"%B{VISA}^DOE/JOHN^2912101?;{VISA}=2912101?")
+    answer = json.loads(result.stdout)
+    assert answer["kind"] == "payment_card" and "payment terminal" in answer["message"]
+    assert VISA not in result.stdout + result.stderr and VISA[:8] not in result.stdout
+    assert answer["shown"].endswith("1111")
+    loyalty = json.loads(devices("classify", "2991000000016").stdout)
+    assert (loyalty["kind"], loyalty["method"], loyalty["value"]) == ("loyalty_card", "card", "2991000000016")
+
+
+def test_list_says_what_is_here_and_why_not(tmp_path: Path) -> None:
+    result = devices("list", "--camera", str(tmp_path / "none.avi"), "--nfc", "udp:127.0.0.1:9", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = {row["source"]: row for row in map(json.loads, result.stdout.splitlines())}
+    assert rows["keyboard-wedge scanner / stripe reader"]["available"]
+    assert rows["barcode decoder zxing"]["available"]
+    camera = rows[f"camera {tmp_path / 'none.avi'}"]
+    assert not camera["available"] and camera["why_not"]
