@@ -19,6 +19,7 @@ from selfcheckout.screens.still_there import StillThereScreen
 from selfcheckout.screens.thank_you import ThankYouScreen
 from selfcheckout.screens.welcome import WelcomeScreen
 from tests.app.conftest import product_in, wait_for
+from tests.app.wedge_keys import scanner_burst
 from tests.kiosk.conftest import kiosk_ready
 
 SIZE = (80, 24)
@@ -75,6 +76,31 @@ async def test_qr_or_phone_at_start_then_the_reward_accepted(kiosk, api: httpx.C
         assert f"+{points} points" in label(app, "#thanks-points")
         assert thanks.done.loyalty.points_redeemed == 500
     assert balance(api, ALICE)["balance"] == before["balance"] - 500 + points
+
+
+async def test_app_qr_scanned_at_the_welcome_signs_in(kiosk, api: httpx.Client) -> None:
+    alice = balance(api, ALICE)
+    token = api.post(f"/v1/accounts/{alice['account_id']}/qr-token", json={}).json()["token"]
+    app = kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await scanner_burst(pilot, token)  # the kiosk's handheld scanner reads the phone's screen
+        await wait_for(pilot, lambda: isinstance(app.screen, ShoppingScreen) and app.sale.customer is not None)
+        assert app.sale.customer.account_id == alice["account_id"]
+        assert "Hi Alice!" in label(app, "#hello")
+        assert app.screen.query_one("#scan-input", Input).value == ""
+        # The same code shown again (a screenshot) is refused in plain words, and nothing changes.
+        await scanner_burst(pilot, token)
+        await wait_for(pilot, lambda: any("refresh it in the app" in n.message for n in app._notifications))
+
+
+async def test_a_payment_card_at_the_kiosk_points_to_the_card_reader(kiosk) -> None:
+    app = kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await scanner_burst(pilot, ";4111111111111111=29121010000000000?")
+        await wait_for(pilot, lambda: any("payment terminal" in n.message for n in app._notifications))
+        assert app.sale is None and isinstance(app.screen, WelcomeScreen)
 
 
 async def test_phone_at_the_end_and_the_reward_declined(kiosk, api: httpx.Client) -> None:
