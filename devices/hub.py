@@ -90,11 +90,13 @@ class DeviceHub:
             )
         )
 
-    def add_nfc(self, path: str) -> Source:
+    def add_nfc(self, path: str, targets: tuple[str, ...] = ("106A", "212F")) -> Source:
         """An NFC reader as nfcpy names it: ``usb``, ``usb:072f:2200``, ``tty:ttyUSB0``, ``udp:host:port``."""
         from devices.nfc_reader import NfcReader
 
-        return self.add(NfcReader(path, on_tap=self.nfc_tap, on_problem=lambda message: self.problem("nfc", message)))
+        return self.add(
+            NfcReader(path, on_tap=self.nfc_tap, on_problem=lambda message: self.problem("nfc", message), targets=targets)
+        )
 
     def stop(self) -> None:
         for source in self._sources:

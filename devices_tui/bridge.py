@@ -44,7 +44,7 @@ class DeviceBridge:
         if self.settings.camera:
             self.hub.add_camera(self.settings.camera, self.settings.decoder)
         if self.settings.nfc:
-            self.hub.add_nfc(self.settings.nfc)
+            self.hub.add_nfc(self.settings.nfc, self.settings.nfc_targets)
 
     def read_text(self, text: str, source: str = "keyboard") -> None:
         """Typed text that may be a code (the register's item field): classified like a scan."""

@@ -55,6 +55,8 @@ class DeviceSettings:
     decoder: str = "zxing"
     # An NFC reader as nfcpy names it ("usb", "usb:072f:2200", "tty:ttyUSB0", "udp:host:port"); "" for none.
     nfc: str = ""
+    # The NFC card technologies to poll for (nfcpy names: 106A, 106B, 212F, 424F); fewer is faster.
+    nfc_targets: tuple[str, ...] = ("106A", "212F")
     # Loyalty card numbers start with one of these (a range is written as its prefixes).
     loyalty_card_prefixes: tuple[str, ...] = ("2991",)
     # Keyboard-wedge scanners and stripe readers, told from typing (devices/keyboard_wedge.py).
@@ -238,6 +240,11 @@ def _devices(value: Any, source: str) -> DeviceSettings:
             if item not in ("zxing", "zbar"):
                 raise SettingsError(f"{source}: devices.decoder must be \"zxing\" or \"zbar\"")
             changes[name] = item
+        elif name == "nfc_targets":
+            known = ("106A", "106B", "212F", "424F")
+            if not isinstance(item, list) or not item or not all(t in known for t in item):
+                raise SettingsError(f"{source}: devices.nfc_targets must be a list of {', '.join(known)}")
+            changes[name] = tuple(item)
         elif name == "loyalty_card_prefixes":
             if not isinstance(item, list) or not item or not all(isinstance(p, str) and p.isdigit() for p in item):
                 raise SettingsError(f"{source}: devices.loyalty_card_prefixes must be a list of digit strings, e.g. [\"2991\"]")

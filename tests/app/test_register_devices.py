@@ -120,7 +120,7 @@ async def test_an_nfc_tap_brings_up_the_customer(cashier) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         with EmulatedType3Tag(port, bytes.fromhex("012E4CD1A2B3C47D"), message):
-            app.devices.hub.add_nfc(f"udp:127.0.0.1:{port}")
+            app.devices.hub.add_nfc(f"udp:127.0.0.1:{port}", targets=("212F",))
             await wait_for(pilot, lambda: customer_name(app) == "Alice S.", timeout=15)
 
 

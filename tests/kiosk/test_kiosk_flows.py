@@ -236,3 +236,48 @@ async def test_clicks_alone_drive_a_whole_shop(kiosk, api: httpx.Client) -> None
         thanks = await wait_for(pilot, lambda: isinstance(app.screen, ThankYouScreen) and app.screen)
         earned = thanks.done.loyalty.points_earned
     assert balance(api, ALICE)["balance"] == before["balance"] + earned
+
+
+async def test_with_the_service_down_the_shopper_still_pays_and_is_told_plainly(
+    kiosk, api: httpx.Client, live_service
+) -> None:
+    """Never stop the till, at the kiosk: known shopper from the kiosk's cache, sale saved, points later."""
+    from pos_core.embedded_service import start_service
+    from tests.conftest import TEST_API_KEY
+
+    before = balance(api, ALICE)
+    loaf = product_in(api, "bakery")
+    port = int(live_service.url.rsplit(":", 1)[1])
+    app = kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await pilot.click("#welcome-phone")
+        await type_phone(pilot, ALICE)  # online once: the kiosk keeps a copy of the shopper
+        await wait_for(pilot, lambda: app.sale is not None and app.sale.customer is not None)
+        app.reset()
+        live_service.stop()
+        await pilot.click("#welcome-phone")
+        await type_phone(pilot, ALICE)
+        await wait_for(pilot, lambda: app.sale is not None and app.sale.customer is not None)
+        assert app.sale.customer.provisional
+        assert "about" in label(app, "#hello")
+        await scan(pilot, f"2*{loaf['sku']}")
+        thanks = await pay_by_card(pilot)
+        assert thanks.done.points_pending
+        assert "on the way" in label(app, "#thanks-points")
+        shown = " ".join(str(w.render()) for w in app.screen.query(Label))
+        assert "Error" not in shown and "503" not in shown and "Traceback" not in shown
+        expected = thanks.done.points_expected
+        back = start_service(db_path=live_service.log_path.parent / "loyalty.db", api_key=TEST_API_KEY, port=port)
+        try:
+            assert await app.checkout.sender.drain(timeout=20)
+        finally:
+            back.stop()
+        assert expected == floor(Decimal(2 * loaf["unit_price"]) * Decimal("1.25") / 100)
+    with_points = before["balance"] + expected
+    back = start_service(db_path=live_service.log_path.parent / "loyalty.db", api_key=TEST_API_KEY, port=port)
+    try:
+        with httpx.Client(base_url=back.url, headers={"Authorization": f"Bearer {TEST_API_KEY}"}) as client:
+            assert balance(client, ALICE)["balance"] == with_points
+    finally:
+        back.stop()

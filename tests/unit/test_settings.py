@@ -72,6 +72,7 @@ def test_devices_table(tmp_path: Path) -> None:
         ('loyalty_card_prefixes = ["29A"]', "digit strings"),
         ("scanner_max_gap_ms = 90", "not be more than"),
         ("camra = 0", "unknown devices setting camra"),
+        ('nfc_targets = ["212X"]', "nfc_targets"),
     ]:
         path.write_text(f"[devices]\n{bad}\n")
         with pytest.raises(SettingsError, match=why):
