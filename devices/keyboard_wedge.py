@@ -75,6 +75,7 @@ class WedgeFilter(Generic[Key]):
 
     timing: WedgeTiming = WedgeTiming()
     _held: list[tuple[Key, str, float]] = field(default_factory=list)
+    _scan_ended: float | None = None
 
     @property
     def holding(self) -> bool:
@@ -85,7 +86,11 @@ class WedgeFilter(Generic[Key]):
         return self._held[-1][2] + self.timing.burst_end if self._held else None
 
     def key(self, key: Key, character: str | None, at: float, *, enter: bool = False) -> list[Deliver[Key] | Scanned]:
-        """One key: a printable ``character``, Enter, or anything else (``character`` None)."""
+        """One key: a printable ``character``, a key that ends a scan (``enter``: Enter, or the LF
+        or Tab some scanners are set to send), or anything else (``character`` None)."""
+        if enter and not self._held and self._scan_ended is not None and at - self._scan_ended <= self.timing.max_gap:
+            self._scan_ended = None  # the LF of a scanner's CR LF: part of the scan, swallowed
+            return []
         if enter:
             times = [t for _, _, t in self._held]
             # The scan may follow a key or two typed just before it: those are let through.
@@ -93,6 +98,7 @@ class WedgeFilter(Generic[Key]):
                 if is_scanner_burst(times[start:], at, self.timing):
                     typed, scanned = self._held[:start], self._held[start:]
                     self._held.clear()
+                    self._scan_ended = at
                     return [*(Deliver(k) for k, _, _ in typed), Scanned("".join(c for _, c, _ in scanned))]
             return [*self.release(), Deliver(key)]
         if character is None or len(character) != 1 or not character.isprintable():

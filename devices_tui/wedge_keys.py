@@ -18,6 +18,9 @@ from textual.timer import Timer
 from devices.keyboard_wedge import Deliver, Scanned, WedgeFilter, WedgeTiming
 
 
+SCAN_ENDINGS = ("enter", "ctrl+j", "tab")
+
+
 class WedgeKeys:
     """Key event times are Textual's, which are ``time.monotonic()`` on every platform we run on."""
 
@@ -35,7 +38,8 @@ class WedgeKeys:
         self._timer: Timer | None = None
 
     async def key(self, event: events.Key) -> None:
-        enter = event.key == "enter"
+        # Scanners end a read with CR (Enter), LF (ctrl+j), CR LF, or Tab, as they are set up.
+        enter = event.key in SCAN_ENDINGS
         character = None if enter else event.character
         await self._act(self.filter.key(event, character, event.time, enter=enter))
         self._arm()

@@ -92,6 +92,15 @@ def test_a_key_typed_just_before_a_scan_is_typing_and_the_scan_is_whole() -> Non
     assert [o for o, _ in run(events)] == [Deliver(0), Deliver(1), Scanned("2991000000016")]
 
 
+def test_the_lf_after_a_scanners_cr_is_part_of_the_scan_but_a_later_enter_is_not() -> None:
+    wedge: WedgeFilter[str] = WedgeFilter()
+    for index, char in enumerate("2991000000016"):
+        wedge.key(char, char, 1.0 + index * 0.01)
+    assert wedge.key("cr", None, 1.13, enter=True) == [Scanned("2991000000016")]
+    assert wedge.key("lf", None, 1.135, enter=True) == []
+    assert wedge.key("enter", None, 2.0, enter=True) == [Deliver("enter")]
+
+
 def test_two_slow_gaps_in_a_short_burst_are_typing() -> None:
     gaps = [0.01, 0.05, 0.01, 0.05, 0.01]
     assert not is_scanner_burst([0.0, 0.01, 0.06, 0.07], 0.12)
