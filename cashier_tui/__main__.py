@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from pathlib import Path
+
 from pos_core.launch import argument_parser, run
 from pos_core.settings import Settings
 
@@ -11,14 +13,37 @@ from pos_core.settings import Settings
 def start(settings: Settings) -> None:
     from cashier_tui.app import make_app  # Textual loads only once the settings are good.
 
-    make_app(settings).run()
+    while True:
+        app = make_app(settings)
+        app.run()
+        if not app.switch_to_training:
+            return
+        # The trainer's PIN was given (Ctrl+T): training on the sandbox, then back to the register.
+        from cashier_tui.training.launch import start_training
+
+        start_training(settings)
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["training-report"]:
+        from pos_core.training.report import main as training_report
+
+        return training_report(argv[1:])
     parser = argument_parser(
         "cashier-tui", "The register. Without --api-url it starts the reference loyalty service with the demo store."
     )
-    return run("cashier-tui", parser.parse_args(argv), start)
+    parser.add_argument("--training", action="store_true",
+                        help="training mode: the register on a practice store (sandbox), with scripted customers")
+    parser.add_argument("--scenarios", type=Path, metavar="DIR",
+                        help="training: a folder of the trainer's own scenario files (*.toml)")
+    parser.add_argument("--trainee", help="training: the trainee's name (else asked at the start)")
+    args = parser.parse_args(argv)
+    if args.training:
+        from cashier_tui.training.launch import run_from_args
+
+        return run_from_args(args)
+    return run("cashier-tui", args, start)
 
 
 if __name__ == "__main__":

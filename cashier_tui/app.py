@@ -13,7 +13,7 @@ import themes
 from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.register import RegisterScreen
 from devices_tui.bridge import DeviceBridge
-from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ScanRejected
+from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ReceiptScanned, ScanRejected
 from pos_core.checkout import Checkout
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyAuthError, LoyaltyError, LoyaltyUnavailable
@@ -25,7 +25,7 @@ class CashierApp(App[None]):
     TITLE = "Register"
     CSS_PATH = themes.CASHIER_CSS
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Close the register", priority=True),
+        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", tooltip="Close the register", priority=True),
     ]
 
     # "checking" until the first answer, then "online", "offline" or "refused" (bad key).
@@ -33,6 +33,10 @@ class CashierApp(App[None]):
     # Completed sales whose loyalty transaction the service has not confirmed yet.
     waiting_sales: reactive[int] = reactive(0)
     store_loaded: reactive[bool] = reactive(False)
+    # Training mode (cashier_tui/training): a sandbox service, receipts marked "not a receipt".
+    training: bool = False
+    # Set before exit when the trainer asked to switch this register into training (Ctrl+T).
+    switch_to_training: bool = False
 
     def __init__(self, settings: Settings, checkout: Checkout) -> None:
         super().__init__()
@@ -96,6 +100,11 @@ class CashierApp(App[None]):
         else:
             self.notify("Finish or close the open window first, then scan the item again.",
                         title="Item not added", severity="warning")
+
+    @on(ReceiptScanned)
+    def receipt_scanned(self, message: ReceiptScanned) -> None:
+        # One of our receipts: the sale to return items from (the return screen, F12).
+        self.register_screen.open_return(message.sale_id)
 
     @on(ScanRejected)
     def scan_rejected(self, message: ScanRejected) -> None:
@@ -164,7 +173,9 @@ class CashierApp(App[None]):
         self.service_state = "online"
 
     def loyalty_failed(self, error: BaseException) -> None:
-        if isinstance(error, LoyaltyUnavailable):
+        if isinstance(error, LoyaltyUnavailable) and error.status == 429:
+            self.service_state = "online"  # it answered: "not now", which is not "offline"
+        elif isinstance(error, LoyaltyUnavailable):
             self.service_state = "offline"
         elif isinstance(error, LoyaltyAuthError):
             self.service_state = "refused"

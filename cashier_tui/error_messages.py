@@ -41,6 +41,12 @@ def cashier_message(error: BaseException, method: str = "phone") -> str:
             return "This app code was already used. Ask the customer to refresh it in their app, then scan again."
         case InvalidPhoneNumber() | PaymentError() | InvalidAmount():
             return str(error)
+        case LoyaltyUnavailable(code="rate_limited"):
+            wait = f"about {max(1, round(error.retry_after))} s" if error.retry_after else "a minute"
+            return (
+                f"Too many lookups on this till found nobody, so lookups are paused for {wait}."
+                " Carry on with the sale; try the customer again then, or sell without points."
+            )
         case LoyaltyUnavailable():
             return (
                 "The loyalty service is not answering. Carry on with the sale; try the customer"

@@ -41,6 +41,15 @@ class ScanRejected:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptScanned:
+    """One of our receipts' numbers (``R-<sale id>``): the sale to return items from."""
+
+    sale_id: str
+    shown: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class SourceProblem:
     """A device is absent, unplugged or failing; said once, and the till goes on without it."""
 
@@ -48,4 +57,4 @@ class SourceProblem:
     message: str
 
 
-DeviceEvent = Identified | ItemScanned | ScanRejected | SourceProblem
+DeviceEvent = Identified | ItemScanned | ReceiptScanned | ScanRejected | SourceProblem

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from devices.events import DeviceEvent, Identified, ItemScanned, ScanRejected, SourceProblem
+from devices.events import DeviceEvent, Identified, ItemScanned, ReceiptScanned, ScanRejected, SourceProblem
 from devices.payload import Payload, PayloadRules, classify
 
 
@@ -26,6 +26,8 @@ def event_for(payload: Payload, source: str) -> DeviceEvent:
         return Identified(payload.identification)
     if payload.kind == "product" and payload.product_code:
         return ItemScanned(payload.product_code, source, payload.quantity)
+    if payload.kind == "receipt" and payload.receipt_sale_id:
+        return ReceiptScanned(payload.receipt_sale_id, payload.shown, source)
     return ScanRejected(payload.kind, payload.message, payload.shown, source)
 
 

@@ -24,6 +24,8 @@ Kinds, in the order they are decided:
   ``loyalty_card`` / ``app_qr``; form 4 is ``wallet_pass`` with the inner identification.
 - ``product``: an EAN-8, UPC-A, EAN-13 or GTIN-14 with a right check digit, or a short SKU of 1–8
   digits; ``3*1001`` (a count, ``*``, the code) is the product with ``quantity`` 3.
+- ``receipt``: a receipt number ``R-<sale id>`` as our receipts print it (pos_core.receipt), for a
+  return; ``receipt_sale_id`` is the sale's id in lower case and ``shown`` the number.
 - ``phone``: a valid number for the region that is none of the above, so product codes never become
   phone numbers. The value is E.164.
 - ``unknown``: everything else, with a message. ``shown`` is then a short printable preview: control
@@ -43,8 +45,9 @@ from devices.identification import Identification
 from devices.magstripe import Stripe, masked, parse_stripe
 from pos_core.basket import MAX_QUANTITY
 from pos_core.phone_number import InvalidPhoneNumber, parse_phone
+from pos_core.receipt import RECEIPT_PREFIX, receipt_number, sale_id_from_receipt
 
-Kind = Literal["product", "loyalty_card", "app_qr", "wallet_pass", "payment_card", "phone", "unknown"]
+Kind = Literal["product", "loyalty_card", "app_qr", "wallet_pass", "payment_card", "phone", "receipt", "unknown"]
 
 PAYMENT_CARD = "This is a payment card: please use the payment terminal."
 NOT_PRODUCT = "That code is not a product or a loyalty card. Scan it again or type the number under the barcode."
@@ -111,6 +114,7 @@ class Payload:
     identification: Identification | None = None
     product_code: str | None = None
     quantity: int = 1
+    receipt_sale_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         ident = self.identification
@@ -159,6 +163,10 @@ def classify_command(text: str, rules: PayloadRules = PayloadRules()) -> dict[st
 
 def _classify_text(read: str, rules: PayloadRules, source: str, *, inside_link: bool) -> Payload:
     upper = read.upper()
+    if upper.startswith(RECEIPT_PREFIX.upper()) and not inside_link:
+        sale_id = sale_id_from_receipt(read)
+        if sale_id is not None:
+            return Payload(kind="receipt", shown=receipt_number(sale_id), receipt_sale_id=sale_id)
     if upper.startswith("LQR1."):
         if len(read) <= TOKEN_MAX_LENGTH and _TOKEN.fullmatch(upper):
             return _identified("app_qr", Identification("qr", upper, "App code", source))

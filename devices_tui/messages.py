@@ -22,6 +22,12 @@ class ItemScanned(Message):
 
 
 @dataclass
+class ReceiptScanned(Message):
+    sale_id: str  # lower case, from the receipt number R-<sale id>
+    source: str
+
+
+@dataclass
 class ScanRejected(Message):
     kind: str
     text: str  # what to tell the person, already safe to show
@@ -40,6 +46,8 @@ def message_for(event: events.DeviceEvent) -> Message:
             return Identified(identification)
         case events.ItemScanned(source=source):
             return ItemScanned(event.entry, source)
+        case events.ReceiptScanned(sale_id, _shown, source):
+            return ReceiptScanned(sale_id, source)
         case events.ScanRejected(kind, message, _shown, source):
             return ScanRejected(kind, message, source)
         case events.SourceProblem(source, message):

@@ -19,12 +19,15 @@ from typing import Any
 
 import uvicorn
 
+from loyalty_service import management
+from loyalty_service.activity_flags import DEFAULT_TRANSACTIONS_PER_DAY
 from loyalty_service.app import create_app
 from loyalty_service.database import DatabaseError, connect, create_schema, write_transaction
 from loyalty_service.demo_store import seed
 from loyalty_service.program import ProgramError, load_program
 
 DEMO_KEY = "demo-key"
+DEMO_MANAGER_PIN = "1357"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -38,9 +41,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--api-key", action="append", default=[], help="a key tills may use (repeatable; also LOYALTY_API_KEYS)"
     )
+    parser.add_argument("--program", type=Path, metavar="FILE",
+                        help="the loyalty programme (TOML); default: the demo store's programme")
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
     parser.add_argument("--access-log", action="store_true", help="log every request line to stderr")
+    parser.add_argument("--unknown-lookups-per-minute", type=int, default=30, metavar="N",
+                        help="identifies that find nobody, per key, before 429 (0: no limit; default 30)")
+    parser.add_argument("--identify-min-ms", type=float, default=25.0, metavar="MS",
+                        help="every identify takes at least this long, found or not (default 25)")
+    parser.add_argument("--flag-transactions-per-day", type=int, default=DEFAULT_TRANSACTIONS_PER_DAY, metavar="N",
+                        help=f"flag accounts with more loyalty transactions in a day (0: never; default"
+                             f" {DEFAULT_TRANSACTIONS_PER_DAY})")
+    parser.add_argument("--manager-pin", action="append", default=[], metavar="[NAME=]PIN",
+                        help="a manager PIN for points adjustments, kept in memory only (repeatable; for demos:"
+                             " use the add-manager command for real ones)")
+    parser.add_argument("--events-keepalive", type=float, default=15.0, metavar="SECONDS",
+                        help="a comment on idle event streams this often (default 15)")
     return parser.parse_args(argv)
+
+
+def manager_pins(args: argparse.Namespace) -> tuple[tuple[str, str], ...] | None:
+    """(name, PIN) pairs from --manager-pin; the demo's when --demo gave none; None if one is bad."""
+    pins = []
+    for given in args.manager_pin:
+        name, _, pin = given.rpartition("=")
+        if not (pin.isdigit() and 4 <= len(pin) <= 12):
+            return None
+        pins.append((name.strip() or "Manager", pin))
+    if not pins and args.demo:
+        pins.append(("Demo manager", DEMO_MANAGER_PIN))
+    return tuple(pins)
 
 
 def api_keys(args: argparse.Namespace) -> list[str]:
@@ -107,7 +137,14 @@ def watch_parent(server: uvicorn.Server, parent_pid: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    if given and given[0] in management.COMMANDS:
+        return management.main(given)
     args = parse_args(argv)
+    pins = manager_pins(args)
+    if pins is None:
+        print("loyalty-service: --manager-pin takes NAME=PIN or PIN, a PIN being 4 to 12 digits", file=sys.stderr)
+        return 2
     keys = api_keys(args)
     if not keys:
         if not args.demo:
@@ -116,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loyalty-service: no API key given; the demo store accepts '{DEMO_KEY}'", file=sys.stderr)
         keys = [DEMO_KEY]
     try:
-        program = load_program()
+        program = load_program(args.program) if args.program else load_program()
     except ProgramError as error:
         print(f"loyalty-service: {error}", file=sys.stderr)
         return 2
@@ -147,7 +184,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
-    app = create_app(args.db, keys, program)
+    server: _Server | None = None
+    app = create_app(
+        args.db, keys, program,
+        unknown_lookups_per_minute=args.unknown_lookups_per_minute,
+        identify_min_seconds=max(0.0, args.identify_min_ms) / 1000,
+        flag_transactions_per_day=args.flag_transactions_per_day,
+        manager_pins=pins,
+        events_keepalive_seconds=max(0.5, args.events_keepalive),
+        # Event streams end as soon as shutdown starts, so it never waits on them.
+        stopping=lambda: server is not None and server.should_exit,
+    )
     config = uvicorn.Config(
         app, log_config=log_config(), log_level="info" if args.access_log else "warning",
         access_log=args.access_log, lifespan="off", timeout_graceful_shutdown=5,

@@ -13,6 +13,7 @@ from loyalty_service.errors import ApiError
 from loyalty_service.identifiers import Method, normalise_identifier
 from loyalty_service.phone_numbers import normalise_phone
 from loyalty_service.program import Program
+from loyalty_service.tier_qualification import qualifying
 from loyalty_service.schemas import AccountSummary, EnrolRequest, ErrorDetail, NextReward, TierStatus
 
 
@@ -85,7 +86,8 @@ def points(conn: sqlite3.Connection, account_id: str) -> tuple[int, int]:
     """
     row = conn.execute(
         "SELECT COALESCE(SUM(delta), 0) AS balance,"
-        " COALESCE(SUM(CASE WHEN kind IN ('opening', 'earn') AND delta > 0 THEN delta END), 0) AS lifetime"
+        # A return's reversal is a negative 'earn' row (returns.py): returned goods do not count to a tier.
+        " COALESCE(SUM(CASE WHEN kind = 'earn' OR (kind = 'opening' AND delta > 0) THEN delta END), 0) AS lifetime"
         " FROM ledger WHERE account_id = ?",
         (account_id,),
     ).fetchone()
@@ -123,7 +125,7 @@ def summary(conn: sqlite3.Connection, program: Program, account_id: str) -> Acco
         currency=program.currency,
         balance=balance,
         balance_as_of=utc_now(),
-        tier=tier_status(program, lifetime),
+        tier=tier_status(program, qualifying(conn, program, account_id, lifetime)),
         next_reward=next_reward(program, balance),
         rewards_available=[r.as_reward() for r in program.rewards if r.cost <= balance],
     )

@@ -5,24 +5,30 @@ Routes are plain functions, so FastAPI runs them in its threadpool, each with it
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
-from loyalty_service import accounts, qr_tokens, sales
-from loyalty_service.auth import require_key
+from loyalty_service import accounts, activity_flags, adjustments, events, qr_tokens, rate_limit, sales
+from loyalty_service import reservations, returns
+from loyalty_service.auth import check_binding, require_key
 from loyalty_service.clock import utc_now
 from loyalty_service.database import connect, create_schema, write_transaction
-from loyalty_service.errors import install_error_handlers
+from loyalty_service.errors import ApiError, install_error_handlers
 from loyalty_service.program import Program
+from loyalty_service.terminal_keys import KeyHolder, pepper, unbound_keys
 from loyalty_service.schemas import (
     AccountSales,
     AccountSummary,
     Catalog,
     EnrolRequest,
+    ErrorDetail,
     ErrorResponse,
     Health,
     IdentifyRequest,
@@ -49,6 +55,8 @@ def program_of(request: Request) -> Program:
 
 Db = Annotated[sqlite3.Connection, Depends(database)]
 CurrentProgram = Annotated[Program, Depends(program_of)]
+# The router already checks the key; FastAPI runs a dependency once per request.
+Holder = Annotated[KeyHolder, Depends(require_key)]
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -56,7 +64,20 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse} for status in (401, *statuses)}
 
 
-def create_app(db_path: Path, api_keys: list[str], program: Program) -> FastAPI:
+def create_app(
+    db_path: Path,
+    api_keys: list[str],
+    program: Program,
+    *,
+    unknown_lookups_per_minute: int = 30,
+    identify_min_seconds: float = 0.025,
+    flag_transactions_per_day: int = activity_flags.DEFAULT_TRANSACTIONS_PER_DAY,
+    manager_pins: tuple[tuple[str, str], ...] = (),
+    events_keepalive_seconds: float = 15.0,
+    stopping: Callable[[], bool] = lambda: False,
+) -> FastAPI:
+    """``manager_pins``: (name, PIN) pairs kept only in memory, hashed (for demos).
+    ``stopping``: true once the server shuts down, so event streams end."""
     create_schema(db_path)
     app = FastAPI(
         title="Loyalty API",
@@ -68,7 +89,26 @@ def create_app(db_path: Path, api_keys: list[str], program: Program) -> FastAPI:
     app.state.db_path = db_path
     app.state.api_keys = tuple(key.encode() for key in api_keys)
     app.state.program = program
+    conn = connect(db_path)
+    try:
+        with write_transaction(conn):
+            app.state.key_pepper = pepper(conn)
+    finally:
+        conn.close()
+    app.state.unbound_keys = unbound_keys(app.state.key_pepper, api_keys)
+    app.state.key_cache = {}
+    app.state.lookup_misses = rate_limit.SlidingWindow(unknown_lookups_per_minute, 60.0)
+    app.state.wrong_pins = rate_limit.SlidingWindow(
+        adjustments.WRONG_PINS_PER_WINDOW, adjustments.WRONG_PIN_WINDOW_SECONDS
+    )
+    app.state.identify_min_seconds = identify_min_seconds
+    app.state.flag_transactions_per_day = flag_transactions_per_day
+    app.state.managers = tuple(adjustments.Manager(name, adjustments.hash_pin(pin)) for name, pin in manager_pins)
+    app.state.events_keepalive_seconds = events_keepalive_seconds
+    app.state.stopping = stopping
+    app.state.open_event_streams = 0  # for tests and operators: streams end when clients go
     install_error_handlers(app)
+    rate_limit.install_handler(app)
     app.include_router(router)
     return app
 
@@ -93,8 +133,29 @@ def catalog(program: CurrentProgram, db: Db) -> Catalog:
     return Catalog(currency=program.currency, products=[Product(**dict(row)) for row in rows])
 
 
-@router.post("/identify", responses=_errors(404, 422))
-def identify(body: IdentifyRequest, program: CurrentProgram, db: Db) -> AccountSummary:
+@router.post("/identify", responses=_errors(404, 422, 429))
+def identify(
+    body: IdentifyRequest, program: CurrentProgram, db: Db, holder: Holder, request: Request
+) -> AccountSummary:
+    # Known and unknown answers take the same time (a floor), and a key that finds nobody too
+    # often is refused for a while (429): phone numbers cannot be enumerated (rate_limit.py).
+    started = time.monotonic()
+    misses = request.app.state.lookup_misses
+    try:
+        misses.check(holder.key_id, "Too many lookups found nobody; wait before trying again.")
+        try:
+            return _identify(body, program, db)
+        except ApiError as error:
+            if error.code == "unknown_customer":
+                misses.note(holder.key_id)
+            raise
+    finally:
+        rest = request.app.state.identify_min_seconds - (time.monotonic() - started)
+        if rest > 0:
+            time.sleep(rest)
+
+
+def _identify(body: IdentifyRequest, program: Program, db: sqlite3.Connection) -> AccountSummary:
     if body.method == "qr" and qr_tokens.is_token(body.value):
         # A signed app token is single use: its nonce is recorded in the same transaction.
         with write_transaction(db):
@@ -126,10 +187,16 @@ def issue_qr_token(
         return qr_tokens.issue(db, account_id, ttl)
 
 
-@router.post("/accounts", status_code=201, responses=_errors(409, 422))
-def enrol(body: EnrolRequest, program: CurrentProgram, db: Db) -> AccountSummary:
+@router.post("/accounts", status_code=201, responses=_errors(403, 409, 422))
+def enrol(body: EnrolRequest, program: CurrentProgram, db: Db, holder: Holder) -> AccountSummary:
+    store_id, terminal_id = check_binding(holder, body.store_id, body.terminal_id)
+    body = body.model_copy(update={"store_id": store_id, "terminal_id": terminal_id})
     with write_transaction(db):
-        return accounts.enrol(db, program, body)
+        summary = accounts.enrol(db, program, body)
+        events.record_event(db, summary.account_id, "enrolled", {
+            "balance": summary.balance, "tier": summary.tier.name, "store_id": store_id, "terminal_id": terminal_id,
+        })
+        return summary
 
 
 @router.post("/quote", responses=_errors(404, 422))
@@ -137,17 +204,22 @@ def quote(body: QuoteRequest, program: CurrentProgram, db: Db) -> Quote:
     return sales.quote(db, program, body)
 
 
-@router.post("/sales", status_code=201, responses=_errors(404, 409, 422))
+@router.post("/sales", status_code=201, responses=_errors(403, 404, 409, 422))
 def record_sale(
     body: SaleRequest,
     program: CurrentProgram,
     response: Response,
     db: Db,
+    holder: Holder,
+    request: Request,
     idempotency_key: Annotated[str | None, Header(description="a UUID: the sale's id")] = None,
 ) -> Sale:
     sale_id = sales.sale_id_from_key(idempotency_key)
+    check_binding(holder, body.store_id, body.terminal_id)
     with write_transaction(db):
         answer, replayed = sales.record_sale(db, program, sale_id, body)
+        if not replayed:
+            activity_flags.note_transaction(db, body.account_id, request.app.state.flag_transactions_per_day)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return answer
@@ -156,3 +228,115 @@ def record_sale(
 @router.get("/sales/{sale_id}", responses=_errors(404, 422))
 def get_sale(sale_id: str, db: Db) -> Sale:
     return sales.get_sale(db, sale_id)
+
+
+@router.post("/accounts/{account_id}/adjustments", status_code=201, responses=_errors(403, 404, 422, 429))
+def adjust_points(
+    account_id: str, body: adjustments.AdjustmentRequest, program: CurrentProgram, db: Db, holder: Holder,
+    request: Request,
+) -> adjustments.Adjustment:
+    state = request.app.state
+    state.wrong_pins.check(holder.key_id, "Too many wrong manager PINs from this till; wait before trying again.")
+    manager = adjustments.manager_for_pin(db, state.managers, body.manager_pin)
+    if manager is None:
+        state.wrong_pins.note(holder.key_id)
+        raise ApiError(403, "wrong_manager_pin", "That is not a manager's PIN.",
+                       [ErrorDetail(field="manager_pin", problem="not a manager's PIN")])
+    with write_transaction(db):
+        answer = adjustments.adjust(db, program, account_id, body, manager, holder)
+        activity_flags.note_transaction(db, account_id, state.flag_transactions_per_day)
+    return answer
+
+
+@router.get("/flags", responses=_errors(422))
+def get_flags(
+    db: Db,
+    day: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="a UTC date")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> activity_flags.Flags:
+    return activity_flags.list_flags(db, day, limit)
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={**_errors(404, 422), 200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}},
+)
+async def follow_events(
+    request: Request,
+    account_id: Annotated[str | None, Query(max_length=64, description="follow one account; all when left out")] = None,
+    last_event_id: Annotated[str | None, Header(description="resume after this event")] = None,
+) -> StreamingResponse:
+    state = request.app.state
+    after = events.parse_last_event_id(last_event_id, account_id)
+    start = await asyncio.to_thread(events.latest, state.db_path, account_id)
+    if start is None:
+        raise ApiError(404, "not_found", "There is no such account.")
+
+    async def body() -> AsyncIterator[str]:
+        state.open_event_streams += 1
+        try:
+            async for frame in events.stream(
+                state.db_path, account_id, after or start,
+                disconnected=request.is_disconnected, stopping=state.stopping,
+                keepalive_seconds=state.events_keepalive_seconds,
+            ):
+                yield frame
+        finally:
+            state.open_event_streams -= 1
+
+    return StreamingResponse(
+        body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
+
+
+# -- rewards reserved, then redeemed (reservations.py) ---------------------------------------------
+
+
+@router.post("/reservations", status_code=201, responses=_errors(403, 404, 422))
+def reserve_rewards(
+    body: reservations.ReservationRequest, program: CurrentProgram, db: Db, holder: Holder
+) -> reservations.Reservation:
+    check_binding(holder, body.store_id, body.terminal_id)
+    with write_transaction(db):  # BEGIN IMMEDIATE: two tills racing for the same points, one wins
+        return reservations.reserve(db, program, body)
+
+
+@router.get("/reservations/{reservation_id}", responses=_errors(404, 422))
+def get_reservation(reservation_id: str, db: Db) -> reservations.Reservation:
+    return reservations.get(db, reservation_id)
+
+
+@router.delete("/reservations/{reservation_id}", responses=_errors(404, 422))
+def release_reservation(reservation_id: str, db: Db) -> reservations.Reservation:
+    with write_transaction(db):
+        return reservations.release(db, reservation_id)
+
+
+# -- returns (returns.py) ---------------------------------------------------------------------------
+
+
+@router.post("/sales/{sale_id}/returns", status_code=201, responses=_errors(403, 404, 409, 422))
+def return_items(
+    sale_id: str,
+    program: CurrentProgram,
+    response: Response,
+    db: Db,
+    holder: Holder,
+    body: Annotated[returns.ReturnRequest | None, Body()] = None,
+    idempotency_key: Annotated[str | None, Header(description="a UUID: the return's id")] = None,
+) -> returns.SaleReturn:
+    return_id = returns.return_id_from_key(idempotency_key)
+    body = body or returns.ReturnRequest()
+    store_id, terminal_id = check_binding(holder, body.store_id, body.terminal_id)
+    body = body.model_copy(update={"store_id": store_id, "terminal_id": terminal_id})
+    with write_transaction(db):
+        answer, replayed = returns.record_return(db, program, return_id, sale_id, body)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return answer
+
+
+@router.get("/sales/{sale_id}/returns", responses=_errors(404, 422))
+def get_sale_returns(sale_id: str, db: Db) -> returns.SaleReturns:
+    return returns.sale_returns(db, sale_id)

@@ -1,21 +1,78 @@
-"""Bearer keys: every /v1 call carries one of the configured keys, compared in constant time."""
+"""Bearer keys: every /v1 call carries a configured key (unbound: any store and terminal) or a
+terminal key from the database (bound to one store and terminal; see terminal_keys.py).
+
+Only keyed hashes are compared or stored: the presented key is hashed under the database's pepper
+and looked up, so the time taken does not depend on how close a guess came.
+"""
 
 from __future__ import annotations
 
-import hmac
+import time
 
 from fastapi import Request
 
+from loyalty_service.database import connect
 from loyalty_service.errors import ApiError
+from loyalty_service.schemas import ErrorDetail
+from loyalty_service.terminal_keys import KeyHolder, find_key, key_hash
+
+# A terminal key found in the database is remembered this long, so most calls need no lookup.
+CACHE_SECONDS = 60.0
 
 
-def require_key(request: Request) -> None:
-    keys: tuple[bytes, ...] = request.app.state.api_keys
+def require_key(request: Request) -> KeyHolder:
+    state = request.app.state
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    presented = token.strip().encode()
-    matched = False
-    for key in keys:  # no early exit: the time does not tell which key came close
-        matched |= hmac.compare_digest(presented, key)
-    if scheme.lower() != "bearer" or not presented or not matched:
-        raise ApiError(401, "unauthorized", "A valid API key is needed: Authorization: Bearer <key>.")
+    presented = token.strip()
+    if scheme.lower() != "bearer" or not presented:
+        raise _unauthorized()
+    digest = key_hash(state.key_pepper, presented)
+    holder = state.unbound_keys.get(digest)
+    if holder is None:
+        holder = _terminal_key(request, digest)
+    if holder is None:
+        raise _unauthorized()
+    request.state.key_holder = holder
+    return holder
+
+
+def _terminal_key(request: Request, digest: str) -> KeyHolder | None:
+    cache: dict[str, tuple[KeyHolder, float]] = request.app.state.key_cache
+    now = time.monotonic()
+    cached = cache.get(digest)
+    if cached is not None and cached[1] > now:
+        return cached[0]
+    conn = connect(request.app.state.db_path)
+    try:
+        holder = find_key(conn, digest)
+    finally:
+        conn.close()
+    if holder is not None:
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[digest] = (holder, now + CACHE_SECONDS)
+    return holder
+
+
+def key_holder(request: Request) -> KeyHolder:
+    return request.state.key_holder
+
+
+def check_binding(holder: KeyHolder, store_id: str | None, terminal_id: str | None) -> tuple[str | None, str | None]:
+    """The store and terminal a request acts for: a bound key's own (a missing id is filled in),
+    or 403 wrong_terminal when the request names another; an unbound key's as given."""
+    if not holder.bound:
+        return store_id, terminal_id
+    details = [
+        ErrorDetail(field=field, problem="not the store or terminal this key belongs to")
+        for field, given, own in (("store_id", store_id, holder.store_id), ("terminal_id", terminal_id, holder.terminal_id))
+        if given is not None and given != own
+    ]
+    if details:
+        raise ApiError(403, "wrong_terminal", "This key belongs to another store or terminal.", details)
+    return holder.store_id, holder.terminal_id
+
+
+def _unauthorized() -> ApiError:
+    return ApiError(401, "unauthorized", "A valid API key is needed: Authorization: Bearer <key>.")

@@ -7,3 +7,8 @@ from datetime import UTC, datetime
 
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def service_now() -> datetime:
+    """Now, as an aware datetime: when a quote or sale happens, for the programme's time windows."""
+    return datetime.now(UTC)

@@ -8,13 +8,17 @@ import re
 import sqlite3
 from typing import Any
 
+from loyalty_service import reservations
 from loyalty_service.accounts import next_reward, points, tier_status
-from loyalty_service.clock import utc_now
+from loyalty_service.clock import service_now, utc_now
 from loyalty_service.errors import ApiError
+from loyalty_service.events import account_changed
 from loyalty_service.pricing import Line, Priced, PricingError, price
 from loyalty_service.program import Program
+from loyalty_service.tier_qualification import after_sale, qualifying
 from loyalty_service.schemas import (
     AccountSales,
+    BreakdownEntry,
     Discount,
     ErrorDetail,
     Quote,
@@ -47,16 +51,19 @@ def _account_points(conn: sqlite3.Connection, account_id: str) -> tuple[int, int
 
 
 def _price(program: Program, body: QuoteRequest | SaleRequest, balance: int, lifetime: int) -> Priced:
+    # ``lifetime``: the figure the tiers are measured on (tier_qualification.qualifying).
     if body.currency is not None and body.currency != program.currency:
         raise ApiError(422, "currency_mismatch", f"This programme runs in {program.currency}.",
                        [ErrorDetail(field="currency", problem=f"must be {program.currency}")])
     tier, _ = program.tier_for(lifetime)
     lines = [Line(line.sku, line.name, line.category, line.quantity, line.unit_price) for line in body.lines]
     try:
-        priced = price(program, lines, list(body.rewards), tier.multiplier)
+        priced = price(program, lines, list(body.rewards), tier.multiplier, at=service_now(),
+                       points_to_spend=body.points_to_spend, tier_name=tier.name)
     except PricingError as error:
         raise ApiError(422, error.code, error.message, [ErrorDetail(field="rewards", problem=error.message)]) from None
-    if priced.points_redeemed > balance:
+    # A balance below zero is a points debt (returns.py): it refuses rewards, never a sale without them.
+    if priced.points_redeemed and priced.points_redeemed > balance:
         raise ApiError(422, "insufficient_points",
                        f"The rewards cost {priced.points_redeemed} points; the balance is {balance}.")
     return priced
@@ -71,12 +78,27 @@ def _priced_fields(priced: Priced) -> dict[str, Any]:
         "total": priced.total,
         "points_earned": priced.points_earned,
         "points_redeemed": priced.points_redeemed,
+        "breakdown": [_explained(entry) for entry in priced.breakdown],
     }
+
+
+def _explained(entry: Any) -> BreakdownEntry:
+    """A pricing.Explanation as the contract writes it: decimals as strings, without exponents."""
+    return BreakdownEntry(
+        rule=entry.rule, sku=entry.sku, name=entry.name, quantity=entry.quantity, amount=entry.amount,
+        discount=entry.discount, eligible_amount=entry.eligible_amount,
+        multiplier=None if entry.multiplier is None else _decimal_text(entry.multiplier),
+        points=_decimal_text(entry.points), rule_id=entry.rule_id, note=entry.note,
+    )
+
+
+def _decimal_text(value: Any) -> str:
+    return format(value.normalize(), "f") if value else "0"
 
 
 def quote(conn: sqlite3.Connection, program: Program, body: QuoteRequest) -> Quote:
     balance, lifetime = _account_points(conn, body.account_id)
-    priced = _price(program, body, balance, lifetime)
+    priced = _price(program, body, balance, qualifying(conn, program, body.account_id, lifetime))
     return Quote(
         account_id=body.account_id,
         currency=program.currency,
@@ -89,7 +111,13 @@ def quote(conn: sqlite3.Connection, program: Program, body: QuoteRequest) -> Quo
 
 def request_hash(body: SaleRequest) -> str:
     """sha256 of the parsed body as canonical JSON, so key order and spacing do not matter."""
-    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    document = body.model_dump(mode="json")
+    # The hold a sale redeems is how it was paid for, not what it is: a replay that names another
+    # reservation, or none, is still the same sale (and bodies hash as before reservations existed).
+    document.pop("reservation_id", None)
+    if document.get("points_to_spend") is None:
+        document.pop("points_to_spend", None)  # likewise for bodies from before points as money
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -117,7 +145,10 @@ def record_sale(conn: sqlite3.Connection, program: Program, sale_id: str, body: 
             raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was used for another sale.")
         return Sale.model_validate_json(existing["answer"]), True
     balance, lifetime = _account_points(conn, body.account_id)
-    priced = _price(program, body, balance, lifetime)
+    # Points other tills hold for their customers' rewards cannot be spent here (reservations.py).
+    spendable = reservations.available_for_sale(conn, body.account_id, balance, body.reservation_id)
+    measured = qualifying(conn, program, body.account_id, lifetime)
+    priced = _price(program, body, spendable, measured)
     change = _change(body, priced.total)
     stamp = utc_now()
     new_balance = balance - priced.points_redeemed + priced.points_earned
@@ -134,7 +165,7 @@ def record_sale(conn: sqlite3.Connection, program: Program, sale_id: str, body: 
         **_priced_fields(priced),
         change=change,
         balance=new_balance,
-        tier=tier_status(program, lifetime + priced.points_earned),
+        tier=tier_status(program, after_sale(program, measured, priced.points_earned, priced.total)),
         next_reward=next_reward(program, new_balance),
     )
     conn.execute(
@@ -153,6 +184,10 @@ def record_sale(conn: sqlite3.Connection, program: Program, sale_id: str, body: 
             "INSERT INTO ledger (account_id, delta, kind, sale_id, created_at) VALUES (?, ?, 'earn', ?, ?)",
             (body.account_id, priced.points_earned, sale_id, stamp),
         )
+    reservations.redeem(conn, body.reservation_id, sale_id)
+    account_changed(conn, program, body.account_id, (balance, lifetime), {
+        "cause": "sale", "sale_id": sale_id, "store_id": body.store_id, "terminal_id": body.terminal_id,
+    })
     return answer, False
 
 

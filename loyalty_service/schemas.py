@@ -52,6 +52,8 @@ class QuoteRequest(RequestBody):
     currency: str | None = Field(default=None, min_length=3, max_length=3)
     lines: list[SaleLine] = Field(min_length=1, max_length=1000)
     rewards: list[str] = Field(default_factory=list, max_length=20)
+    # How many points a points_as_money reward in ``rewards`` spends (default: its minimum).
+    points_to_spend: int | None = Field(default=None, ge=1, le=10**9)
 
 
 class SaleRequest(RequestBody):
@@ -62,6 +64,10 @@ class SaleRequest(RequestBody):
     lines: list[SaleLine] = Field(min_length=1, max_length=1000)
     rewards: list[str] = Field(default_factory=list, max_length=20)
     tender: list[TenderLine] = Field(default_factory=list, max_length=20)
+    # How many points a points_as_money reward in ``rewards`` spends (default: its minimum).
+    points_to_spend: int | None = Field(default=None, ge=1, le=10**9)
+    # The till's hold on the rewards' points (POST /v1/reservations), redeemed by this sale.
+    reservation_id: str | None = Field(default=None, max_length=64)
 
 
 # ---- answers -------------------------------------------------------------------------------
@@ -98,7 +104,14 @@ class FreeItem(BaseModel):
     category: str
 
 
-RewardDiscount = Annotated[AmountOff | PercentOff | FreeItem, Field(discriminator="kind")]
+class PointsAsMoney(BaseModel):
+    kind: Literal["points_as_money"] = "points_as_money"
+    value_per_point: str = Field(description="minor units one point is worth, a decimal string")
+    min_points: int
+    max_points: int | None
+
+
+RewardDiscount = Annotated[AmountOff | PercentOff | FreeItem | PointsAsMoney, Field(discriminator="kind")]
 
 
 class Reward(BaseModel):
@@ -140,6 +153,23 @@ class Discount(BaseModel):
     amount: int
 
 
+class BreakdownEntry(BaseModel):
+    """Why a sale earns what it earns: one entry per line (and per bonus on a line), then the
+    sale's own entries (tier, threshold bonus, rounding). The ``points`` add up to points_earned."""
+
+    rule: Literal["base", "promotion", "excluded", "bonus", "tier", "threshold", "rounding"]
+    sku: str | None = None
+    name: str = Field(description="the line's product, or the rule's name for a sale's entry")
+    quantity: int | None = None
+    amount: int | None = Field(default=None, description="the line's total, minor units")
+    discount: int | None = Field(default=None, description="the line's share of reward discounts")
+    eligible_amount: int | None = Field(default=None, description="what earns: amount - discount, or 0")
+    multiplier: str | None = None
+    points: str = Field(description="exact decimal points, before the sale's one rounding")
+    rule_id: str | None = Field(default=None, description="promotion, bonus or tier; the excluded category or sku")
+    note: str = ""
+
+
 class Quote(BaseModel):
     account_id: str
     currency: str
@@ -152,6 +182,7 @@ class Quote(BaseModel):
     points_redeemed: int
     balance: int
     balance_after: int
+    breakdown: list[BreakdownEntry] = []
 
 
 class Sale(BaseModel):
@@ -174,6 +205,7 @@ class Sale(BaseModel):
     balance: int
     tier: TierStatus
     next_reward: NextReward | None
+    breakdown: list[BreakdownEntry] = []
 
 
 class SaleEntry(BaseModel):
@@ -198,12 +230,45 @@ class Earning(BaseModel):
     points_per_unit: int
     excluded_categories: list[str]
     rounding: str
+    excluded_products: list[str] = []
 
 
 class Tier(BaseModel):
     name: str
     threshold: int = Field(description="lifetime points earned that qualify")
     multiplier: str
+
+
+class TimeWindow(BaseModel):
+    weekdays: list[str] = Field(description="mon … sun; empty: every day")
+    hours: str | None = Field(description="HH:MM-HH:MM local time, end excluded; null: all day")
+    from_date: str | None
+    until_date: str | None = Field(description="inclusive")
+
+
+class PromotionInfo(BaseModel):
+    promotion_id: str
+    name: str
+    products: list[str]
+    categories: list[str]
+    multiplier: str | None
+    bonus_points: int | None = Field(description="per unit")
+    window: TimeWindow
+    when: str
+
+
+class ThresholdBonusInfo(BaseModel):
+    bonus_id: str
+    name: str
+    min_spend: int
+    points: int
+    window: TimeWindow
+    when: str
+
+
+class TierQualification(BaseModel):
+    measure: Literal["points", "spend"]
+    window_days: int | None
 
 
 class ProgramInfo(BaseModel):
@@ -215,6 +280,10 @@ class ProgramInfo(BaseModel):
     earning: Earning
     tiers: list[Tier]
     rewards: list[Reward]
+    timezone: str = "UTC"
+    promotions: list[PromotionInfo] = []
+    threshold_bonuses: list[ThresholdBonusInfo] = []
+    tier_qualification: TierQualification = TierQualification(measure="points", window_days=None)
 
 
 class Product(BaseModel):

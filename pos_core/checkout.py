@@ -19,7 +19,9 @@ from pos_core.catalog import Catalog
 from pos_core.customer_cache import CustomerCache
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyUnavailable, RewardsNeedTheService
-from pos_core.loyalty_models import AccountSummary, Program, Quote
+from pos_core.loyalty_errors import LoyaltyError
+from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnableLine, ReturnResult, returnable_lines
+from pos_core.receipt import sale_id_from_receipt
 from pos_core.outbox import Outbox
 from pos_core.outbox_sender import OutboxSender
 from pos_core.phone_number import PhoneNumber, parse_phone
@@ -59,6 +61,8 @@ class Checkout:
         self.sender = OutboxSender(self.outbox, client)
         self.program: Program | None = None
         self.catalog: Catalog | None = None
+        # The service's holds on the points of the rewards applied to each open sale, by sale id.
+        self._holds: dict[str, Reservation] = {}
 
     @property
     def region(self) -> str:
@@ -123,6 +127,21 @@ class Checkout:
         pending = await asyncio.to_thread(self.outbox.pending_points, summary.account_id)
         return replace(summary, pending_points=pending) if pending else summary
 
+    async def refresh_customer(self, account_id: str) -> AccountSummary:
+        """The account's summary as it stands now (after a change made elsewhere), with the
+        points this till has not delivered yet."""
+        summary = await self.client.account(account_id)
+        pending = await asyncio.to_thread(self.outbox.pending_points, account_id)
+        return replace(summary, pending_points=pending) if pending else summary
+
+    async def adjust_points(self, account_id: str, *, points: int, reason: str, manager_pin: str) -> AccountSummary:
+        """A manual adjustment, the manager's PIN checked by the service; the summary after it."""
+        await self.client.adjust_points(
+            account_id, points=points, reason=reason, manager_pin=manager_pin,
+            store_id=self.settings.store_id, terminal_id=self.settings.terminal_id,
+        )
+        return await self.refresh_customer(account_id)
+
     async def enrol(self, *, phone: str, name: str, marketing: bool) -> AccountSummary:
         if self.program is None:
             self.program = await self.client.program()
@@ -180,6 +199,9 @@ class Checkout:
         check_tender(tender, due)
         done = self._completed_locally(sale, tender, quote)
         body = sale.loyalty_body(tender) if sale.customer is not None else None
+        hold = self._holds.get(sale.sale_id)
+        if body is not None and hold is not None and self.hold_fits(sale):
+            body["reservation_id"] = hold.reservation_id  # this sale redeems the held points
         expected = quote.points_earned if quote is not None else 0
         await asyncio.to_thread(
             self.outbox.record_completed,
@@ -196,6 +218,9 @@ class Checkout:
             body=body,
             points_expected=expected,
         )
+        self._holds.pop(sale.sale_id, None)
+        if hold is not None and (body is None or "reservation_id" not in body):
+            await self._release(hold)
         if body is None:
             return done
         result = await self.sender.wait_confirmed(sale.sale_id, timeout=self.settings.deadlines.receipt)
@@ -213,6 +238,89 @@ class Checkout:
             change=sum(t.amount for t in tender) - due,
             completed_at=self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             discounts=quote.discounts if quote and sale.customer else (),
+        )
+
+    # -- rewards held for an open sale ---------------------------------------------------------------
+
+    def hold_for(self, sale_id: str) -> Reservation | None:
+        return self._holds.get(sale_id)
+
+    def hold_fits(self, sale: Sale) -> bool:
+        """The sale's hold is for exactly its customer and rewards."""
+        hold = self._holds.get(sale.sale_id)
+        return (
+            hold is not None and sale.customer is not None and hold.account_id == sale.customer.account_id
+            and hold.rewards == tuple(sale.rewards)
+        )
+
+    async def hold_rewards(self, sale: Sale) -> None:
+        """Reserve the points of the sale's rewards, in place of any hold it had, so another till
+        cannot spend them before this sale is paid (the sale redeems them). No rewards: release.
+
+        Raises RewardNotAvailable when the points are not free (held by another till, or spent).
+        Offline, a hold cannot be made: RewardsNeedTheService, unless the store allows offline
+        rewards, when the sale goes without one and the service checks the points on delivery.
+        """
+        if sale.customer is None or not sale.rewards:
+            await self.release_hold(sale.sale_id)
+            return
+        if self.hold_fits(sale):
+            return
+        previous = self._holds.get(sale.sale_id)
+        try:
+            hold = await self.client.reserve(
+                account_id=sale.customer.account_id,
+                rewards=sale.rewards,
+                store_id=sale.store_id,
+                terminal_id=sale.terminal_id,
+                replaces=previous.reservation_id if previous else None,
+            )
+        except LoyaltyUnavailable:
+            if not self.settings.offline_rewards:
+                raise RewardsNeedTheService(
+                    "rewards cannot be used while the loyalty service is offline", code="offline"
+                ) from None
+            # The old hold, if any, still holds its points until it expires; nothing is lost.
+            self._holds.pop(sale.sale_id, None)
+            return
+        self._holds[sale.sale_id] = hold
+
+    async def release_hold(self, sale_id: str) -> None:
+        """Give the held points back (rewards removed, sale voided, customer gone). Best effort:
+        if the service cannot be reached, the reservation simply expires by itself."""
+        hold = self._holds.pop(sale_id, None)
+        if hold is not None:
+            await self._release(hold)
+
+    async def _release(self, hold: Reservation) -> None:
+        try:
+            await self.client.release(hold.reservation_id)
+        except LoyaltyError:
+            pass  # away or refused: the hold expires by itself (default 15 minutes)
+
+    # -- returns ------------------------------------------------------------------------------------
+
+    async def sale_for_return(self, receipt: str) -> tuple[str, tuple[ReturnableLine, ...]]:
+        """The sale a receipt number (``R-<sale id>``, scanned or typed) names, with its lines and
+        what came back already. ValueError for text that is not a receipt number; NotFound for a
+        sale the service never recorded (a sale without a loyalty customer is not sent to it)."""
+        sale_id = sale_id_from_receipt(receipt)
+        if sale_id is None:
+            raise ValueError("That is not a receipt number: scan the code on the receipt, or type R- and the number.")
+        document = await self.client.sale_document(sale_id)
+        done = await self.client.sale_returns(sale_id)
+        return sale_id, returnable_lines(document, done)
+
+    async def return_items(
+        self, sale_id: str, lines: dict[str, int], *, return_id: str | None = None
+    ) -> ReturnResult:
+        """Return ``{sku: quantity}`` of a recorded sale; ``return_id`` (a UUID) makes a retry safe."""
+        picked = [{"sku": sku, "quantity": quantity} for sku, quantity in lines.items() if quantity > 0]
+        if not picked:
+            raise ValueError("Pick at least one item to return.")
+        return await self.client.record_return(
+            sale_id, return_id or str(uuid.uuid4()), picked,
+            store_id=self.settings.store_id, terminal_id=self.settings.terminal_id,
         )
 
     def close(self) -> None:

@@ -8,7 +8,8 @@ Failures come out as the types in ``loyalty_errors``; nothing here knows about s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import httpx_sse
 
 from pos_core.catalog import Catalog
 from pos_core.loyalty_errors import (
@@ -30,7 +32,7 @@ from pos_core.loyalty_errors import (
     RewardNotAvailable,
     UnknownCustomer,
 )
-from pos_core.loyalty_models import AccountSummary, Program, Quote, SaleResult
+from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnResult, SaleResult
 
 USER_AGENT = "loyalty-checkout/0.1"
 
@@ -61,6 +63,10 @@ _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
     "qr_replayed": InvalidValue,
     "reward_not_available": RewardNotAvailable,
     "insufficient_points": RewardNotAvailable,
+    "return_quantity_exceeded": RequestRefused,
+    # 403s that are not about the till's key: a manager PIN refused; ids not this key's own.
+    "wrong_manager_pin": RequestRefused,
+    "wrong_terminal": RequestRefused,
 }
 _ERRORS_BY_STATUS: dict[int, type[LoyaltyError]] = {
     401: LoyaltyAuthError,
@@ -169,6 +175,96 @@ class LoyaltyClient:
 
     async def catalog(self) -> Catalog:
         return Catalog.from_json(await self._call("GET", "/v1/catalog", self.deadlines.other))
+
+    async def reserve(
+        self,
+        *,
+        account_id: str,
+        rewards: Sequence[str],
+        store_id: str,
+        terminal_id: str,
+        replaces: str | None = None,
+        ttl_seconds: int | None = None,
+    ) -> Reservation:
+        """Hold the points of ``rewards`` until the sale redeems them (or a release, or the expiry)."""
+        body: dict[str, Any] = {
+            "account_id": account_id, "rewards": list(rewards), "store_id": store_id, "terminal_id": terminal_id,
+        }
+        if replaces:
+            body["replaces"] = replaces
+        if ttl_seconds is not None:
+            body["ttl_seconds"] = ttl_seconds
+        return Reservation.from_json(await self._call("POST", "/v1/reservations", self.deadlines.quote, json=body))
+
+    async def release(self, reservation_id: str) -> Reservation:
+        data = await self._call(
+            "DELETE", f"/v1/reservations/{quote(reservation_id, safe='')}", self.deadlines.other
+        )
+        return Reservation.from_json(data)
+
+    async def sale_document(self, sale_id: str) -> Mapping[str, Any]:
+        """``GET /v1/sales/{sale_id}`` as the service sent it (its lines, for a return)."""
+        return await self._call("GET", f"/v1/sales/{quote(sale_id, safe='')}", self.deadlines.other)
+
+    async def sale_returns(self, sale_id: str) -> Mapping[str, Any]:
+        return await self._call("GET", f"/v1/sales/{quote(sale_id, safe='')}/returns", self.deadlines.other)
+
+    async def record_return(
+        self, sale_id: str, return_id: str, lines: Sequence[Mapping[str, Any]] | None, **where: str
+    ) -> ReturnResult:
+        """Return ``lines`` ({sku, quantity}; all that is left when None); safe to repeat with the same id."""
+        body: dict[str, Any] = {key: value for key, value in where.items() if value}
+        if lines is not None:
+            body["lines"] = [dict(line) for line in lines]
+        data = await self._call(
+            "POST", f"/v1/sales/{quote(sale_id, safe='')}/returns", self.deadlines.sale, json=body,
+            headers={"Idempotency-Key": return_id},
+        )
+        return ReturnResult.from_json(data)
+
+    async def adjust_points(
+        self,
+        account_id: str,
+        *,
+        points: int,
+        reason: str,
+        manager_pin: str,
+        store_id: str | None = None,
+        terminal_id: str | None = None,
+    ) -> Mapping[str, Any]:
+        """A manual points adjustment (the service checks the manager's PIN): the adjustment
+        with the new ``balance``. A wrong PIN is ``RequestRefused`` with code ``wrong_manager_pin``."""
+        body: dict[str, Any] = {"points": points, "reason": reason, "manager_pin": manager_pin}
+        if store_id:
+            body["store_id"] = store_id
+        if terminal_id:
+            body["terminal_id"] = terminal_id
+        return await self._call(
+            "POST", f"/v1/accounts/{quote(account_id, safe='')}/adjustments", self.deadlines.other, json=body
+        )
+
+    @asynccontextmanager
+    async def event_source(
+        self, account_id: str | None, last_event_id: str | None, *, read_timeout: float = 45.0
+    ) -> AsyncIterator[httpx_sse.EventSource]:
+        """``GET /v1/events`` as an open server-sent event stream (pos_core.live_updates reads it).
+
+        No overall deadline: the stream is meant to stay open; ``read_timeout`` ends it when not
+        even a keep-alive arrives. A refusal comes out as the usual error types.
+        """
+        headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+        params = {"account_id": account_id} if account_id else None
+        timeout = httpx.Timeout(read_timeout, connect=min(read_timeout, 2.0))
+        try:
+            async with httpx_sse.aconnect_sse(
+                self._http, "GET", "/v1/events", params=params, headers=headers, timeout=timeout
+            ) as source:
+                if not source.response.is_success:
+                    await source.response.aread()
+                    raise _error_from(source.response)
+                yield source
+        except httpx.ConnectError:
+            raise LoyaltyUnavailable(f"cannot connect to {self.base_url}") from None
 
     # -- transport -----------------------------------------------------------------------------
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Json = Mapping[str, Any]
 
@@ -32,11 +34,14 @@ class Tier:
 
 @dataclass(frozen=True, slots=True)
 class RewardDiscount:
-    kind: str  # "amount_off" | "percent_off" | "free_item"
+    kind: str  # "amount_off" | "percent_off" | "free_item" | "points_as_money"
     amount: int | None = None
     percent: int | None = None
     cap: int | None = None
     category: str | None = None
+    value_per_point: Decimal | None = None  # points_as_money: minor units a point is worth
+    min_points: int | None = None
+    max_points: int | None = None
 
     @classmethod
     def from_json(cls, data: Json) -> RewardDiscount:
@@ -46,6 +51,9 @@ class RewardDiscount:
             percent=_optional_int(data.get("percent")),
             cap=_optional_int(data.get("cap")),
             category=data.get("category"),
+            value_per_point=Decimal(str(data["value_per_point"])) if data.get("value_per_point") else None,
+            min_points=_optional_int(data.get("min_points")),
+            max_points=_optional_int(data.get("max_points")),
         )
 
 
@@ -132,6 +140,44 @@ class Discount:
 
 
 @dataclass(frozen=True, slots=True)
+class BreakdownEntry:
+    """One reason in a quote's "why these points" (docs/loyalty-api-v1.md, breakdown)."""
+
+    rule: str  # base | promotion | excluded | bonus | tier | threshold | rounding (or newer)
+    name: str
+    points: Decimal
+    sku: str | None = None
+    quantity: int | None = None
+    amount: int | None = None
+    discount: int | None = None
+    eligible_amount: int | None = None
+    multiplier: Decimal | None = None
+    rule_id: str | None = None
+    note: str = ""
+
+    @classmethod
+    def from_json(cls, data: Json) -> BreakdownEntry:
+        multiplier = data.get("multiplier")
+        return cls(
+            rule=str(data.get("rule", "")),
+            name=str(data.get("name", "")),
+            points=Decimal(str(data.get("points", "0"))),
+            sku=data.get("sku"),
+            quantity=_optional_int(data.get("quantity")),
+            amount=_optional_int(data.get("amount")),
+            discount=_optional_int(data.get("discount")),
+            eligible_amount=_optional_int(data.get("eligible_amount")),
+            multiplier=None if multiplier is None else Decimal(str(multiplier)),
+            rule_id=data.get("rule_id"),
+            note=str(data.get("note", "")),
+        )
+
+
+def _breakdown(data: Json) -> tuple[BreakdownEntry, ...]:
+    return tuple(BreakdownEntry.from_json(entry) for entry in data.get("breakdown") or ())
+
+
+@dataclass(frozen=True, slots=True)
 class Quote:
     """What a basket would earn and cost with the chosen rewards; nothing has happened yet."""
 
@@ -145,6 +191,7 @@ class Quote:
     balance_after: int | None
     # Worked out on the till from the programme's rules while the service could not quote.
     estimated: bool = False
+    breakdown: tuple[BreakdownEntry, ...] = ()  # why these points; empty when not given
 
     @classmethod
     def from_json(cls, data: Json) -> Quote:
@@ -157,6 +204,7 @@ class Quote:
             points_earned=int(data.get("points_earned", 0)),
             points_redeemed=int(data.get("points_redeemed", 0)),
             balance_after=_optional_int(data.get("balance_after")),
+            breakdown=_breakdown(data),
         )
 
 
@@ -180,6 +228,7 @@ class SaleResult:
     created_at: str | None
     # The answer as the service sent it, kept by the till to print the receipt again.
     document: Json = field(default_factory=dict, compare=False, repr=False)
+    breakdown: tuple[BreakdownEntry, ...] = ()
 
     @classmethod
     def from_json(cls, data: Json) -> SaleResult:
@@ -199,6 +248,7 @@ class SaleResult:
             next_reward=NextReward.from_json(data.get("next_reward")),
             created_at=data.get("created_at"),
             document=dict(data),
+            breakdown=_breakdown(data),
         )
 
 
@@ -207,6 +257,85 @@ class TierRule:
     name: str
     threshold: int
     multiplier: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """When a rule is open, read in the programme's time zone (see loyalty_service.rule_windows)."""
+
+    weekdays: tuple[int, ...] = ()  # 0 = Monday; empty: every day
+    start_minute: int | None = None
+    end_minute: int | None = None  # excluded
+    from_date: date | None = None
+    until_date: date | None = None  # inclusive
+
+    @classmethod
+    def from_json(cls, data: Json | None) -> TimeWindow:
+        if not data:
+            return cls()
+        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        start = end = None
+        if data.get("hours"):
+            first, _, last = str(data["hours"]).partition("-")
+            start, end = (int(t[:2]) * 60 + int(t[3:5]) for t in (first.strip(), last.strip()))
+        return cls(
+            weekdays=tuple(days.index(d) for d in data.get("weekdays") or () if d in days),
+            start_minute=start,
+            end_minute=end,
+            from_date=date.fromisoformat(data["from_date"]) if data.get("from_date") else None,
+            until_date=date.fromisoformat(data["until_date"]) if data.get("until_date") else None,
+        )
+
+    def contains(self, local: datetime) -> bool:
+        if self.from_date is not None and local.date() < self.from_date:
+            return False
+        if self.until_date is not None and local.date() > self.until_date:
+            return False
+        if self.weekdays and local.weekday() not in self.weekdays:
+            return False
+        if self.start_minute is not None and self.end_minute is not None:
+            return self.start_minute <= local.hour * 60 + local.minute < self.end_minute
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Promotion:
+    promotion_id: str
+    name: str
+    products: frozenset[str]
+    categories: frozenset[str]
+    multiplier: Decimal | None
+    bonus_points: int | None
+    window: TimeWindow
+    when: str = ""
+
+    @classmethod
+    def from_json(cls, data: Json) -> Promotion:
+        multiplier = data.get("multiplier")
+        return cls(
+            promotion_id=str(data["promotion_id"]),
+            name=str(data.get("name", "")),
+            products=frozenset(data.get("products") or ()),
+            categories=frozenset(data.get("categories") or ()),
+            multiplier=None if multiplier is None else Decimal(str(multiplier)),
+            bonus_points=_optional_int(data.get("bonus_points")),
+            window=TimeWindow.from_json(data.get("window")),
+            when=str(data.get("when", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdBonus:
+    bonus_id: str
+    name: str
+    min_spend: int
+    points: int
+    window: TimeWindow
+
+    @classmethod
+    def from_json(cls, data: Json) -> ThresholdBonus:
+        return cls(str(data["bonus_id"]), str(data.get("name", "")), int(data["min_spend"]), int(data["points"]),
+                   TimeWindow.from_json(data.get("window")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +353,17 @@ class Program:
     tiers: tuple[TierRule, ...]
     rewards: tuple[Reward, ...]
     document: Json = field(default_factory=dict, compare=False, repr=False)
+    # Additions (docs/loyalty-api-v1.md): absent from an older platform's programme, so defaulted.
+    timezone: str = "UTC"
+    promotions: tuple[Promotion, ...] = ()
+    threshold_bonuses: tuple[ThresholdBonus, ...] = ()
+
+    def local_time(self, moment: datetime) -> datetime:
+        """``moment`` in the programme's time zone (UTC when this till does not know the zone)."""
+        try:
+            return moment.astimezone(ZoneInfo(self.timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            return moment.astimezone(timezone.utc)
 
     @classmethod
     def from_json(cls, data: Json) -> Program:
@@ -243,7 +383,106 @@ class Program:
             ),
             rewards=tuple(Reward.from_json(r) for r in data.get("rewards", ())),
             document=dict(data),
+            timezone=str(data.get("timezone") or "UTC"),
+            promotions=tuple(Promotion.from_json(p) for p in data.get("promotions") or ()),
+            threshold_bonuses=tuple(ThresholdBonus.from_json(b) for b in data.get("threshold_bonuses") or ()),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """Points held for rewards a till applied (``POST /v1/reservations``); the sale redeems them."""
+
+    reservation_id: str
+    account_id: str
+    rewards: tuple[str, ...]
+    points_held: int
+    status: str  # held, released, expired or redeemed
+    expires_at: str | None
+
+    @classmethod
+    def from_json(cls, data: Json) -> Reservation:
+        return cls(
+            reservation_id=str(data["reservation_id"]),
+            account_id=str(data["account_id"]),
+            rewards=tuple(str(r) for r in data.get("rewards", ())),
+            points_held=int(data.get("points_held", 0)),
+            status=str(data.get("status", "held")),
+            expires_at=data.get("expires_at"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedLine:
+    line: int  # the index of the line in the sale's lines
+    sku: str
+    name: str
+    quantity: int
+    refund_amount: int
+
+    @classmethod
+    def from_json(cls, data: Json) -> ReturnedLine:
+        return cls(int(data["line"]), str(data["sku"]), str(data.get("name", "")), int(data["quantity"]),
+                   int(data.get("refund_amount", 0)))
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnResult:
+    """The service's record of a return (``POST /v1/sales/{sale_id}/returns``)."""
+
+    return_id: str
+    sale_id: str
+    account_id: str
+    currency: str
+    lines: tuple[ReturnedLine, ...]
+    refund_amount: int
+    points_reversed: int
+    points_refunded: int
+    points_debt: int
+    balance: int
+    document: Json = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Json) -> ReturnResult:
+        return cls(
+            return_id=str(data["return_id"]),
+            sale_id=str(data["sale_id"]),
+            account_id=str(data["account_id"]),
+            currency=str(data["currency"]),
+            lines=tuple(ReturnedLine.from_json(line) for line in data.get("lines", ())),
+            refund_amount=int(data["refund_amount"]),
+            points_reversed=int(data.get("points_reversed", 0)),
+            points_refunded=int(data.get("points_refunded", 0)),
+            points_debt=int(data.get("points_debt", 0)),
+            balance=int(data["balance"]),
+            document=dict(data),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnableLine:
+    """A line of a recorded sale, with how many units came back already."""
+
+    line: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price: int
+    returned: int
+
+    @property
+    def left(self) -> int:
+        return self.quantity - self.returned
+
+
+def returnable_lines(sale: Json, returns: Json) -> tuple[ReturnableLine, ...]:
+    """The lines of a sale document (``GET /v1/sales/{id}``) with ``GET /v1/sales/{id}/returns``'s counts."""
+    returned = {int(entry["line"]): int(entry.get("returned", 0)) for entry in returns.get("lines", ())}
+    return tuple(
+        ReturnableLine(index, str(line["sku"]), str(line.get("name", "")), int(line["quantity"]),
+                       int(line.get("unit_price", 0)), returned.get(index, 0))
+        for index, line in enumerate(sale.get("lines", ()))
+    )
 
 
 def _optional_int(value: Any) -> int | None:

@@ -1,9 +1,9 @@
 """Points a basket should earn, worked out on the till from the programme's published rules.
 
 Used only while the loyalty service cannot quote: the figure is shown as an estimate and the
-service's own answer replaces it when the sale gets through. It knows the base rate, the
-excluded categories and products, and the tier multiplier; promotions it cannot see only
-ever make the real figure higher.
+service's own answer replaces it when the sale gets through. ``estimate_points`` knows the base
+rate, the excluded categories and products, and the tier multiplier; pos_core.offline_quote adds
+the promotions and threshold bonuses the programme publishes.
 """
 
 from __future__ import annotations
@@ -14,8 +14,17 @@ from pos_core.basket import Basket, BasketLine
 from pos_core.loyalty_models import Program
 
 
+def excluded_because(program: Program, line: BasketLine) -> str | None:
+    """The excluded category or SKU that keeps this line from earning, or None when it earns."""
+    if line.product.category in program.excluded_categories:
+        return line.product.category
+    if line.product.sku in program.excluded_products:
+        return line.product.sku
+    return None
+
+
 def earns(program: Program, line: BasketLine) -> bool:
-    return line.product.category not in program.excluded_categories and line.product.sku not in program.excluded_products
+    return excluded_because(program, line) is None
 
 
 def points_for(program: Program, eligible_amount: int, tier_multiplier: Decimal) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,28 @@ class ReceiptHeader:
     store_name: str
     privacy_notice: str = ""
     width: int = 40
+    # Training mode: the paper says at top and bottom that it is not a receipt.
+    training: bool = False
+
+
+TRAINING_MARK = "TRAINING — NOT A RECEIPT"
+
+# The receipt number a return scans: R- and the sale's id (the loyalty Idempotency-Key).
+RECEIPT_PREFIX = "R-"
+_SALE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def receipt_number(sale_id: str) -> str:
+    return f"{RECEIPT_PREFIX}{sale_id.lower()}"
+
+
+def sale_id_from_receipt(text: str) -> str | None:
+    """The sale id in a receipt number as scanned or typed (any case, spaces around), else None."""
+    read = text.strip().lower()
+    if not read.startswith(RECEIPT_PREFIX.lower()):
+        return None
+    sale_id = read[len(RECEIPT_PREFIX):]
+    return sale_id if _SALE_ID.fullmatch(sale_id) else None
 
 
 def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
@@ -84,8 +107,19 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
     if (loyalty or done.points_pending) and done.sale.customer and header.privacy_notice:
         lines.append("")
         lines.extend(textwrap.wrap(header.privacy_notice, width))
+    if done.sale.customer is not None:
+        # Sales with a loyalty customer are on the service, so their lines can be returned by this number.
+        number = receipt_number(done.sale.sale_id)
+        if len(f"Receipt no. {number}") <= width:
+            lines.append(f"Receipt no. {number}".center(width).rstrip())
+        else:
+            # Never clipped: a cut number could not be scanned back (the printer may wrap it).
+            lines.extend(["Receipt no.".center(width).rstrip(), number.center(width).rstrip()])
     lines.append("=" * width)
     lines.append("Thank you for shopping with us".center(width).rstrip())
+    if header.training:
+        mark = f"*** {TRAINING_MARK} ***" if len(TRAINING_MARK) + 8 <= width else TRAINING_MARK
+        lines = [mark.center(width).rstrip(), *lines, mark.center(width).rstrip()]
     return lines
 
 

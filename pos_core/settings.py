@@ -91,6 +91,8 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     kiosk: KioskSettings = KioskSettings()
     devices: DeviceSettings = DeviceSettings()
+    # The PIN a store trainer types to switch a running register into training mode (Ctrl+T).
+    trainer_pin: str = "1357"
 
     @property
     def embedded(self) -> bool:
@@ -177,6 +179,10 @@ def _build(values: dict[str, Any], *, source: str) -> Settings:
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise SettingsError(f"{source}: [keymap] maps binding ids to keys, e.g. \"register.pay\" = \"f12\"")
             changes[name] = dict(value)
+        elif name == "trainer_pin":
+            if not isinstance(value, str) or not value.isdigit() or not 4 <= len(value) <= 8:
+                raise SettingsError(f"{source}: trainer_pin must be 4 to 8 digits, in quotes")
+            changes[name] = value
     settings = replace(settings, **changes)
     if settings.api_url and not settings.api_url.startswith(("http://", "https://")):
         raise SettingsError(f"{source}: api_url must start with http:// or https://")

@@ -95,6 +95,20 @@ class SelfCheckoutApp(App[None]):
             self.sale = self.checkout.new_sale()
         self.switch_mode("shopping")
 
+    def watch_sale(self, old: Sale | None, new: Sale | None) -> None:
+        # The points held for a reward go back when the reward or the shopper is taken off, or the
+        # session ends (reset, idle reset); a paid sale's hold was redeemed by it.
+        if old is None or self.checkout.hold_for(old.sale_id) is None:
+            return
+        if new is not None and new.sale_id == old.sale_id and self.checkout.hold_fits(new):
+            return
+        self.release_hold(old.sale_id)
+
+    @work(group="holds")
+    async def release_hold(self, sale_id: str) -> None:
+        # Best effort: with the service away the reservation expires by itself.
+        await self.checkout.release_hold(sale_id)
+
     def reset(self) -> None:
         """The next shopper starts clean: no basket, no name on the screen."""
         self.sale = None
@@ -192,6 +206,16 @@ class SelfCheckoutApp(App[None]):
                 RewardOfferScreen(reward.name, without.total, with_reward.total, sale.currency)
             )
             if accepted and self.sale is sale:
+                try:
+                    # Hold the reward's points until payment, so no other till can spend them.
+                    await self.checkout.hold_rewards(candidate)
+                except LoyaltyError as error:
+                    self.tell(shopper_message(error))
+                    self.offer_declined = True
+                    return
+                if self.sale is not sale:  # the shopper went on meanwhile (or left): give them back
+                    await self.checkout.release_hold(candidate.sale_id)
+                    return
                 self.sale = candidate
                 self.quote = with_reward
             else:

@@ -6,23 +6,28 @@ State lives here in reactives (the sale, its quote) and flows down to the widget
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
 from cashier_tui.error_messages import cashier_message
+from cashier_tui.screens.adjust_points import AdjustPointsScreen
 from cashier_tui.screens.confirm import ConfirmScreen
 from cashier_tui.screens.enrol import EnrolScreen
 from cashier_tui.screens.payment import PaymentScreen
 from cashier_tui.screens.phone_entry import PhoneEntryScreen
+from cashier_tui.screens.points_breakdown import PointsBreakdownScreen
 from cashier_tui.screens.quantity import QuantityScreen
 from cashier_tui.screens.receipt import ReceiptScreen
+from cashier_tui.screens.return_sale import ReturnScreen
 from cashier_tui.screens.rewards import RewardsScreen
 from cashier_tui.widgets.basket_view import BasketView
 from cashier_tui.widgets.loyalty_panel import LoyaltyPanel
@@ -31,9 +36,10 @@ from cashier_tui.widgets.totals_view import TotalsView
 from devices.identification import Identification
 from devices.payload import classify
 from pos_core.item_entry import InvalidItemEntry, parse_item_entry
+from pos_core.live_updates import CHANGES_STANDING, CONNECTED, AccountFollower
 from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNeedTheService, UnknownCustomer
 from pos_core.outbox import OutboxError
-from pos_core.loyalty_models import AccountSummary, Quote
+from pos_core.loyalty_models import AccountSummary, Quote, ReturnResult
 from pos_core.phone_number import InvalidPhoneNumber
 from pos_core.receipt import ReceiptHeader, render_receipt
 from pos_core.sale import CompletedSale, Sale, Tender, amount_due
@@ -43,25 +49,54 @@ if TYPE_CHECKING:
 
 
 class RegisterScreen(Screen[None]):
+    # In key order. The footer shows what works now and must fit 80 columns, so the rarely used
+    # keys (F1 help, F7, F9, Ctrl+T) are left out of it: the top line says "F1 help", and the help
+    # screen lists every key.
     BINDINGS = [
+        Binding("f1", "help", "Help", show=False, id="register.help",
+                tooltip="What each message on the till means, and every key"),
         Binding("f2", "identify", "Customer", id="register.identify",
                 tooltip="Find the customer by phone number, or enrol them"),
         Binding("f3", "rewards", "Rewards", id="register.rewards",
                 tooltip="Use or remove the customer's rewards on this sale"),
         Binding("f4", "void_line", "Void line", id="register.void_line",
                 tooltip="Remove the highlighted line from the basket"),
+        Binding("f5", "why_points", "Why pts", id="register.why_points",
+                tooltip="Why these points? Which rule gave the points on each line"),
         Binding("f6", "quantity", "Qty", id="register.quantity",
                 tooltip="Change how many of the highlighted item"),
-        Binding("f7", "remove_customer", "No cust.", id="register.remove_customer",
+        Binding("f7", "remove_customer", "No cust.", show=False, id="register.remove_customer",
                 tooltip="Take the customer off this sale"),
         Binding("f8", "void_sale", "Void sale", id="register.void_sale",
                 tooltip="Clear the basket and the customer and start again"),
+        Binding("f9", "adjust_points", "Adjust pts", show=False, id="register.adjust_points",
+                tooltip="Add or take the customer's points by hand (needs a manager's PIN)"),
         Binding("f10", "pay", "Pay", id="register.pay", tooltip="Take payment by cash or card"),
+        Binding("f12", "return_items", "Return", id="register.return", tooltip="Return items from an earlier sale"),
         Binding("up", "move_line(-1)", "Up", show=False, id="register.line_up",
                 tooltip="Highlight the line above"),
         Binding("down", "move_line(1)", "Down", show=False, id="register.line_down",
                 tooltip="Highlight the line below"),
+        Binding("ctrl+t", "training", "Training", show=False, id="register.training",
+                tooltip="Switch this register into training mode (needs the trainer's PIN)"),
     ]
+
+    # What happened at the till, for whoever watches (training mode scores the trainee by them).
+    @dataclass
+    class CustomerLookup(Message):
+        identification: Identification
+
+    @dataclass
+    class Enrolled(Message):
+        customer: AccountSummary
+
+    @dataclass
+    class SalePaid(Message):
+        done: CompletedSale
+
+    @dataclass
+    class SaleVoided(Message):
+        sale: Sale
 
     sale: reactive[Sale | None] = reactive(None)
     quote: reactive[Quote | None] = reactive(None)
@@ -125,18 +160,41 @@ class RegisterScreen(Screen[None]):
         customer = sale.customer if sale else None
         if action in ("void_line", "quantity", "pay"):
             return has_lines
+        if action == "why_points":
+            return self.quote is not None
         if action == "rewards":
             return bool(customer and (customer.rewards_available or sale.rewards))
         if action == "remove_customer":
             return customer is not None
+        if action == "adjust_points":
+            return customer is not None and not customer.provisional
         if action == "void_sale":
             return has_lines or customer is not None
+        if action == "return_items":
+            return not has_lines  # a return is its own transaction, between sales
         if action == "identify":
             return sale is not None
+        if action == "training":
+            return not self.cashier_app.training
         return True
+
+    def watch_quote(self) -> None:
+        self.refresh_bindings()  # "Why pts?" shows only while there is a quote to explain
+
+    def action_why_points(self) -> None:
+        if self.quote is not None:
+            self.app.push_screen(PointsBreakdownScreen(self.quote))
 
     def watch_sale(self, old: Sale | None, new: Sale | None) -> None:
         self.refresh_bindings()
+        self._release_outdated_hold(old, new)
+        following = old.customer.account_id if old is not None and old.customer is not None else None
+        customer = new.customer.account_id if new is not None and new.customer is not None else None
+        if customer != following:
+            if customer is None:
+                self.workers.cancel_group(self, "live")
+            else:
+                self.follow_customer(customer)
         if new is None:
             return
         if old is None or old.basket != new.basket or old.rewards != new.rewards or old.customer != new.customer:
@@ -164,6 +222,9 @@ class RegisterScreen(Screen[None]):
                 return
             if payload.kind == "payment_card":
                 self.cashier_app.refuse_scan(payload.message)
+                return
+            if payload.kind == "receipt" and payload.receipt_sale_id:
+                self.open_return(payload.receipt_sale_id)
                 return
         self.add_item(text)
 
@@ -214,6 +275,8 @@ class RegisterScreen(Screen[None]):
     @work(exclusive=True, group="dialog")
     async def action_void_sale(self) -> None:
         if await self.app.push_screen_wait(ConfirmScreen("Void this sale and start again?", yes="Void")):
+            if self.sale is not None:
+                self.post_message(self.SaleVoided(self.sale))
             self.start_new_sale()
 
     def start_new_sale(self) -> None:
@@ -251,6 +314,7 @@ class RegisterScreen(Screen[None]):
         checkout = self.cashier_app.checkout
         if self.sale is None:
             return
+        self.post_message(self.CustomerLookup(identification))
         self.looking_up = True
         try:
             customer = await checkout.identify(identification.method, identification.value)
@@ -293,6 +357,7 @@ class RegisterScreen(Screen[None]):
             self.looking_up = False
         self.cashier_app.loyalty_answered()
         self.notify(f"{customer.display_name} is now a member.", title="Enrolled")
+        self.post_message(self.Enrolled(customer))
         self.set_customer(customer)
 
     def set_customer(self, customer: AccountSummary | None) -> None:
@@ -301,6 +366,112 @@ class RegisterScreen(Screen[None]):
 
     def action_remove_customer(self) -> None:
         self.set_customer(None)
+
+    # -- help and training -----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from cashier_tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    @work(exclusive=True, group="dialog")
+    async def action_training(self) -> None:
+        """Behind the trainer's PIN, the register closes and reopens in training mode."""
+        from cashier_tui.training.trainer_pin import TrainerPinScreen
+
+        app = self.cashier_app
+        if await app.push_screen_wait(TrainerPinScreen(app.settings.trainer_pin)):
+            app.switch_to_training = True
+            app.exit()
+
+    # -- live updates and adjustments ------------------------------------------------------------
+
+    @work(exclusive=True, group="live")
+    async def follow_customer(self, account_id: str) -> None:
+        """While this customer is on the sale, show points changed elsewhere (the app, another
+        store) at once. Cancelled when the customer changes or the sale ends."""
+        follower = AccountFollower(self.cashier_app.checkout.client, account_id)
+        try:
+            async for event in follower.events():
+                # On (re)connecting, catch up on anything that changed before the stream opened.
+                if event.type == CONNECTED or event.type in CHANGES_STANDING:
+                    await self._refresh_customer(account_id)
+        except LoyaltyError:
+            return  # the key refused, the account gone, or no live updates there: nothing to follow
+        except Exception as error:  # best effort: a fault here must never stop the till
+            self.log.error(f"live updates stopped: {type(error).__name__}")
+
+    async def _refresh_customer(self, account_id: str) -> None:
+        try:
+            summary = await self.cashier_app.checkout.refresh_customer(account_id)
+        except LoyaltyError:
+            return
+        sale = self.sale
+        current = sale.customer if sale is not None else None
+        if sale is None or current is None or current.account_id != account_id:
+            return
+        if current.provisional or _standing(current) != _standing(summary):
+            self.sale = sale.with_customer(summary)
+
+    @work(exclusive=True, group="dialog")
+    async def action_adjust_points(self) -> None:
+        sale = self.sale
+        if sale is None or sale.customer is None:
+            return
+        account_id = sale.customer.account_id
+        checkout = self.cashier_app.checkout
+
+        async def submit(points: int, reason: str, pin: str) -> AccountSummary:
+            return await checkout.adjust_points(account_id, points=points, reason=reason, manager_pin=pin)
+
+        summary = await self.app.push_screen_wait(AdjustPointsScreen(sale.customer, submit))
+        if summary is None:
+            return
+        self.cashier_app.loyalty_answered()
+        self.notify(f"{summary.display_name} now has {summary.balance:,} pts.", title="Points adjusted")
+        if self.sale is not None and self.sale.customer is not None and self.sale.customer.account_id == account_id:
+            self.sale = self.sale.with_customer(summary)
+
+    # -- returns ---------------------------------------------------------------------------------
+
+    def action_return_items(self) -> None:
+        self.open_return()
+
+    def open_return(self, sale_id: str | None = None) -> None:
+        """The return screen, looking up ``sale_id`` at once when a receipt was scanned."""
+        top = self.app.screen
+        if isinstance(top, ReturnScreen):
+            if sale_id is not None:
+                top.receipt_scanned(sale_id)
+            return
+        if top is not self:
+            self.notify("Finish or close the open window first, then press F12 to return items.",
+                        title="Return not started", severity="warning")
+            return
+        checkout = self.cashier_app.checkout
+        self.app.push_screen(ReturnScreen(checkout, checkout.currency, sale_id=sale_id), self._return_closed)
+
+    def _return_closed(self, result: ReturnResult | None) -> None:
+        if result is not None:
+            self.cashier_app.loyalty_answered()
+        self.query_one("#item-entry", Input).focus()
+
+    # -- rewards held --------------------------------------------------------------------------------
+
+    def _release_outdated_hold(self, old: Sale | None, new: Sale | None) -> None:
+        """The rewards' points held for ``old`` go back when its rewards, customer or the sale
+        itself changed (removed, voided, customer taken off). A paid sale's hold was redeemed."""
+        checkout = self.cashier_app.checkout
+        if old is None or checkout.hold_for(old.sale_id) is None:
+            return
+        if new is not None and new.sale_id == old.sale_id and checkout.hold_fits(new):
+            return
+        self.release_hold(old.sale_id)
+
+    @work(group="holds")
+    async def release_hold(self, sale_id: str) -> None:
+        # Best effort: with the service away the reservation expires by itself.
+        await self.cashier_app.checkout.release_hold(sale_id)
 
     # -- rewards and the quote -------------------------------------------------------------------
 
@@ -316,6 +487,8 @@ class RegisterScreen(Screen[None]):
         self.quote_pending = True
         try:
             quote = await self.cashier_app.checkout.quote(candidate)
+            # Reserve the rewards' points, so another till cannot spend them before this sale is paid.
+            await self.cashier_app.checkout.hold_rewards(candidate)
         except LoyaltyError as error:
             self.report(error, title="Reward not applied")
             return
@@ -386,9 +559,12 @@ class RegisterScreen(Screen[None]):
 
     async def _complete(self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None) -> None:
         app = self.cashier_app
+        # This sale's own points change is not news from elsewhere: stop following first.
+        self.workers.cancel_group(self, "live")
         try:
             done = await app.checkout.complete(sale, tender, quote)
         except OutboxError as error:
+            self._follow_again(sale)
             self.notify(
                 f"This sale is NOT finished: {error}. Do not give a receipt; call your supervisor or IT.",
                 title="Sale not saved",
@@ -397,11 +573,18 @@ class RegisterScreen(Screen[None]):
             )
             return
         except ValueError as error:
+            self._follow_again(sale)
             self.report(error, title="Payment")
             return
+        self.post_message(self.SalePaid(done))
         if done.loyalty is not None:
             app.loyalty_answered()
         await self._show_receipt(done)
+
+    def _follow_again(self, sale: Sale) -> None:
+        """The sale did not finish, so its customer is still on it."""
+        if sale.customer is not None and self.sale is sale:
+            self.follow_customer(sale.customer.account_id)
 
     async def _show_receipt(self, done: CompletedSale) -> None:
         app = self.cashier_app
@@ -412,6 +595,7 @@ class RegisterScreen(Screen[None]):
                 store_name=app.settings.store_name,
                 privacy_notice=program.privacy_notice if program else "",
                 width=app.settings.receipt_width,
+                training=app.training,
             ),
         )
         self.start_new_sale()
@@ -424,6 +608,11 @@ class RegisterScreen(Screen[None]):
         self.cashier_app.loyalty_failed(error)
         message = cashier_message(error, presented.method if presented else "phone")
         self.notify(message, title=title, severity="error", timeout=8, markup=False)
+
+
+def _standing(customer: AccountSummary) -> tuple[object, ...]:
+    """What the panel shows of a customer, less the time it was fetched."""
+    return (customer.balance, customer.pending_points, customer.tier, customer.next_reward, customer.rewards_available)
 
 
 def _ordered(sale: Sale, rewards: tuple[str, ...]) -> Sale:

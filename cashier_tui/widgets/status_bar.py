@@ -28,6 +28,7 @@ class StatusBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(id="status-location")
+        yield Label("F1 help", id="status-help")
         yield Label(id="status-service")
 
     def watch_location(self, location: str) -> None:

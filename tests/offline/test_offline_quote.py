@@ -72,3 +72,46 @@ async def test_rewards_offline_follow_the_store_setting(live_service, tmp_path) 
     assert offline.estimated and (offline.total, offline.points_earned) == (online.total, online.points_earned)
     await checkout.client.aclose()
     checkout.close()
+
+
+def test_offline_quote_matches_a_service_with_promotions(tmp_path) -> None:
+    """A programme whose promotions and threshold bonus are open today: the till applies them too."""
+    from datetime import date, timedelta
+
+    from loyalty_service.program import DEMO_PROGRAM
+    from pos_core.embedded_service import start_service
+    from tests.conftest import TEST_API_KEY
+
+    today = date.today()
+    extra = f"""
+[[promotions]]
+id = "bakery-x3"
+name = "Triple points on bakery"
+categories = ["bakery"]
+multiplier = "3"
+from_date = {today - timedelta(days=1)}
+until_date = {today + timedelta(days=1)}
+
+[[promotions]]
+id = "milk-bonus"
+name = "Milk bonus"
+products = ["1009"]
+bonus_points = 4
+
+[[threshold_bonuses]]
+id = "small-shop"
+name = "Small shop bonus"
+min_spend = 1200
+points = 6
+"""
+    program_file = tmp_path / "program.toml"
+    program_file.write_text(DEMO_PROGRAM.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    service = start_service(db_path=tmp_path / "db" / "loyalty.db", api_key=TEST_API_KEY,
+                            log_path=tmp_path / "service.log", extra_args=("--program", str(program_file)))
+    try:
+        with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {TEST_API_KEY}"}) as client:
+            program = Program.from_json(client.get("/v1/program").json())
+            assert len(program.promotions) == 4 and len(program.threshold_bonuses) == 2
+            test_offline_quote_matches_the_service(client)
+    finally:
+        service.stop()

@@ -77,6 +77,8 @@ def test_openapi_is_public_and_describes_the_real_models(reading_service: Runnin
         "/v1/identify", "/v1/accounts", "/v1/accounts/{account_id}", "/v1/quote", "/v1/sales",
         "/v1/sales/{sale_id}", "/v1/program", "/v1/health", "/v1/catalog", "/v1/accounts/{account_id}/sales",
         "/v1/accounts/{account_id}/qr-token",
+        "/v1/events", "/v1/flags", "/v1/accounts/{account_id}/adjustments",  # live updates, chains, security
+        "/v1/reservations", "/v1/reservations/{reservation_id}", "/v1/sales/{sale_id}/returns",  # rewards held, returns
     }
     schemas = document["components"]["schemas"]
     assert set(schemas["AccountSummary"]["properties"]) == set(ALICE_SUMMARY_EXCEPT_TIME) | {"balance_as_of"}
@@ -124,7 +126,8 @@ def test_summary_at_the_top_tier_and_with_every_reward(reader: httpx.Client) -> 
     assert chloe["balance"] == 2450
     assert chloe["tier"] == {"name": "Gold", "multiplier": "1.5", "next_tier": None, "points_to_next_tier": None}
     assert chloe["next_reward"] is None
-    assert [r["reward_id"] for r in chloe["rewards_available"]] == ["free-hot-drink", "five-off", "ten-percent"]
+    assert [r["reward_id"] for r in chloe["rewards_available"]] == [
+        "free-hot-drink", "five-off", "ten-percent", "spend-points"]
     assert chloe["rewards_available"][2]["discount"] == {"kind": "percent_off", "percent": 10, "cap": 2000}
     david = identify(reader, "phone", "020 7946 0004").json()
     assert (david["balance"], david["rewards_available"], david["next_reward"]["points_needed"]) == (0, [], 150)
@@ -213,7 +216,10 @@ def test_quote_prices_the_basket_and_changes_nothing(reader: httpx.Client) -> No
                                           "rewards": ["free-hot-drink"]})
     assert quote.status_code == 200
     # £3.10 + 2 × £3.49 + £16.50 tobacco; the drink free; Silver earns 1.25 × £6.98 = 8.725 -> 8
-    assert quote.json() == {
+    answered = quote.json()
+    assert [(e["rule"], e["points"]) for e in answered.pop("breakdown")] == [
+        ("base", "0"), ("base", "6.98"), ("excluded", "0"), ("tier", "1.745"), ("rounding", "-0.725")]
+    assert answered == {
         "account_id": ALICE_ID, "currency": "GBP", "subtotal": 2658,
         "discounts": [{"reward_id": "free-hot-drink", "name": "Free hot drink", "amount": 310}],
         "discount_total": 310, "total": 2348, "eligible_amount": 698, "points_earned": 8,
@@ -248,6 +254,15 @@ def test_quote_refusals(reader: httpx.Client) -> None:
 def test_program(reader: httpx.Client) -> None:
     program = reader.get("/v1/program").json()
     notice = program.pop("privacy_notice")
+    # Promotions, threshold bonuses and the rest (tests/service/test_promotions.py) are additions.
+    assert program.pop("timezone") == "Europe/London"
+    assert program["earning"].pop("excluded_products") == ["1033"]
+    assert [p["promotion_id"] for p in program.pop("promotions")] == ["bun-afternoons", "bagel-bonus"]
+    assert [b["bonus_id"] for b in program.pop("threshold_bonuses")] == ["big-shop"]
+    assert program.pop("tier_qualification") == {"measure": "points", "window_days": None}
+    spend_points = program["rewards"].pop()
+    assert spend_points["discount"] == {"kind": "points_as_money", "value_per_point": "0.5", "min_points": 2000,
+                                        "max_points": 10000}
     assert "name" in notice and "phone number" in notice and "ask in store" in notice
     assert program == {
         "currency": "GBP", "exponent": 2, "region": "GB", "terms_version": "2026-01",

@@ -18,7 +18,8 @@ def test_the_demo_programme() -> None:
     assert [(t.name, t.threshold, t.multiplier) for t in program.tiers] == [
         ("Bronze", 0, Decimal("1")), ("Silver", 1000, Decimal("1.25")), ("Gold", 3000, Decimal("1.5"))]
     assert [(r.reward_id, r.cost, r.kind) for r in program.rewards] == [
-        ("free-hot-drink", 150, "free_item"), ("five-off", 500, "amount_off"), ("ten-percent", 1000, "percent_off")]
+        ("free-hot-drink", 150, "free_item"), ("five-off", 500, "amount_off"), ("ten-percent", 1000, "percent_off"),
+        ("spend-points", 2000, "points_as_money")]
     assert program.reward("ten-percent").cap == 2000  # type: ignore[union-attr]
     assert program.privacy_notice.count(".") in (2, 3)
 

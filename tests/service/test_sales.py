@@ -35,6 +35,9 @@ def test_sale_credits_exact_points_and_replays_change_nothing(api: httpx.Client,
     answer = first.json()
     created_at = answer.pop("created_at")
     assert created_at.endswith("Z")
+    # Why: the drink earns nothing (all of it paid by the reward), the loaves 6.98, Silver adds a quarter.
+    assert [(e["rule"], e.get("sku"), e["points"]) for e in answer.pop("breakdown")] == [
+        ("base", "1001", "0"), ("base", "1005", "6.98"), ("tier", None, "1.745"), ("rounding", None, "-0.725")]
     # £3.10 + £6.98, the drink free: £6.98 at Silver 1.25 = 8.725 -> 8 points; 640 - 150 + 8 = 498
     assert answer == {
         "sale_id": key, "account_id": ALICE_ID, "store_id": "demo-store", "terminal_id": "till-9", "currency": "GBP",

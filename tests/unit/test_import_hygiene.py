@@ -9,7 +9,10 @@ import pytest
 @pytest.mark.parametrize(
     "modules",
     [
-        "pos_core.checkout, pos_core.receipt, pos_core.settings, pos_core.embedded_service, pos_core.item_entry",
+        "pos_core.checkout, pos_core.receipt, pos_core.settings, pos_core.embedded_service, pos_core.item_entry,"
+        " pos_core.live_updates, pos_core.launch, pos_core.till_sim",
+        "pos_core.training.scenario, pos_core.training.scoring, pos_core.training.results, pos_core.training.report,"
+        " pos_core.training.sandbox",
         "devices.phone_entry, devices.identification, devices.barcode_decoder, devices.repeat_filter, devices.camera,"
         " devices.simulated_camera, devices.decode_file, devices.nfc_reader, devices.simulated_nfc, devices.payload,"
         " devices.magstripe, devices.check_digits, devices.keyboard_wedge, devices.hub, devices.events, devices.__main__",

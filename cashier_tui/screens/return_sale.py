@@ -1,0 +1,173 @@
+"""Return items from an earlier sale: find it by its receipt number, pick lines and quantities,
+record the return with the loyalty service, and show the refund to give and the points taken back.
+
+The receipt number (``R-<sale id>``) is scanned from the receipt's code or typed. Only sales with a
+loyalty customer are on the service, so only those can be found here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from cashier_tui.error_messages import cashier_message
+from pos_core.loyalty_errors import LoyaltyError, NotFound
+from pos_core.loyalty_models import ReturnableLine, ReturnResult
+from pos_core.money import format_money
+from pos_core.receipt import receipt_number
+
+if TYPE_CHECKING:
+    from pos_core.checkout import Checkout
+
+NOT_FOUND = "No sale has that receipt number. Only sales with a loyalty card can be returned here."
+
+
+class ReturnScreen(ModalScreen[ReturnResult | None]):
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="return.close", tooltip="Close without returning anything more"),
+        Binding("f10", "confirm", "Refund", id="return.confirm",
+                tooltip="Record the return of the chosen quantities and refund the customer"),
+    ]
+
+    def __init__(self, checkout: Checkout, currency: str, *, sale_id: str | None = None) -> None:
+        super().__init__()
+        self.checkout = checkout
+        self.currency = currency
+        self.sale_id: str | None = None
+        self.lines: tuple[ReturnableLine, ...] = ()
+        self.result: ReturnResult | None = None
+        self._first = sale_id
+        # One return id per choice of quantities: a retry after a timeout is the same return.
+        self._return_ids: dict[tuple[tuple[str, int], ...], str] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="return-dialog"):
+            yield Label("Return items", classes="dialog-title")
+            yield Input(placeholder="Scan the receipt's code, or type R-…", max_length=64, id="return-receipt")
+            yield Label("", id="return-error", classes="problem")
+            yield VerticalScroll(id="return-lines")
+            yield Label("", id="return-result")
+            yield Label("Enter  find    F10  refund    Esc  close", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#return-receipt", Input).focus()
+        if self._first is not None:
+            self.receipt_scanned(self._first)
+
+    def receipt_scanned(self, sale_id: str) -> None:
+        """A receipt's code was scanned while this screen is open."""
+        number = receipt_number(sale_id)
+        self.query_one("#return-receipt", Input).value = number
+        self.find(number)
+
+    @on(Input.Submitted, "#return-receipt")
+    def receipt_typed(self, event: Input.Submitted) -> None:
+        self.find(event.value)
+
+    @work(exclusive=True, group="return")
+    async def find(self, text: str) -> None:
+        error = self.query_one("#return-error", Label)
+        error.update("Looking up the sale…")
+        try:
+            sale_id, lines = await self.checkout.sale_for_return(text)
+        except NotFound:
+            error.update(NOT_FOUND)
+            return
+        except ValueError as problem:
+            error.update(str(problem))
+            return
+        except LoyaltyError as problem:
+            error.update(cashier_message(problem))
+            return
+        error.update("")
+        self.sale_id, self.lines, self.result = sale_id, lines, None
+        self._return_ids.clear()
+        self.query_one("#return-result", Label).update("")
+        await self._show_lines()
+
+    async def _show_lines(self) -> None:
+        box = self.query_one("#return-lines", VerticalScroll)
+        await box.remove_children()
+        left = [line for line in self.lines if line.left > 0]
+        if not left:
+            await box.mount(Label("Everything on this receipt has been returned already.", classes="muted"))
+            return
+        rows = []
+        for line in left:
+            done = f", {line.returned} returned" if line.returned else ""
+            rows.append(Horizontal(
+                Label(f"{line.name} · {format_money(line.unit_price, self.currency)} · {line.quantity} bought{done}",
+                      classes="return-line-name"),
+                Input(value="0", restrict=r"[0-9]*", max_length=4, id=f"return-qty-{line.line}",
+                      classes="return-qty", tooltip=f"How many to return (at most {line.left})"),
+                classes="return-line",
+            ))
+        await box.mount_all(rows)
+        self.query_one(f"#return-qty-{left[0].line}", Input).focus()
+
+    def _picked(self) -> dict[str, int] | None:
+        """{sku: units} chosen, or None after saying what is wrong."""
+        error = self.query_one("#return-error", Label)
+        picked: dict[str, int] = {}
+        for line in self.lines:
+            if line.left <= 0:
+                continue
+            text = self.query_one(f"#return-qty-{line.line}", Input).value.strip() or "0"
+            count = int(text) if text.isdigit() else -1
+            if not 0 <= count <= line.left:
+                error.update(f"{line.name}: return 0 to {line.left}.")
+                return None
+            if count:
+                picked[line.sku] = picked.get(line.sku, 0) + count
+        if not picked:
+            error.update("Type how many of an item to return.")
+            return None
+        return picked
+
+    @on(Input.Submitted, ".return-qty")
+    def quantity_entered(self) -> None:
+        self.action_confirm()
+
+    def action_confirm(self) -> None:
+        if self.sale_id is None or self.result is not None:
+            return
+        picked = self._picked()
+        if picked is not None:
+            self.record(self.sale_id, picked)
+
+    @work(exclusive=True, group="return")
+    async def record(self, sale_id: str, picked: dict[str, int]) -> None:
+        error = self.query_one("#return-error", Label)
+        choice = tuple(sorted(picked.items()))
+        return_id = self._return_ids.setdefault(choice, str(uuid.uuid4()))
+        error.update("Recording the return…")
+        try:
+            result = await self.checkout.return_items(sale_id, picked, return_id=return_id)
+        except LoyaltyError as problem:
+            error.update(f"Not returned: {cashier_message(problem)}")
+            return
+        error.update("")
+        self.result = result
+        money = format_money(result.refund_amount, result.currency)
+        said = [f"Refund {money} in cash."]
+        if result.points_reversed:
+            said.append(f"Points taken back  -{result.points_reversed:,}")
+        if result.points_refunded:
+            said.append(f"Reward points given back  +{result.points_refunded:,}")
+        said.append(f"New balance  {result.balance:,} pts")
+        if result.points_debt:
+            said.append(f"The customer owes {result.points_debt:,} points; they come off future points.")
+        self.query_one("#return-result", Label).update("\n".join(said))
+        box = self.query_one("#return-lines", VerticalScroll)
+        await box.remove_children()
+        self.notify(f"Give the customer {money}.", title="Return recorded")
+
+    def action_close(self) -> None:
+        self.dismiss(self.result)

@@ -1,0 +1,300 @@
+"""Returns: some or all of a recorded sale's lines come back; money and points follow.
+
+The rules (docs/loyalty-api-v1.md, "Returns"), stated once:
+
+- **Refund**: the sale's reward discounts are apportioned to its earning lines in proportion to
+  their totals (largest remainder, earlier lines first on ties), so each line has a net amount
+  paid. A return refunds, per line, ``floor(net × returned / bought)`` counted over every return of
+  the sale so far, less what earlier returns refunded: the refunds of a sale add up to exactly what
+  was paid once everything has come back, and never to more.
+- **Points earned** are reversed in proportion to the returned share of the sale's eligible
+  amount (the earning lines' net), rounded **up**, again counted cumulatively: a partial return
+  never reverses less than its share, and a whole return reverses exactly what the sale earned,
+  so buying, earning and returning can never leave a customer better off. The reversal is a ledger
+  row of kind ``earn`` with a negative delta, so it also comes off the lifetime points (the tier).
+- **Rewards used in the sale**: their points come back only when the sale has been returned in
+  full (on the return that completes it), one ``redeem`` row per reward with a positive delta; a
+  partial return refunds the net paid for its lines (the discount stays with the sale) and no
+  reward points.
+- **Debt**: the reversal is always recorded in full. If the customer has spent the points since,
+  the balance goes below zero: that is the customer's points debt (``points_debt`` in the answer).
+  No reward can be used while it lasts (every reward costs more than the balance) and future
+  earning pays it off first, since a balance is the sum of the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import sqlite3
+from dataclasses import dataclass
+from fractions import Fraction
+
+from pydantic import BaseModel, Field
+
+from loyalty_service.accounts import points
+from loyalty_service.clock import utc_now
+from loyalty_service.errors import ApiError
+from loyalty_service.events import account_changed
+from loyalty_service.program import Program
+from loyalty_service.schemas import ErrorDetail, RequestBody, Sale, SaleLine
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+class ReturnLineRequest(RequestBody):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=100_000)
+
+
+class ReturnRequest(RequestBody):
+    # None (or absent): everything not yet returned.
+    lines: list[ReturnLineRequest] | None = Field(default=None, min_length=1, max_length=1000)
+    store_id: str | None = Field(default=None, max_length=64)
+    terminal_id: str | None = Field(default=None, max_length=64)
+
+
+class ReturnedLine(BaseModel):
+    line: int = Field(description="the index of the line in the sale's lines")
+    sku: str
+    name: str
+    quantity: int
+    refund_amount: int = Field(description="minor units")
+
+
+class SaleReturn(BaseModel):
+    return_id: str
+    sale_id: str
+    account_id: str
+    currency: str
+    created_at: str
+    lines: list[ReturnedLine]
+    refund_amount: int
+    points_reversed: int
+    points_refunded: int
+    points_debt: int = Field(description="how far below zero the balance is after this return; 0 normally")
+    balance: int
+    sale_fully_returned: bool
+
+
+class ReturnedQuantity(BaseModel):
+    line: int
+    sku: str
+    quantity: int
+    returned: int
+
+
+class SaleReturns(BaseModel):
+    sale_id: str
+    currency: str
+    lines: list[ReturnedQuantity]
+    returns: list[SaleReturn]
+
+
+def return_id_from_key(key: str | None) -> str:
+    if not key:
+        raise ApiError(422, "invalid_request", "An Idempotency-Key header (a UUID, the return's id) is needed.",
+                       [ErrorDetail(field="Idempotency-Key", problem="missing")])
+    return_id = key.strip().lower()
+    if not _UUID.fullmatch(return_id):
+        raise ApiError(422, "invalid_request", "The Idempotency-Key must be a UUID.",
+                       [ErrorDetail(field="Idempotency-Key", problem="not a UUID")])
+    return return_id
+
+
+# -- the arithmetic (pure) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SaleShares:
+    """Per line of a sale: units bought, net amount paid, and whether it earned points."""
+
+    bought: tuple[int, ...]
+    net: tuple[int, ...]
+    earning: tuple[bool, ...]
+    points_earned: int
+
+    def refunded(self, returned: list[int]) -> list[int]:
+        """Per line, the money refunded by returns of ``returned`` units in all."""
+        return [net * count // units for net, count, units in zip(self.net, returned, self.bought, strict=True)]
+
+    def reversed_points(self, returned: list[int]) -> int:
+        """The points reversed by returns of ``returned`` units in all: the share, rounded up."""
+        eligible = sum(net for net, earns in zip(self.net, self.earning, strict=True) if earns)
+        if eligible <= 0 or self.points_earned <= 0:
+            return 0
+        share = sum(
+            (Fraction(net * count, units) for net, count, units, earns
+             in zip(self.net, returned, self.bought, self.earning, strict=True) if earns),
+            Fraction(0),
+        )
+        return math.ceil(self.points_earned * share / eligible)
+
+
+def earns(program: Program, line: SaleLine) -> bool:
+    """Whether the line earned points, by the programme's rules of now (they change rarely)."""
+    excluded_products = getattr(program, "excluded_products", ())
+    return line.category not in program.excluded_categories and line.sku not in excluded_products
+
+
+def shares(program: Program, sale: Sale) -> SaleShares:
+    totals = [line.quantity * line.unit_price for line in sale.lines]
+    earning = [earns(program, line) for line in sale.lines]
+    eligible_total = sum(total for total, earns_ in zip(totals, earning, strict=True) if earns_)
+    discount = min(sale.discount_total, eligible_total)
+    cuts = [0] * len(totals)
+    if discount and eligible_total:
+        exact = [Fraction(discount * total, eligible_total) if e else Fraction(0)
+                 for total, e in zip(totals, earning, strict=True)]
+        cuts = [math.floor(x) for x in exact]
+        left = discount - sum(cuts)
+        by_remainder = sorted(range(len(totals)), key=lambda i: (-(exact[i] - cuts[i]), i))
+        for index in by_remainder[:left]:
+            cuts[index] += 1
+    return SaleShares(
+        bought=tuple(line.quantity for line in sale.lines),
+        net=tuple(total - cut for total, cut in zip(totals, cuts, strict=True)),
+        earning=tuple(earning),
+        points_earned=sale.points_earned,
+    )
+
+
+# -- storage ----------------------------------------------------------------------------------------
+
+
+def _sale(conn: sqlite3.Connection, sale_id: str) -> Sale:
+    row = conn.execute("SELECT answer FROM sales WHERE sale_id = ?", (sale_id.strip().lower(),)).fetchone()
+    if row is None:
+        raise ApiError(404, "not_found", "There is no such sale.")
+    return Sale.model_validate_json(row["answer"])
+
+
+def _earlier(conn: sqlite3.Connection, sale_id: str) -> list[SaleReturn]:
+    rows = conn.execute("SELECT answer FROM sale_returns WHERE sale_id = ? ORDER BY created_at, rowid",
+                        (sale_id,)).fetchall()
+    return [SaleReturn.model_validate_json(row["answer"]) for row in rows]
+
+
+def _returned_so_far(sale: Sale, earlier: list[SaleReturn]) -> list[int]:
+    returned = [0] * len(sale.lines)
+    for done in earlier:
+        for line in done.lines:
+            returned[line.line] += line.quantity
+    return returned
+
+
+def _request_hash(sale_id: str, body: ReturnRequest) -> str:
+    document = {"sale_id": sale_id, "body": body.model_dump(mode="json")}
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _wanted(sale: Sale, body: ReturnRequest, returned: list[int]) -> list[int]:
+    """Units to return now, per line of the sale; 422 for unknown skus or too many units."""
+    left = [line.quantity - count for line, count in zip(sale.lines, returned, strict=True)]
+    if body.lines is None:
+        if not any(left):
+            raise ApiError(422, "return_quantity_exceeded", "Everything in this sale was returned already.")
+        return left
+    now = [0] * len(sale.lines)
+    for index, asked in enumerate(body.lines):
+        matching = [i for i, line in enumerate(sale.lines) if line.sku == asked.sku]
+        if not matching:
+            raise ApiError(422, "invalid_request", "A returned item was not in the sale.",
+                           [ErrorDetail(field=f"lines.{index}.sku", problem="not in the sale")])
+        quantity = asked.quantity
+        for i in matching:  # a product on two lines fills the first line first
+            take = min(quantity, left[i] - now[i])
+            now[i] += take
+            quantity -= take
+        if quantity:
+            raise ApiError(422, "return_quantity_exceeded",
+                           "More of an item is being returned than was bought, less what came back before.",
+                           [ErrorDetail(field=f"lines.{index}.quantity", problem="more than is left to return")])
+    return now
+
+
+def record_return(
+    conn: sqlite3.Connection, program: Program, return_id: str, sale_id: str, body: ReturnRequest
+) -> tuple[SaleReturn, bool]:
+    """(the answer, whether it is a replay). Call inside BEGIN IMMEDIATE."""
+    sale_id = sale_id.strip().lower()
+    digest = _request_hash(sale_id, body)
+    existing = conn.execute("SELECT request_hash, answer FROM sale_returns WHERE return_id = ?",
+                            (return_id,)).fetchone()
+    if existing is not None:
+        if existing["request_hash"] != digest:
+            raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was used for another return.")
+        return SaleReturn.model_validate_json(existing["answer"]), True
+    sale = _sale(conn, sale_id)
+    earlier = _earlier(conn, sale_id)
+    before = _returned_so_far(sale, earlier)
+    now = _wanted(sale, body, before)
+    after = [b + n for b, n in zip(before, now, strict=True)]
+    split = shares(program, sale)
+    refunds = [a - b for a, b in zip(split.refunded(after), split.refunded(before), strict=True)]
+    reversed_points = split.reversed_points(after) - split.reversed_points(before)
+    complete = after == list(split.bought)
+    stamp = utc_now()
+    account_id = sale.account_id
+    before_points = points(conn, account_id)
+    if reversed_points:
+        conn.execute(
+            "INSERT INTO ledger (account_id, delta, kind, sale_id, created_at) VALUES (?, ?, 'earn', ?, ?)",
+            (account_id, -reversed_points, sale_id, stamp),
+        )
+    refunded_points = 0
+    if complete:
+        # The rewards' points come back with the last of the goods (one row per reward, as spent).
+        spent = conn.execute(
+            "SELECT reward_id, delta FROM ledger WHERE sale_id = ? AND kind = 'redeem' AND delta < 0 ORDER BY id",
+            (sale_id,),
+        ).fetchall()
+        for row in spent:
+            conn.execute(
+                "INSERT INTO ledger (account_id, delta, kind, sale_id, reward_id, created_at)"
+                " VALUES (?, ?, 'redeem', ?, ?, ?)",
+                (account_id, -row["delta"], sale_id, row["reward_id"], stamp),
+            )
+            refunded_points -= row["delta"]
+    balance, _ = points(conn, account_id)
+    answer = SaleReturn(
+        return_id=return_id,
+        sale_id=sale_id,
+        account_id=account_id,
+        currency=sale.currency,
+        created_at=stamp,
+        lines=[
+            ReturnedLine(line=i, sku=line.sku, name=line.name, quantity=now[i], refund_amount=refunds[i])
+            for i, line in enumerate(sale.lines) if now[i]
+        ],
+        refund_amount=sum(refunds),
+        points_reversed=reversed_points,
+        points_refunded=refunded_points,
+        points_debt=max(0, -balance),
+        balance=balance,
+        sale_fully_returned=complete,
+    )
+    conn.execute(
+        "INSERT INTO sale_returns (return_id, sale_id, request_hash, answer, created_at) VALUES (?, ?, ?, ?, ?)",
+        (return_id, sale_id, digest, answer.model_dump_json(), stamp),
+    )
+    account_changed(conn, program, account_id, before_points, {
+        "cause": "return", "return_id": return_id, "sale_id": sale_id,
+        "store_id": body.store_id, "terminal_id": body.terminal_id,
+    })
+    return answer, False
+
+
+def sale_returns(conn: sqlite3.Connection, sale_id: str) -> SaleReturns:
+    sale = _sale(conn, sale_id)
+    earlier = _earlier(conn, sale.sale_id)
+    returned = _returned_so_far(sale, earlier)
+    return SaleReturns(
+        sale_id=sale.sale_id,
+        currency=sale.currency,
+        lines=[ReturnedQuantity(line=i, sku=line.sku, quantity=line.quantity, returned=returned[i])
+               for i, line in enumerate(sale.lines)],
+        returns=earlier,
+    )

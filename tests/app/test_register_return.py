@@ -1,0 +1,140 @@
+"""A return at the register, and rewards held while a sale is open, against a real service."""
+
+from __future__ import annotations
+
+import httpx
+from textual.widgets import Input, Label
+
+from cashier_tui.screens.payment import PaymentScreen
+from cashier_tui.screens.receipt import ReceiptScreen
+from cashier_tui.screens.register import RegisterScreen
+from cashier_tui.screens.return_sale import ReturnScreen
+from cashier_tui.screens.rewards import RewardsScreen
+from tests.app.conftest import wait_for
+from tests.app.test_register_flow import SIZE, identify, ready, scan, type_text
+
+ALICE_ID = "acc_7f3a9c2e51d0"  # Silver x1.25, 640 points
+FIRST_SALE = "00000000-0000-4000-8000-000000000001"
+
+
+def label(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Label).render())
+
+
+async def test_a_paid_sale_is_partly_returned_at_the_register(cashier, api: httpx.Client) -> None:
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await scan(pilot, "2*1005")  # two sourdough loaves, £6.98
+        await scan(pilot, "1006")  # a croissant, £1.35
+        await identify(pilot, "020 7946 0001")
+        await wait_for(pilot, lambda: screen.quote is not None)
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("f9")  # card, exact
+        await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
+        receipt = app.screen.lines
+        assert any(f"R-{FIRST_SALE}" in line for line in receipt)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
+
+        sale = api.get(f"/v1/sales/{FIRST_SALE}").json()
+        # £8.33 at Silver 1.25 = 10.41 -> 10 points: 650.
+        assert (sale["points_earned"], sale["balance"]) == (10, 650)
+
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReturnScreen))
+        returns = app.screen
+        await type_text(pilot, f"R-{FIRST_SALE}")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: returns.query("#return-qty-0"))
+        assert returns.query_one("#return-qty-0", Input).has_focus
+        # One loaf of the two; the croissant stays with the customer.
+        returns.query_one("#return-qty-0", Input).value = "1"
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: returns.result is not None)
+        result = returns.result
+        # One loaf is 349 of the 833 eligible: 10 x 349 / 833 = 4.19 -> 5 points back (rounded up).
+        assert (result.refund_amount, result.points_reversed, result.points_refunded, result.balance) == (
+            349, 5, 0, 645)
+        shown = label(returns, "#return-result")
+        assert "Refund £3.49 in cash." in shown and "-5" in shown and "645 pts" in shown
+
+        assert api.get(f"/v1/accounts/{ALICE_ID}").json()["balance"] == 650 - 5
+        done = api.get(f"/v1/sales/{FIRST_SALE}/returns").json()
+        assert [(line["sku"], line["returned"]) for line in done["lines"]] == [("1005", 1), ("1006", 0)]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
+
+
+async def test_a_scanned_receipt_opens_its_sale_for_return(cashier, api: httpx.Client) -> None:
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await scan(pilot, "1006")
+        await identify(pilot, "020 7946 0001")
+        await wait_for(pilot, lambda: screen.quote is not None)
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
+        app.devices.hub.read_text(f"R-{FIRST_SALE.upper()}", "scanner")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReturnScreen))
+        await wait_for(pilot, lambda: app.screen.query("#return-qty-0"))
+        assert app.screen.query_one("#return-receipt", Input).value == f"R-{FIRST_SALE}"
+
+
+async def test_rewards_are_held_while_applied_and_released_on_void(cashier, api: httpx.Client) -> None:
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await scan(pilot, "2*1005")
+        await identify(pilot, "020 7946 0001")
+        await wait_for(pilot, lambda: screen.quote is not None)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, RewardsScreen))
+        rewards = app.screen
+        from textual.widgets import SelectionList
+
+        choices = rewards.query_one(SelectionList)
+        choices.select("five-off")
+        await pilot.press("f3")  # apply
+        await wait_for(pilot, lambda: screen.sale.rewards == ("five-off",))
+        hold = app.checkout.hold_for(screen.sale.sale_id)
+        assert hold is not None and hold.points_held == 500
+        # Another till cannot reserve the same points now.
+        other = api.post("/v1/reservations", json={"account_id": ALICE_ID, "rewards": ["five-off"],
+                                                   "store_id": "demo-store", "terminal_id": "till-2"})
+        assert other.status_code == 422
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.press("y")  # confirm the void
+        await wait_for(pilot, lambda: not screen.sale.basket.lines)
+        await wait_for(pilot, lambda: api.get(f"/v1/reservations/{hold.reservation_id}").json()["status"] == "released")
+
+
+async def test_paying_redeems_the_held_rewards(cashier, api: httpx.Client) -> None:
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await scan(pilot, "2*1005")
+        await identify(pilot, "020 7946 0001")
+        await wait_for(pilot, lambda: screen.quote is not None)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, RewardsScreen))
+        from textual.widgets import SelectionList
+
+        app.screen.query_one(SelectionList).select("five-off")
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: screen.sale.rewards == ("five-off",) and screen.quote is not None)
+        hold = app.checkout.hold_for(screen.sale.sale_id)
+        assert hold is not None
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
+        assert app.screen.done.loyalty.balance == 142
+    redeemed = api.get(f"/v1/reservations/{hold.reservation_id}").json()
+    assert (redeemed["status"], redeemed["sale_id"]) == ("redeemed", FIRST_SALE)
