@@ -310,6 +310,33 @@ HELP: list[HelpEntry] = [
         "The loyalty system did not confirm in time: the points are saved on the till and sent later.",
         "Give the receipt as usual; it shows a provisional balance.",
     ),
+    # -- returns and adjustments -------------------------------------------------------------------
+    HelpEntry(
+        "Return",
+        "No sale has that receipt number.",
+        "The loyalty system has no sale with that receipt number: a typing slip, another store's"
+        " system, or a sale made without a loyalty customer.",
+        "Check the number under the receipt's code, or scan it again. A sale without a customer is"
+        " refunded as a plain return, without points.",
+    ),
+    HelpEntry(
+        "Return",
+        "Everything on this receipt has been returned already.",
+        "Every item on that sale has come back in earlier returns.",
+        "Nothing more can be refunded on this receipt; call your supervisor if the customer disagrees.",
+    ),
+    HelpEntry(
+        "Return",
+        "The customer owes",
+        "The points from the returned items had already been spent, so the balance is below zero.",
+        "Nothing to do now: the points come off what the customer earns next. Tell them so.",
+    ),
+    HelpEntry(
+        "Adjust points",
+        "it cannot go below zero",
+        "A manual adjustment may not take more points than the customer has.",
+        "Take fewer points, or ask your supervisor.",
+    ),
 ]
 
 

@@ -92,7 +92,7 @@ class Settings:
     kiosk: KioskSettings = KioskSettings()
     devices: DeviceSettings = DeviceSettings()
     # The PIN a store trainer types to switch a running register into training mode (Ctrl+T).
-    trainer_pin: str = "1357"
+    trainer_pin: str = "8642"
 
     @property
     def embedded(self) -> bool:

@@ -18,11 +18,18 @@ class HelpScreen(ModalScreen[None]):
         Binding("f1", "close", "Close", show=False, id="help.close_f1", tooltip="Back to the till"),
     ]
 
+    def __init__(self, keys: list[tuple[str, str]] | None = None) -> None:
+        """``keys``: (key, what it does) for every key of the screen underneath, shown first."""
+        super().__init__()
+        self.keys = keys or []
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help-dialog"):
-            yield Label("What the messages mean", classes="dialog-title")
-            yield Input(placeholder="Type a word from the message to find it", id="help-filter")
+            yield Label("Keys, and what the messages mean", classes="dialog-title")
+            yield Input(placeholder="Type a word to find it", id="help-filter")
             with VerticalScroll(id="help-entries"):
+                for key, does in self.keys:
+                    yield Label(f"{key:>6}  {does}", classes="help-key", markup=False)
                 for entry in HELP:
                     yield _entry(entry)
             yield Label("Esc  close", classes="hint")
@@ -30,6 +37,8 @@ class HelpScreen(ModalScreen[None]):
     @on(Input.Changed, "#help-filter")
     def filter(self, event: Input.Changed) -> None:
         words = event.value.lower().split()
+        for widget, (key, does) in zip(self.query(".help-key"), self.keys, strict=True):
+            widget.display = all(word in f"{key} {does}".lower() for word in words)
         for widget, entry in zip(self.query(".help-entry"), HELP, strict=True):
             text = f"{entry.topic} {entry.message} {entry.means} {entry.do}".lower()
             widget.display = all(word in text for word in words)

@@ -6,7 +6,7 @@ State lives here in reactives (the sale, its quote) and flows down to the widget
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
@@ -372,7 +372,14 @@ class RegisterScreen(Screen[None]):
     def action_help(self) -> None:
         from cashier_tui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen())
+        # The keys as bound now (a keymap may have moved them), this screen's first, then the app's.
+        keys: dict[str, tuple[str, str]] = {}
+        for _, bindings in self._binding_chain:  # every key, usable now or not, as the keymap left it
+            for key, binding in bindings:
+                if binding.tooltip and binding.id not in ("register.line_up", "register.line_down"):
+                    keys.setdefault(binding.id or key, (self.app.get_key_display(replace(binding, key=key)).upper(),
+                                                       binding.tooltip))
+        self.app.push_screen(HelpScreen(list(keys.values())))
 
     @work(exclusive=True, group="dialog")
     async def action_training(self) -> None:

@@ -383,3 +383,19 @@ async def test_unknown_theme_falls_back_and_says_so(cashier) -> None:
         await ready(pilot)
         assert app.theme == "store"
         assert any("no theme called 'no-such-theme'" in m for m in notifications(app))
+
+
+async def test_help_lists_every_key_as_bound_now(cashier) -> None:
+    app = cashier(keymap={"register.pay": "f11"})
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: app.screen.query(".help-key"))
+        keys = [str(label.render()) for label in app.screen.query(".help-key")]
+        assert any("F11" in line and "Take payment" in line for line in keys)
+        assert any("F9" in line and "manager's PIN" in line for line in keys)
+        assert any("^T" in line and "training mode" in line for line in keys)
+        assert not any("F10" in line and "Take payment" in line for line in keys)
+        await type_text(pilot, "manager")
+        shown = [label for label in app.screen.query(".help-key") if label.display]
+        assert len(shown) == 1 and "F9" in str(shown[0].render())

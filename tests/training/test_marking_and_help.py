@@ -48,11 +48,11 @@ def test_a_training_receipt_says_so_at_top_and_bottom() -> None:
 
 
 def test_the_trainer_pin_is_a_setting(tmp_path: Path) -> None:
-    assert Settings().trainer_pin == "1357"
+    assert Settings().trainer_pin == "8642"
     config = tmp_path / "cashier.toml"
-    config.write_text('trainer_pin = "8642"\n')
-    assert load_settings(config, environ={}).trainer_pin == "8642"
-    config.write_text("trainer_pin = 8642\n")
+    config.write_text('trainer_pin = "9753"\n')
+    assert load_settings(config, environ={}).trainer_pin == "9753"
+    config.write_text("trainer_pin = 9753\n")
     with pytest.raises(SettingsError, match="trainer_pin must be 4 to 8 digits"):
         load_settings(config, environ={})
 
