@@ -44,6 +44,10 @@ def database_dump(path: Path) -> list[str]:
         return list(db.iterdump())
 
 
+def sales_in(db: Path) -> list[str]:
+    return [line for line in database_dump(db) if line.startswith('INSERT INTO "sales"')]
+
+
 async def test_training_never_reaches_the_real_service_or_outbox(live_service: RunningService, tmp_path: Path) -> None:
     real = Settings(api_url=live_service.url, api_key=live_service.api_key, data_dir=tmp_path / "till")
     real_db = tmp_path / "service" / "loyalty.db"  # the live_service fixture's database
@@ -62,21 +66,23 @@ async def test_training_never_reaches_the_real_service_or_outbox(live_service: R
 
     with Sandbox.start(real.data_dir) as sandbox:
         app = make_training_app(
-            real, sandbox, [SCENARIOS["01-app-qr-reward"], SCENARIOS["10-service-offline"]], trainee=TRAINEE
+            # The offline one first: each scenario starts the sandbox afresh, so the last one's sale
+            # (online, confirmed before its receipt) is the one found in the sandbox below.
+            real, sandbox, [SCENARIOS["10-service-offline"], SCENARIOS["01-app-qr-reward"]], trainee=TRAINEE
         )
         assert app.settings.data_dir == real.data_dir / "training"
         assert app.settings.api_url == sandbox.url != live_service.url
         assert str(app.checkout.client.base_url).rstrip("/") == sandbox.url
         async with app.run_test(size=SIZE) as pilot:
             await start_scenario(pilot)
-            await play_well(pilot, app)  # points earned and a reward spent, on the sandbox
+            await play_well(pilot, app)  # a sale kept in the training outbox while "offline"
             await pilot.press("enter")  # next scenario: the sandbox starts afresh
             await start_scenario(pilot)
-            await play_well(pilot, app)  # a sale kept in the training outbox while "offline"
+            await play_well(pilot, app)  # points earned and a reward spent, on the sandbox
+            await wait_for(pilot, lambda: sales_in(sandbox.db_path))  # delivered there, not elsewhere
             await pilot.press("escape")
         assert [r.score for r in app.results] == [100, 100]
-        sandbox_sales = [line for line in database_dump(sandbox.db_path) if line.startswith('INSERT INTO "sales"')]
-        assert sandbox_sales  # the training sales went somewhere: the sandbox
+        assert sales_in(sandbox.db_path)  # the training sales went somewhere: the sandbox
 
     assert files_of(real.data_dir) == real_files
     assert database_dump(real_db) == real_rows
