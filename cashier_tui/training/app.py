@@ -1,5 +1,5 @@
 """The register in training mode: the real register screens on the sandbox service, a TRAINING
-banner and border, the customer played through the simulated devices (F11), hints (F12), and a
+banner and border, the customer played through the simulated devices (F11), hints (Ctrl+G), and a
 result after each scenario. ``make_training_app()`` is the one factory the CLI and tests share.
 """
 
@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 
 import themes
 from cashier_tui.app import CashierApp
@@ -25,6 +26,7 @@ from cashier_tui.training.scenario_picker import ScenarioPicker
 from cashier_tui.training.trainee_screen import TraineeScreen
 from pos_core.checkout import Checkout
 from pos_core.loyalty_client import LoyaltyClient
+from pos_core.loyalty_models import ReturnResult
 from pos_core.sale import Sale
 from pos_core.settings import Settings
 from pos_core.training.results import TrainingResult, save_result
@@ -40,6 +42,12 @@ BORDER_TITLE = "TRAINING · practice store · not real accounts"
 class TrainingRegisterScreen(RegisterScreen):
     """The register with the training banner on top."""
 
+    @dataclass
+    class ReturnClosed(Message):
+        """The return screen (F12, or a scanned receipt) was closed; ``result`` is its last return."""
+
+        result: ReturnResult | None
+
     def compose(self) -> ComposeResult:
         yield TrainingBanner(id="training-banner")
         yield from super().compose()
@@ -47,6 +55,10 @@ class TrainingRegisterScreen(RegisterScreen):
     def on_mount(self) -> None:
         self.add_class("training")
         self.border_title = BORDER_TITLE
+
+    def _return_closed(self, result: ReturnResult | None) -> None:
+        super()._return_closed(result)
+        self.post_message(self.ReturnClosed(result))
 
 
 class TrainingApp(CashierApp):
@@ -136,6 +148,7 @@ class TrainingApp(CashierApp):
             self.customer.last_read = None
         banner = self.banner
         banner.title, banner.hints, banner.mistakes = scenario.title, 0, 0
+        await self._set_up(scenario)
         if scenario.briefing:
             self.notify(scenario.briefing, title=scenario.title, timeout=10, markup=False)
         self.run_state = run
@@ -151,6 +164,23 @@ class TrainingApp(CashierApp):
                 self._label_customer_key()
         assert self.trainee is not None
         return TrainingResult.from_run(run, self.trainee)
+
+    async def _set_up(self, scenario: Scenario) -> None:
+        """What happened before the scenario: its earlier sale, recorded on the sandbox (fresh
+        for each scenario) so the customer can bring its receipt."""
+        if self.customer is not None:
+            self.customer.earlier_sale_id = None
+        if not scenario.earlier_sale or not scenario.customer.account_id or self.customer is None:
+            return
+        self.banner.say = "Setting up the practice store…"
+        try:
+            self.customer.earlier_sale_id = await asyncio.to_thread(
+                self.sandbox.record_sale, scenario.customer.account_id, scenario.earlier_sale,
+                store_id=self.settings.store_id, terminal_id=self.settings.terminal_id,
+            )
+        except Exception as error:  # the sandbox failing is the trainer's problem, not the trainee's
+            self.notify(f"The earlier sale could not be set up: {error}", title="Training", severity="error",
+                        markup=False)
 
     async def _receipt_closed(self, appear: float = 5.0) -> None:
         """The trainee sees the (marked) receipt of the paid sale and closes it before the result."""
@@ -181,7 +211,9 @@ class TrainingApp(CashierApp):
         run = self.run_state
         if run is None or sale is None or run.finished:
             return
-        for step in run.update(_view(sale)):
+        view = _view(sale)
+        self._mistakes(run.rang_up(view))
+        for step in run.update(view):
             self._begin(step)
         self._maybe_over()
 
@@ -197,6 +229,28 @@ class TrainingApp(CashierApp):
         if self.run_state is not None:
             self.run_state.enrolled = True
             self._sale_changed(self.register_screen.sale)
+
+    @on(TrainingRegisterScreen.ReturnClosed)
+    def _return_screen_closed(self) -> None:
+        run = self.run_state
+        sale_id = self.customer.earlier_sale_id if self.customer is not None else None
+        if run is not None and sale_id is not None:
+            self.check_returns(run, sale_id)
+
+    @work(exclusive=True, group="returns")
+    async def check_returns(self, run: ScenarioRun, sale_id: str) -> None:
+        """What has come back from the earlier sale, as the sandbox recorded it (every return, also
+        one done and then looked past on the same screen)."""
+        try:
+            counts = await asyncio.to_thread(self.sandbox.returned, sale_id)
+        except Exception as error:
+            self.notify(f"The practice store did not say what was returned: {error}", title="Training",
+                        severity="error", markup=False)
+            return
+        if run is not self.run_state or run.finished:
+            return
+        self._mistakes(run.returned(counts))
+        self._sale_changed(self.register_screen.sale)
 
     @on(RegisterScreen.SaleVoided)
     def _voided(self) -> None:

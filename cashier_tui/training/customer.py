@@ -1,6 +1,7 @@
 """The scenario's customer, played through the till's own devices: the app code is shown to the
 (simulated) camera, a card goes through the scanner or stripe reader, a tag is laid on the
-(simulated) NFC reader. The trainee presses F11 for the moment the customer hands it over."""
+(simulated) NFC reader, the receipt of an earlier sale goes under the scanner. The trainee presses
+F11 for the moment the customer hands it over."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from devices.hub import DeviceHub
 from devices.simulated_camera import SimulatedCamera
 from devices.simulated_nfc import SimulatedNfcReader
+from pos_core.receipt import receipt_number
 from pos_core.training.sandbox import Sandbox
 from pos_core.training.scenario import Customer
 
@@ -35,6 +37,8 @@ class SimulatedCustomer:
         hub.add(self.nfc)
         # What was last read, for "scan it again" (F5): the text and the reader.
         self.last_read: tuple[str, str] | None = None
+        # The scenario's earlier sale, recorded on the sandbox as it started: its receipt.
+        self.earlier_sale_id: str | None = None
 
     async def act(self, act: str, customer: Customer) -> str | None:
         """The customer does ``act``; returns words for the trainee when they say something."""
@@ -63,6 +67,10 @@ class SimulatedCustomer:
                 self.last_read = None
             case "phone":
                 return f"{customer.first_name} says: \"My number is {customer.phone}.\""
+            case "receipt":
+                if self.earlier_sale_id is None:
+                    raise ValueError("the scenario's earlier sale was not recorded")
+                self._read(receipt_number(self.earlier_sale_id), "scanner")
             case "payment_card":
                 self._read(f";{TEST_PAYMENT_CARD}={_CARD_EXPIRY}1010000000000000?", "scanner")
             case _:

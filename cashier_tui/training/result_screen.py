@@ -17,6 +17,7 @@ _GOALS = {
     "identify": "Find customer",
     "enrol": "Enrol",
     "apply_reward": "Reward",
+    "return": "Return",
     "pay": "Payment",
 }
 

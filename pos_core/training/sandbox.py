@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -181,13 +182,52 @@ class Sandbox:
         """The code is used once (e.g. at another till yesterday), so showing it again is a replay."""
         self._post("/v1/identify", {"method": "qr", "value": token})
 
-    def _post(self, path: str, body: dict) -> dict:
-        response = httpx.post(
-            self.service.url + path,
-            json=body,
-            headers={"Authorization": f"Bearer {self.service.api_key}"},
-            timeout=10,
-        )
+    # -- what happened before the scenario (its setup) ----------------------------------------
+
+    def record_sale(self, account_id: str, basket: dict[str, int], *, store_id: str, terminal_id: str) -> str:
+        """A sale paid in cash for the member ``account_id`` (SKU -> quantity, at the practice
+        store's prices), as if made earlier: its id, which its receipt prints as ``R-<id>``."""
+        catalog = self._get("/v1/catalog")
+        products = {str(p["sku"]): p for p in catalog["products"]}
+        lines = []
+        for sku, quantity in basket.items():
+            product = products.get(sku)
+            if product is None:
+                raise ValueError(f"the practice store has no product {sku}")
+            lines.append({"sku": sku, "name": product["name"], "category": product["category"],
+                          "quantity": quantity, "unit_price": product["unit_price"]})
+        subtotal = sum(line["quantity"] * line["unit_price"] for line in lines)
+        sale_id = str(uuid.uuid4())
+        self._post("/v1/sales", {
+            "account_id": account_id,
+            "store_id": store_id,
+            "terminal_id": terminal_id,
+            "currency": catalog["currency"],
+            "lines": lines,
+            "tender": [{"method": "cash", "amount": subtotal}],  # covers the total; the rest is change
+        }, idempotency_key=sale_id)
+        return sale_id
+
+    def returned(self, sale_id: str) -> dict[str, int]:
+        """Units returned so far from sale ``sale_id``, SKU -> units (every return of it)."""
+        counts: dict[str, int] = {}
+        for line in self._get(f"/v1/sales/{sale_id}/returns")["lines"]:
+            counts[str(line["sku"])] = counts.get(str(line["sku"]), 0) + int(line["returned"])
+        return counts
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.service.api_key}"}
+
+    def _get(self, path: str) -> dict:
+        response = httpx.get(self.service.url + path, headers=self._headers(), timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def _post(self, path: str, body: dict, *, idempotency_key: str | None = None) -> dict:
+        headers = self._headers()
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        response = httpx.post(self.service.url + path, json=body, headers=headers, timeout=10)
         response.raise_for_status()
         return response.json()
 

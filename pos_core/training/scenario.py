@@ -13,8 +13,17 @@ meaning (an unknown key, a wrong type, a missing step) the key's line is found i
     account_id = "acc_7f3a9c2e51d0"
     reward = "free-hot-drink"            # a reward she can use: not offering it is a mistake
 
+    [earlier_sale]                       # a sale made before the scenario, for a return
+    basket = ["1005", "1011"]            # recorded on the practice store for the customer
+
     [[steps]]
-    goal = "identify"                    # ring_up, identify, enrol, apply_reward, pay
+    goal = "return"                      # the customer brings something from the earlier sale back
+    say = "Alice hands over her receipt."
+    customer_acts = ["receipt"]          # the receipt's number R-<sale id> goes through the scanner
+    returns = ["1011"]                   # what comes back, ``2*`` for two; before any ring_up step
+
+    [[steps]]
+    goal = "identify"                    # ring_up, identify, enrol, apply_reward, return, pay
     say = "Alice holds up her phone."
     hint = "Press F11: she shows the code to the scanner."
     customer_acts = ["app_qr"]           # what F11 does, in turn
@@ -34,7 +43,7 @@ from pos_core.item_entry import InvalidItemEntry, parse_item_entry
 
 SCENARIOS_DIR = Path(str(files(__package__))) / "scenarios"
 
-GOALS = ("ring_up", "identify", "enrol", "apply_reward", "pay")
+GOALS = ("ring_up", "identify", "enrol", "apply_reward", "return", "pay")
 ACTS = (
     "app_qr",
     "app_qr_expired",
@@ -44,6 +53,7 @@ ACTS = (
     "nfc_tap",
     "phone",
     "payment_card",
+    "receipt",
 )
 EVENTS = ("service_offline", "service_online")
 # Acts a scanner or reader can read: typing instead of reading them is a mistake.
@@ -68,9 +78,19 @@ ACT_LABELS = {
     "nfc_tap": "taps card",
     "phone": "says number",
     "payment_card": "hands card",
+    "receipt": "hands receipt",
 }
 
-_TOP_KEYS = {"id": str, "title": str, "briefing": str, "basket": list, "customer": dict, "steps": list}
+_TOP_KEYS = {
+    "id": str,
+    "title": str,
+    "briefing": str,
+    "basket": list,
+    "customer": dict,
+    "earlier_sale": dict,
+    "steps": list,
+}
+_EARLIER_SALE_KEYS = {"basket": list}
 _CUSTOMER_KEYS = {"name": str, "account_id": str, "phone": str, "card": str, "nfc_uid": str, "reward": str}
 _STEP_KEYS = {
     "goal": str,
@@ -80,6 +100,7 @@ _STEP_KEYS = {
     "act_labels": list,
     "event": str,
     "reward": str,
+    "returns": list,
     "missed": str,
     "par_seconds": (int, float),
 }
@@ -115,6 +136,8 @@ class Step:
     reward: str | None = None
     missed: str = ""
     par_seconds: float = 60.0
+    # A return step's items: (SKU, quantity) from the earlier sale.
+    returns: tuple[tuple[str, int], ...] = ()
 
     def act_label(self, index: int) -> str:
         if not self.customer_acts:
@@ -133,6 +156,9 @@ class Scenario:
     customer: Customer
     basket: dict[str, int]  # SKU -> quantity
     steps: tuple[Step, ...]
+    # SKU -> quantity of a sale the customer made before the scenario (recorded on the practice
+    # store as the scenario starts; its receipt is what the ``receipt`` act hands over).
+    earlier_sale: dict[str, int] = field(default_factory=dict)
     source: str = field(default="", compare=False)
 
 
@@ -182,20 +208,26 @@ def parse_scenario(text: str, source: str, *, default_id: str = "scenario") -> S
         raise lines.error(lines.find("customer", None, None), "[customer] needs a name")
     customer = Customer(**customer_data)
 
-    basket: dict[str, int] = {}
-    for item in data.get("basket", []):
-        if not isinstance(item, str):
-            raise lines.error(lines.find(None, None, "basket"), "basket items are SKUs in quotes, e.g. \"1001\" or \"2*1005\"")
-        try:
-            entry = parse_item_entry(item)
-        except InvalidItemEntry as error:
-            raise lines.error(lines.find(None, None, "basket"), f"basket item {item!r}: {error}") from None
-        basket[entry.code] = basket.get(entry.code, 0) + entry.quantity
+    basket = _items(data.get("basket", []), lines, lines.find(None, None, "basket"), "basket")
+
+    earlier_sale: dict[str, int] = {}
+    if "earlier_sale" in data:
+        earlier = data["earlier_sale"]
+        _check_keys(earlier, _EARLIER_SALE_KEYS, lines, table="earlier_sale", index=None, what="earlier sale")
+        here = lines.find("earlier_sale", None, "basket")
+        earlier_sale = _items(earlier.get("basket", []), lines, here, "earlier_sale basket")
+        if not earlier_sale:
+            raise lines.error(here, "[earlier_sale] needs a basket, e.g. basket = [\"1005\"]")
+        if not customer.account_id:
+            raise lines.error(
+                lines.find("earlier_sale", None, None),
+                "an earlier sale is recorded for a member: the customer needs an account_id in [customer]",
+            )
 
     raw_steps = data["steps"]
     if not raw_steps:
         raise lines.error(lines.find(None, None, "steps"), "no [[steps]]: a scenario needs at least one step")
-    steps = tuple(_step(raw, number, customer, basket, lines) for number, raw in enumerate(raw_steps))
+    steps = tuple(_step(raw, number, customer, earlier_sale, lines) for number, raw in enumerate(raw_steps))
     if steps[-1].goal != "pay":
         raise lines.error(
             lines.find("steps", len(steps) - 1, None),
@@ -205,6 +237,13 @@ def parse_scenario(text: str, source: str, *, default_id: str = "scenario") -> S
         raise lines.error(lines.find("steps", 0, None), "the scenario has a basket but no step with goal = \"ring_up\"")
     if any(s.goal == "ring_up" for s in steps) and not basket:
         raise lines.error(1, "a ring_up step needs a basket, e.g. basket = [\"1001\"]")
+    ring_up = next((number for number, s in enumerate(steps) if s.goal == "ring_up"), len(steps))
+    late = [number for number, s in enumerate(steps) if s.goal == "return" and number > ring_up]
+    if late:
+        raise lines.error(
+            lines.find("steps", late[0], "goal"),
+            "a return step must come before the ring_up step: a return is done at F12 with the basket empty",
+        )
     return Scenario(
         id=str(data.get("id", default_id)),
         title=data["title"],
@@ -212,11 +251,26 @@ def parse_scenario(text: str, source: str, *, default_id: str = "scenario") -> S
         customer=customer,
         basket=basket,
         steps=steps,
+        earlier_sale=earlier_sale,
         source=source,
     )
 
 
-def _step(raw: Any, number: int, customer: Customer, basket: dict[str, int], lines: _Lines) -> Step:
+def _items(items: list[Any], lines: _Lines, line: int, what: str) -> dict[str, int]:
+    """``["1001", "2*1005"]`` as SKU -> quantity."""
+    found: dict[str, int] = {}
+    for item in items:
+        if not isinstance(item, str):
+            raise lines.error(line, f"{what} items are SKUs in quotes, e.g. \"1001\" or \"2*1005\"")
+        try:
+            entry = parse_item_entry(item)
+        except InvalidItemEntry as error:
+            raise lines.error(line, f"{what} item {item!r}: {error}") from None
+        found[entry.code] = found.get(entry.code, 0) + entry.quantity
+    return found
+
+
+def _step(raw: Any, number: int, customer: Customer, earlier_sale: dict[str, int], lines: _Lines) -> Step:
     if not isinstance(raw, dict):
         raise lines.error(lines.find(None, None, "steps"), "steps are tables: write each as [[steps]]")
     _check_keys(raw, _STEP_KEYS, lines, table="steps", index=number, what=f"step {number + 1}")
@@ -233,6 +287,11 @@ def _step(raw: Any, number: int, customer: Customer, basket: dict[str, int], lin
             raise lines.error(
                 lines.find("steps", number, "customer_acts"), f"unknown customer act {act!r} (one of {', '.join(ACTS)})"
             )
+        if act == "receipt" and not earlier_sale:
+            raise lines.error(
+                lines.find("steps", number, "customer_acts"),
+                "the act 'receipt' hands over the receipt of an earlier sale: add [earlier_sale] with its basket",
+            )
         needs = _ACT_NEEDS.get(act)
         if needs and not getattr(customer, needs):
             raise lines.error(
@@ -247,6 +306,7 @@ def _step(raw: Any, number: int, customer: Customer, basket: dict[str, int], lin
     reward = raw.get("reward") or (customer.reward if goal == "apply_reward" else None)
     if goal == "apply_reward" and not reward:
         raise lines.error(here, "an apply_reward step needs reward = … (here or in [customer])")
+    returns = _returns(raw, number, goal, earlier_sale, lines)
     par = raw.get("par_seconds", 60.0)
     if isinstance(par, bool) or par <= 0:
         raise lines.error(lines.find("steps", number, "par_seconds"), "par_seconds must be a positive number")
@@ -260,7 +320,34 @@ def _step(raw: Any, number: int, customer: Customer, basket: dict[str, int], lin
         reward=reward,
         missed=raw.get("missed", ""),
         par_seconds=float(par),
+        returns=returns,
     )
+
+
+def _returns(
+    raw: dict[str, Any], number: int, goal: str, earlier_sale: dict[str, int], lines: _Lines
+) -> tuple[tuple[str, int], ...]:
+    """A return step's ``returns``: items of the earlier sale, no more than were bought."""
+    here = lines.find("steps", number, "returns")
+    if goal != "return":
+        if "returns" in raw:
+            raise lines.error(here, "returns = … belongs in a step with goal = \"return\"")
+        return ()
+    if not earlier_sale:
+        raise lines.error(
+            lines.find("steps", number, "goal"),
+            "a return step needs the sale the items come from: add [earlier_sale] with its basket",
+        )
+    wanted = _items(raw.get("returns", []), lines, here, "returns")
+    if not wanted:
+        raise lines.error(here, f"step {number + 1} needs returns = […]: the items the customer brings back")
+    for sku, quantity in wanted.items():
+        bought = earlier_sale.get(sku, 0)
+        if not bought:
+            raise lines.error(here, f"returns item {sku!r} is not in the [earlier_sale] basket")
+        if quantity > bought:
+            raise lines.error(here, f"returns {quantity} of {sku!r}, but the earlier sale has {bought}")
+    return tuple(wanted.items())
 
 
 def _check_keys(

@@ -1,7 +1,8 @@
 """One trainee's run through one scenario: which step they are on, how long each took, the
 hints they asked for and the mistakes they made. Pure: the app feeds it what it saw.
 
-The app reports what happened at the till (``lookup``, ``refused``, ``voided``, ``paid``) and
+The app reports what happened at the till (``lookup``, ``refused``, ``voided``, ``returned``,
+``paid``) and
 the register's state (``TillView``); this decides whether a step's goal is met and whether the
 trainee did something a cashier should not (``MISTAKES``).
 """
@@ -28,6 +29,7 @@ _GOAL_WORDS = {
     "identify": "find the customer",
     "enrol": "enrol the customer",
     "apply_reward": "offer the reward the customer could use",
+    "return": "take back what the customer returned",
     "pay": "take payment",
 }
 
@@ -63,6 +65,10 @@ class ScenarioRun:
         self.enrolled = False
         self._payment_refusals = 0
         self._codes_seen: set[str] = set()
+        # Units returned so far from the scenario's earlier sale (SKU -> units), as the service says.
+        self._returned: dict[str, int] = {}
+        self._wrong_returns: set[str] = set()
+        self._sold_instead: set[int] = set()  # return steps whose item was rung up as a sale
         self._started: float | None = None
         self._finished_at: float | None = None
 
@@ -103,6 +109,10 @@ class ScenarioRun:
                 return view.customer_id is not None and self.enrolled
             case "apply_reward":
                 return step.reward in view.rewards
+            case "return":
+                return bool(step.returns) and all(
+                    self._returned.get(sku, 0) >= quantity for sku, quantity in step.returns
+                )
             case "pay":
                 return paid
         return False
@@ -170,6 +180,37 @@ class ScenarioRun:
         if self._payment_refusals > 1:
             return self._mistakes(["tried the payment card again after the till refused it"])
         return []
+
+    def rang_up(self, view: TillView) -> list[str]:
+        """The basket changed: ringing up what the customer brought back, during its return
+        step, is selling it again instead of returning it (once a step)."""
+        step = self.step
+        if step is None or step.goal != "return" or self.index in self._sold_instead:
+            return []
+        if not any(view.basket.get(sku, 0) for sku, _ in step.returns):
+            return []
+        self._sold_instead.add(self.index)
+        return self._mistakes(["rang up the item the customer brought back instead of returning it (F12)"])
+
+    def returned(self, counts: dict[str, int]) -> list[str]:
+        """What has come back from the earlier sale so far, SKU -> units (every return of it,
+        as the service records them). Returning an item the customer kept, or more of one than
+        they brought, is a mistake (once an item); the app then calls ``update``."""
+        self._returned = {sku: count for sku, count in counts.items() if count > 0}
+        wanted: dict[str, int] = {}
+        for step in self.scenario.steps:
+            for sku, quantity in step.returns:
+                wanted[sku] = wanted.get(sku, 0) + quantity
+        found: list[str] = []
+        for sku, count in sorted(self._returned.items()):
+            if count <= wanted.get(sku, 0) or sku in self._wrong_returns:
+                continue
+            self._wrong_returns.add(sku)
+            if wanted.get(sku):
+                found.append(f"returned more of item {sku} than the customer brought back")
+            else:
+                found.append(f"returned item {sku}, which the customer kept: return only what they bring back")
+        return self._mistakes(found)
 
     def voided(self) -> list[str]:
         return self._mistakes(["voided the sale instead of carrying on"])

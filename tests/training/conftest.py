@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import SelectionList
+from textual.widgets import Input, SelectionList
 
 from cashier_tui.screens.enrol import EnrolScreen
 from cashier_tui.screens.payment import PaymentScreen
 from cashier_tui.screens.phone_entry import PhoneEntryScreen
 from cashier_tui.screens.receipt import ReceiptScreen
+from cashier_tui.screens.register import RegisterScreen
+from cashier_tui.screens.return_sale import ReturnScreen
 from cashier_tui.training.app import TrainingApp, make_training_app
 from cashier_tui.training.result_screen import ResultScreen
 from cashier_tui.training.scenario_picker import ScenarioPicker
@@ -88,6 +90,12 @@ async def do_step(pilot: Pilot, app: TrainingApp, step: Step) -> None:
                 if number < len(step.customer_acts) - 1:
                     # Refused (a payment card, an old app code): told, then ask for the right thing.
                     await wait_for(pilot, lambda: len(app._notifications) > refusals, timeout=10)
+        case "return":
+            await pilot.press("f11")  # the customer hands over the receipt: its code is scanned
+            await wait_for(pilot, lambda: isinstance(app.screen, ReturnScreen) and app.screen.lines, timeout=10)
+            await return_lines(pilot, app.screen, dict(step.returns))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
         case "apply_reward":
             await pilot.press("f3")
             await wait_for(pilot, lambda: app.screen.query("#rewards-list"))
@@ -100,6 +108,16 @@ async def do_step(pilot: Pilot, app: TrainingApp, step: Step) -> None:
             await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
             return
     await wait_for(pilot, lambda: step_index(app) > here, timeout=10)
+
+
+async def return_lines(pilot: Pilot, screen: ReturnScreen, units: dict[str, int]) -> None:
+    """On the open return screen: ``units`` (SKU -> how many) of the sale's lines, refunded (F10)."""
+    left = [line for line in screen.lines if line.left > 0]
+    await wait_for(pilot, lambda: all(screen.query(f"#return-qty-{line.line}") for line in left))
+    for line in left:
+        screen.query_one(f"#return-qty-{line.line}", Input).value = str(units.get(line.sku, 0))
+    await pilot.press("f10")
+    await wait_for(pilot, lambda: screen.result is not None, timeout=10)
 
 
 async def finish(pilot: Pilot, app: TrainingApp) -> ResultScreen:

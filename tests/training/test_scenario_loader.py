@@ -142,6 +142,72 @@ def test_a_bad_basket_item(tmp_path: Path) -> None:
     assert f":{line_of(text, 'basket')}: basket item '0*1005'" in refused(tmp_path, text)
 
 
+RETURN = '''\
+title = "A return"
+basket = ["1012"]
+
+[customer]
+name = "Isaac Novak"
+account_id = "acc_5d2b95e223ac"
+
+[earlier_sale]
+basket = ["1005", "2*1011"]
+
+[[steps]]
+goal = "return"
+say = "He brings the cheddar back."
+customer_acts = ["receipt"]
+returns = ["1011"]
+
+[[steps]]
+goal = "ring_up"
+say = "He buys a yoghurt."
+
+[[steps]]
+goal = "pay"
+say = "He pays."
+'''
+
+
+def test_a_return_scenario_loads_with_its_earlier_sale(tmp_path: Path) -> None:
+    scenario = load_scenario(write(tmp_path, RETURN))
+    assert scenario.earlier_sale == {"1005": 1, "1011": 2}
+    step = scenario.steps[0]
+    assert (step.goal, step.customer_acts, step.returns) == ("return", ("receipt",), (("1011", 1),))
+    assert step.act_label(0) == "hands receipt"
+    assert load_scenario(write(tmp_path, GOOD)).earlier_sale == {}
+    shipped = next(s for s in shipped_scenarios() if s.id == "11-return-an-item")
+    assert shipped.earlier_sale == {"1005": 1, "1011": 1} and shipped.customer.account_id
+    assert [(s.goal, s.returns) for s in shipped.steps][0] == ("return", (("1011", 1),))
+
+
+def test_a_bad_return_or_earlier_sale_names_the_line(tmp_path: Path) -> None:
+    text = RETURN.replace('returns = ["1011"]', 'returns = ["1007"]')
+    assert f":{line_of(text, 'returns =')}: returns item '1007' is not in the [earlier_sale] basket" in refused(
+        tmp_path, text)
+    text = RETURN.replace('returns = ["1011"]', 'returns = ["3*1011"]')
+    assert f":{line_of(text, 'returns =')}: returns 3 of '1011', but the earlier sale has 2" in refused(tmp_path, text)
+    text = RETURN.replace('returns = ["1011"]\n', "")
+    assert f":{line_of(text, '[[steps]]')}: step 1 needs returns = [" in refused(tmp_path, text)
+    text = RETURN.replace('"2*1011"]', '"0*1011"]')
+    assert f":{line_of(text, '0*1011')}: earlier_sale basket item '0*1011'" in refused(tmp_path, text)
+    text = RETURN.replace('basket = ["1005", "2*1011"]', 'basket = ["1005"]\nwhen = "yesterday"')
+    assert f":{line_of(text, 'when =')}: unknown key 'when' in the earlier sale" in refused(tmp_path, text)
+    text = RETURN.replace('account_id = "acc_5d2b95e223ac"\n', "")
+    assert f":{line_of(text, '[earlier_sale]')}: an earlier sale is recorded for a member" in refused(tmp_path, text)
+    no_sale = RETURN.replace('[earlier_sale]\nbasket = ["1005", "2*1011"]\n', "")
+    assert "the act 'receipt' hands over the receipt of an earlier sale" in refused(tmp_path, no_sale)
+    no_sale = no_sale.replace('customer_acts = ["receipt"]\n', "")
+    assert "a return step needs the sale the items come from" in refused(tmp_path, no_sale)
+    text = RETURN.replace('say = "He buys a yoghurt."', 'say = "He buys a yoghurt."\nreturns = ["1011"]')
+    assert f":{line_of(text, 'returns', 2)}: returns = … belongs in a step with goal = \"return\"" in refused(
+        tmp_path, text)
+    head, give_back, ring_up, pay = RETURN.split("[[steps]]")
+    late = "[[steps]]".join((head, ring_up, give_back, pay))  # the return after the ring_up
+    where = line_of(late, 'goal = "return"')
+    assert f":{where}: a return step must come before the ring_up step" in refused(tmp_path, late)
+
+
 def test_a_trainers_folder_loads_and_ids_must_differ(tmp_path: Path) -> None:
     write(tmp_path, GOOD, "a.toml")
     write(tmp_path, GOOD.replace('title = "Practice"', 'id = "a"\ntitle = "Again"'), "b.toml")

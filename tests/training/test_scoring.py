@@ -131,3 +131,28 @@ def test_the_score_never_goes_below_nothing() -> None:
     for _ in range(10):
         run.voided()
     assert run.score == 0
+
+
+def test_a_return_needs_the_right_item_back_and_never_its_sale() -> None:
+    run, _ = run_of("11-return-an-item")
+    assert run.step.goal == "return" and run.act_label() == "hands receipt"
+    assert run.next_act() == "receipt"
+    # Ringing the cheddar up as a sale is a mistake, once; something else in the basket is not.
+    assert run.rang_up(TillView(basket={"1012": 1})) == []
+    assert run.rang_up(TillView(basket={"1011": 1})) == [
+        "rang up the item the customer brought back instead of returning it (F12)"]
+    assert run.rang_up(TillView(basket={"1011": 2})) == []
+    # The loaf he keeps comes back: a mistake, and the step is not done.
+    assert run.returned({"1005": 1, "1011": 0}) == [
+        "returned item 1005, which the customer kept: return only what they bring back"]
+    assert run.update(TillView()) == [] and run.step.goal == "return"
+    assert run.returned({"1005": 1, "1011": 1}) == []  # the same wrong line is not counted twice
+    assert [s.goal for s in run.update(TillView())] == ["ring_up"]
+    assert len(run.records[0].mistakes) == 2 and run.records[0].done and run.score == 70
+
+
+def test_paying_without_the_return_misses_it() -> None:
+    run, _ = run_of("11-return-an-item")
+    found = run.paid(TillView(basket={"1012": 1}, customer_id="acc_5d2b95e223ac"))
+    assert found == ["did not take back the cheddar Isaac returned"]
+    assert run.records[0].missed and all(r.done for r in run.records[1:])
