@@ -83,7 +83,12 @@ class WedgeFilter(Generic[Key]):
 
     def deadline(self) -> float | None:
         """When the held keys must be let through if nothing else comes."""
-        return self._held[-1][2] + self.timing.burst_end if self._held else None
+        return self._held[-1][2] + self._patience() if self._held else None
+
+    def _patience(self) -> float:
+        # A scan's first gap is never a hiccup (is_scanner_burst), so one lone key waits only
+        # max_gap: a person's keys reach the screen that much sooner.
+        return self.timing.max_gap if len(self._held) == 1 else self.timing.burst_end
 
     def key(self, key: Key, character: str | None, at: float, *, enter: bool = False) -> list[Deliver[Key] | Scanned]:
         """One key: a printable ``character``, a key that ends a scan (``enter``: Enter, or the LF
@@ -104,7 +109,7 @@ class WedgeFilter(Generic[Key]):
         if character is None or len(character) != 1 or not character.isprintable():
             return [*self.release(), Deliver(key)]
         out: list[Deliver[Key] | Scanned] = []
-        if self._held and at - self._held[-1][2] > self.timing.burst_end:
+        if self._held and at - self._held[-1][2] > self._patience():
             out = list(self.release())
         self._held.append((key, character, at))
         return out

@@ -51,4 +51,5 @@ class DeviceBridge:
         self.hub.read_text(text, source)
 
     def stop(self) -> None:
+        self.wedge.stop()
         self.hub.stop()

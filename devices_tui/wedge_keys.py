@@ -56,7 +56,16 @@ class WedgeKeys:
         delay = max(0.001, deadline - monotonic())
         self._timer = self.app.set_timer(delay, self._tick, name="wedge keys")
 
+    def stop(self) -> None:
+        """The app is closing: held keys have nowhere to go."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.filter.release()
+
     async def _act(self, actions: list[Deliver[events.Key] | Scanned]) -> None:
+        if not self.app.is_running or not self.app.screen_stack:
+            return  # closing down: a key held back a moment ago has no screen to go to
         for action in actions:
             if isinstance(action, Scanned):
                 self.on_scan(action.text)

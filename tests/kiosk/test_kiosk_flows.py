@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import httpx
 from textual.pilot import Pilot
-from textual.widgets import Input, Label
+from textual.widgets import Checkbox, Input, Label
 
 from selfcheckout.screens.assistance import AssistanceScreen
 from selfcheckout.screens.join import JoinScreen
@@ -151,9 +151,12 @@ async def test_an_unknown_phone_joins_in_one_screen(kiosk, api: httpx.Client) ->
         await type_phone(pilot, "02079460999")
         await wait_for(pilot, lambda: isinstance(app.screen, JoinScreen))
         await pilot.press(*"Sam Taylor")
+        name = app.screen.query_one("#join-name", Input)
+        await wait_for(pilot, lambda: name.value == "Sam Taylor")  # typed keys pass the scanner filter
         await pilot.click("#join-ok")
         assert "agree to the terms" in label(app, "#join-problem")
         await pilot.click("#join-terms")
+        await wait_for(pilot, lambda: app.screen.query_one("#join-terms", Checkbox).value)
         await pilot.click("#join-ok")
         await wait_for(pilot, lambda: app.sale is not None and app.sale.customer is not None)
         assert app.sale.customer.display_name == "Sam T."
