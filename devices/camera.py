@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import cv2
 
 from devices.barcode_decoder import BarcodeDecoder, Decoded
+from devices.reader_thread import ReaderThread
 from devices.repeat_filter import RepeatFilter
 
 STALL_SECONDS = 2.0  # a live camera silent this long has gone (unplugged, driver gone)
@@ -29,7 +29,7 @@ def quiet_opencv() -> None:
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 
-class CameraSource:
+class CameraSource(ReaderThread):
     """Frames from ``source`` (device index, file path or stream URL) → ``on_read(Decoded)``."""
 
     def __init__(
@@ -47,27 +47,7 @@ class CameraSource:
         self.on_problem = on_problem
         self.repeat_after = repeat_after
         self.description = describe(self.source)
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        """Open the camera and read from it in a new thread; returns at once."""
-        if self.running:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name=f"camera {self.description}", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float | None = 5.0) -> None:
-        """Stop reading and wait for the thread to end (not when called from a callback)."""
-        self._stopping.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+        super().__init__(f"camera {self.description}")
 
     def _run(self) -> None:
         quiet_opencv()

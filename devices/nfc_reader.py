@@ -12,7 +12,6 @@ import errno
 import logging
 import re
 import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import nfc.clf
 import nfc.tag
 
 from devices.identification import Identification
+from devices.reader_thread import ReaderThread
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class NfcTap:
     ndef_uri: str | None = None
 
 
-class NfcReader:
+class NfcReader(ReaderThread):
     """Taps on the reader at ``path`` → ``on_tap(NfcTap)``; trouble → ``on_problem(message)``.
 
     ``targets`` are the technologies sensed each pass (nfcpy's bitrate names). Over the udp driver
@@ -70,28 +70,9 @@ class NfcReader:
         if unknown or not targets:
             raise ValueError(f"NFC targets must be some of {sorted(KNOWN_TARGETS)}, not {sorted(unknown) or 'none'}")
         self.targets = tuple(targets)
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self._last_uid: str | None = None
         self._last_left = float("-inf")
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name=f"nfc-reader {self.path}", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop sensing and close the reader; waits at most one sensing pass (or ``timeout``)."""
-        self._stopping.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+        super().__init__(f"nfc-reader {self.path}")
 
     # -- the reader's thread -------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import pytest
         " pos_core.training.sandbox",
         "devices.phone_entry, devices.identification, devices.barcode_decoder, devices.repeat_filter, devices.camera,"
         " devices.simulated_camera, devices.decode_file, devices.nfc_reader, devices.simulated_nfc, devices.payload,"
-        " devices.magstripe, devices.check_digits, devices.keyboard_wedge, devices.hub, devices.events, devices.__main__",
+        " devices.magstripe, devices.check_digits, devices.reader_thread, devices.keyboard_wedge, devices.hub, devices.events, devices.__main__",
         "loyalty_service.app, loyalty_service.__main__",
     ],
 )
