@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, SelectionList
 
 from cashier_tui.screens.payment import PaymentScreen
 from cashier_tui.screens.receipt import ReceiptScreen
@@ -21,6 +21,23 @@ def label(screen, selector: str) -> str:
     return str(screen.query_one(selector, Label).render())
 
 
+async def pay_by_card(pilot) -> None:
+    """F10, then F9: the exact amount by card; waits for the receipt."""
+    await pilot.press("f10")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, PaymentScreen))
+    await pilot.press("f9")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReceiptScreen))
+
+
+async def apply_reward(pilot, screen: RegisterScreen, reward_id: str) -> None:
+    """F3, tick ``reward_id``, F3 again; waits until the sale carries it and is quoted."""
+    await pilot.press("f3")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, RewardsScreen))
+    pilot.app.screen.query_one(SelectionList).select(reward_id)
+    await pilot.press("f3")
+    await wait_for(pilot, lambda: screen.sale.rewards == (reward_id,) and screen.quote is not None)
+
+
 async def test_a_paid_sale_is_partly_returned_at_the_register(cashier, api: httpx.Client) -> None:
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
@@ -29,10 +46,7 @@ async def test_a_paid_sale_is_partly_returned_at_the_register(cashier, api: http
         await scan(pilot, "1006")  # a croissant, £1.35
         await identify(pilot, "020 7946 0001")
         await wait_for(pilot, lambda: screen.quote is not None)
-        await pilot.press("f10")
-        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
-        await pilot.press("f9")  # card, exact
-        await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
+        await pay_by_card(pilot)
         receipt = app.screen.lines
         assert any(f"R-{FIRST_SALE}" in line for line in receipt)
         await pilot.press("enter")
@@ -74,10 +88,7 @@ async def test_a_scanned_receipt_opens_its_sale_for_return(cashier, api: httpx.C
         await scan(pilot, "1006")
         await identify(pilot, "020 7946 0001")
         await wait_for(pilot, lambda: screen.quote is not None)
-        await pilot.press("f10")
-        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
-        await pilot.press("f9")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
+        await pay_by_card(pilot)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
         app.devices.hub.read_text(f"R-{FIRST_SALE.upper()}", "scanner")
@@ -93,15 +104,7 @@ async def test_rewards_are_held_while_applied_and_released_on_void(cashier, api:
         await scan(pilot, "2*1005")
         await identify(pilot, "020 7946 0001")
         await wait_for(pilot, lambda: screen.quote is not None)
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: isinstance(app.screen, RewardsScreen))
-        rewards = app.screen
-        from textual.widgets import SelectionList
-
-        choices = rewards.query_one(SelectionList)
-        choices.select("five-off")
-        await pilot.press("f3")  # apply
-        await wait_for(pilot, lambda: screen.sale.rewards == ("five-off",))
+        await apply_reward(pilot, screen, "five-off")
         hold = app.checkout.hold_for(screen.sale.sale_id)
         assert hold is not None and hold.points_held == 500
         # Another till cannot reserve the same points now.
@@ -122,19 +125,10 @@ async def test_paying_redeems_the_held_rewards(cashier, api: httpx.Client) -> No
         await scan(pilot, "2*1005")
         await identify(pilot, "020 7946 0001")
         await wait_for(pilot, lambda: screen.quote is not None)
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: isinstance(app.screen, RewardsScreen))
-        from textual.widgets import SelectionList
-
-        app.screen.query_one(SelectionList).select("five-off")
-        await pilot.press("f3")
-        await wait_for(pilot, lambda: screen.sale.rewards == ("five-off",) and screen.quote is not None)
+        await apply_reward(pilot, screen, "five-off")
         hold = app.checkout.hold_for(screen.sale.sale_id)
         assert hold is not None
-        await pilot.press("f10")
-        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
-        await pilot.press("f9")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
+        await pay_by_card(pilot)
         assert app.screen.done.loyalty.balance == 142
     redeemed = api.get(f"/v1/reservations/{hold.reservation_id}").json()
     assert (redeemed["status"], redeemed["sale_id"]) == ("redeemed", FIRST_SALE)
