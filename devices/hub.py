@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from devices.events import DeviceEvent, Identified, ItemScanned, ReceiptScanned, ScanRejected, SourceProblem
 from devices.payload import Payload, PayloadRules, classify
+
+if TYPE_CHECKING:
+    from devices.nfc_reader import NfcTap
 
 
 class Source(Protocol):
@@ -47,10 +50,9 @@ class DeviceHub:
         self._emit(event)
         return event
 
-    def nfc_tap(self, tap: object) -> None:
-        from devices.nfc_reader import NfcTap, tap_identification
+    def nfc_tap(self, tap: NfcTap) -> None:
+        from devices.nfc_reader import tap_identification  # nfcpy loads only when a reader is used
 
-        assert isinstance(tap, NfcTap)
         identification = tap_identification(tap)
         if identification.method in ("card", "qr"):
             # What the tag carries is classified like any other read (it may be a wallet URL).
