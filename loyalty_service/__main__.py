@@ -22,7 +22,7 @@ import uvicorn
 from loyalty_service import management
 from loyalty_service.activity_flags import DEFAULT_TRANSACTIONS_PER_DAY
 from loyalty_service.app import create_app
-from loyalty_service.database import DatabaseError, connect, create_schema, write_transaction
+from loyalty_service.database import DatabaseError, database_target, open_database, write_transaction
 from loyalty_service.demo_store import seed
 from loyalty_service.program import ProgramError, load_program
 
@@ -36,7 +36,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
-    parser.add_argument("--db", type=Path, required=True, help="the SQLite file (made if missing)")
+    parser.add_argument("--db", type=database_target, required=True, metavar="FILE|URL",
+                        help="a SQLite file (made if missing) or a postgresql://user:password@host/dbname URL")
     parser.add_argument("--demo", action="store_true", help="seed the demo store into the database, once")
     parser.add_argument(
         "--api-key", action="append", default=[], help="a key tills may use (repeatable; also LOYALTY_API_KEYS)"
@@ -157,19 +158,16 @@ def main(argv: list[str] | None = None) -> int:
     except ProgramError as error:
         print(f"loyalty-service: {error}", file=sys.stderr)
         return 2
+    database = open_database(args.db)
     try:
-        create_schema(args.db)
+        database.create_schema()
     except DatabaseError as error:
         print(f"loyalty-service: {error}", file=sys.stderr)
         return 2
     if args.demo:
-        conn = connect(args.db)
-        try:
-            with write_transaction(conn):
-                if seed(conn, program):
-                    print(f"loyalty-service: seeded the demo store into {args.db}", file=sys.stderr)
-        finally:
-            conn.close()
+        with database.connection() as conn, write_transaction(conn):
+            if seed(conn, program):
+                print(f"loyalty-service: seeded the demo store into {database.name}", file=sys.stderr)
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -186,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
     server: _Server | None = None
     app = create_app(
-        args.db, keys, program,
+        database, keys, program,
         unknown_lookups_per_minute=args.unknown_lookups_per_minute,
         identify_min_seconds=max(0.0, args.identify_min_ms) / 1000,
         flag_transactions_per_day=args.flag_transactions_per_day,

@@ -6,9 +6,9 @@ The summary never carries more than a first name and an initial.
 from __future__ import annotations
 
 import secrets
-import sqlite3
 
 from loyalty_service.clock import utc_now
+from loyalty_service.database import Connection, IntegrityError
 from loyalty_service.errors import ApiError
 from loyalty_service.identifiers import Method, normalise_identifier
 from loyalty_service.phone_numbers import normalise_phone
@@ -29,7 +29,7 @@ def display_name(name: str) -> str:
     return f"{parts[0]} {parts[-1][0].upper()}."
 
 
-def identify(conn: sqlite3.Connection, program: Program, method: Method, value: str) -> AccountSummary:
+def identify(conn: Connection, program: Program, method: Method, value: str) -> AccountSummary:
     key = normalise_identifier(method, value, program.region)
     if key is None:
         raise ApiError(422, "invalid_value", f"That {method} value is malformed.",
@@ -45,7 +45,7 @@ def identify(conn: sqlite3.Connection, program: Program, method: Method, value: 
     return summary(conn, program, row["account_id"])
 
 
-def enrol(conn: sqlite3.Connection, program: Program, body: EnrolRequest) -> AccountSummary:
+def enrol(conn: Connection, program: Program, body: EnrolRequest) -> AccountSummary:
     """Call inside a write transaction: the phone's uniqueness is checked by the insert."""
     phone = normalise_phone(body.phone.strip(), program.region)
     if phone is None:
@@ -68,7 +68,7 @@ def enrol(conn: sqlite3.Connection, program: Program, body: EnrolRequest) -> Acc
             "INSERT INTO accounts (account_id, name, phone, created_at) VALUES (?, ?, ?, ?)",
             (account_id, name, phone, stamp),
         )
-    except sqlite3.IntegrityError:
+    except IntegrityError:
         raise ApiError(409, "already_enrolled", "That phone number already has an account.") from None
     conn.execute(
         "INSERT INTO consents (account_id, terms_version, marketing, recorded_at, store_id, terminal_id)"
@@ -78,7 +78,7 @@ def enrol(conn: sqlite3.Connection, program: Program, body: EnrolRequest) -> Acc
     return summary(conn, program, account_id)
 
 
-def points(conn: sqlite3.Connection, account_id: str) -> tuple[int, int]:
+def points(conn: Connection, account_id: str) -> tuple[int, int]:
     """(balance, lifetime points earned), both from the ledger.
 
     Lifetime, which sets the tier, is the sum of the positive 'opening' and 'earn' rows:
@@ -114,7 +114,7 @@ def next_reward(program: Program, balance: int) -> NextReward | None:
     )
 
 
-def summary(conn: sqlite3.Connection, program: Program, account_id: str) -> AccountSummary:
+def summary(conn: Connection, program: Program, account_id: str) -> AccountSummary:
     row = conn.execute("SELECT name FROM accounts WHERE account_id = ?", (account_id,)).fetchone()
     if row is None:
         raise ApiError(404, "not_found", "There is no such account.")

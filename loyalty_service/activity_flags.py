@@ -8,11 +8,11 @@ event. Flagging never refuses anything: the sale that went over is recorded as u
 
 from __future__ import annotations
 
-import sqlite3
 
 from pydantic import BaseModel
 
 from loyalty_service.clock import utc_now
+from loyalty_service.database import Connection
 from loyalty_service.events import record_event
 
 DEFAULT_TRANSACTIONS_PER_DAY = 20
@@ -29,7 +29,7 @@ class Flags(BaseModel):
     flags: list[Flag]
 
 
-def transactions_on(conn: sqlite3.Connection, account_id: str, day: str) -> int:
+def transactions_on(conn: Connection, account_id: str, day: str) -> int:
     pattern = day + "T%"
     row = conn.execute(
         "SELECT (SELECT COUNT(*) FROM sales WHERE account_id = ? AND created_at LIKE ?)"
@@ -39,7 +39,7 @@ def transactions_on(conn: sqlite3.Connection, account_id: str, day: str) -> int:
     return int(row["n"])
 
 
-def note_transaction(conn: sqlite3.Connection, account_id: str, limit: int) -> bool:
+def note_transaction(conn: Connection, account_id: str, limit: int) -> bool:
     """After a loyalty transaction, inside its write transaction: flag the account when today's
     count is over ``limit`` (0: never). True when it was flagged just now."""
     if limit <= 0:
@@ -50,7 +50,8 @@ def note_transaction(conn: sqlite3.Connection, account_id: str, limit: int) -> b
     if count <= limit:
         return False
     inserted = conn.execute(
-        "INSERT OR IGNORE INTO account_flags (account_id, day, transactions, flagged_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO account_flags (account_id, day, transactions, flagged_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (account_id, day, count, stamp),
     ).rowcount
     if not inserted:
@@ -61,7 +62,7 @@ def note_transaction(conn: sqlite3.Connection, account_id: str, limit: int) -> b
     return True
 
 
-def list_flags(conn: sqlite3.Connection, day: str | None, limit: int) -> Flags:
+def list_flags(conn: Connection, day: str | None, limit: int) -> Flags:
     if day:
         rows = conn.execute(
             "SELECT * FROM account_flags WHERE day = ? ORDER BY flagged_at DESC LIMIT ?", (day, limit)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field, field_validator
@@ -23,6 +22,7 @@ from pydantic import BaseModel, Field, field_validator
 from loyalty_service.accounts import points
 from loyalty_service.auth import check_binding
 from loyalty_service.clock import utc_now
+from loyalty_service.database import Connection
 from loyalty_service.errors import ApiError
 from loyalty_service.events import account_changed
 from loyalty_service.program import Program
@@ -87,7 +87,7 @@ def valid_pin(pin: str) -> bool:
     return pin.isdigit() and 4 <= len(pin) <= 12
 
 
-def add_manager(conn: sqlite3.Connection, name: str, pin: str) -> str:
+def add_manager(conn: Connection, name: str, pin: str) -> str:
     manager_id = "mgr_" + secrets.token_hex(6)
     conn.execute(
         "INSERT INTO managers (manager_id, name, pin_hash, created_at) VALUES (?, ?, ?, ?)",
@@ -96,7 +96,7 @@ def add_manager(conn: sqlite3.Connection, name: str, pin: str) -> str:
     return manager_id
 
 
-def manager_for_pin(conn: sqlite3.Connection, configured: tuple[Manager, ...], pin: str) -> str | None:
+def manager_for_pin(conn: Connection, configured: tuple[Manager, ...], pin: str) -> str | None:
     """The name of the manager whose PIN this is; every hash is tried, so the time does not say
     which one matched."""
     managers = [*configured, *(Manager(r["name"], r["pin_hash"]) for r in conn.execute(
@@ -109,7 +109,7 @@ def manager_for_pin(conn: sqlite3.Connection, configured: tuple[Manager, ...], p
 
 
 def adjust(
-    conn: sqlite3.Connection,
+    conn: Connection,
     program: Program,
     account_id: str,
     body: AdjustmentRequest,

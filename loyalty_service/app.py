@@ -1,4 +1,4 @@
-"""The FastAPI application: Loyalty API v1 routes over one SQLite file.
+"""The FastAPI application: Loyalty API v1 routes over one database (SQLite or PostgreSQL).
 
 Routes are plain functions, so FastAPI runs them in its threadpool, each with its own connection.
 """
@@ -6,9 +6,9 @@ Routes are plain functions, so FastAPI runs them in its threadpool, each with it
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +19,7 @@ from loyalty_service import accounts, activity_flags, adjustments, events, qr_to
 from loyalty_service import reservations, returns
 from loyalty_service.auth import check_binding, require_key
 from loyalty_service.clock import utc_now
-from loyalty_service.database import connect, create_schema, write_transaction
+from loyalty_service.database import Connection, Database, open_database, write_transaction
 from loyalty_service.errors import ApiError, install_error_handlers
 from loyalty_service.program import Program
 from loyalty_service.terminal_keys import KeyHolder, pepper, unbound_keys
@@ -41,19 +41,16 @@ from loyalty_service.schemas import (
 )
 
 
-def database(request: Request) -> Iterator[sqlite3.Connection]:
-    conn = connect(request.app.state.db_path)
-    try:
+def database(request: Request) -> Iterator[Connection]:
+    with request.app.state.database.connection() as conn:
         yield conn
-    finally:
-        conn.close()
 
 
 def program_of(request: Request) -> Program:
     return request.app.state.program
 
 
-Db = Annotated[sqlite3.Connection, Depends(database)]
+Db = Annotated[Connection, Depends(database)]
 CurrentProgram = Annotated[Program, Depends(program_of)]
 # The router already checks the key; FastAPI runs a dependency once per request.
 Holder = Annotated[KeyHolder, Depends(require_key)]
@@ -65,7 +62,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def create_app(
-    db_path: Path,
+    db: Database | Path | str,
     api_keys: list[str],
     program: Program,
     *,
@@ -76,25 +73,30 @@ def create_app(
     events_keepalive_seconds: float = 15.0,
     stopping: Callable[[], bool] = lambda: False,
 ) -> FastAPI:
-    """``manager_pins``: (name, PIN) pairs kept only in memory, hashed (for demos).
+    """``db``: an open Database, or a SQLite path or ``postgresql://`` URL to open.
+    ``manager_pins``: (name, PIN) pairs kept only in memory, hashed (for demos).
     ``stopping``: true once the server shuts down, so event streams end."""
-    create_schema(db_path)
+    database = db if not isinstance(db, (Path, str)) else open_database(db)
+    database.create_schema()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Loyalty API",
         version="1",
         description="The reference loyalty service. Contract: docs/loyalty-api-v1.md.",
         docs_url=None,
         redoc_url=None,
     )
-    app.state.db_path = db_path
+    app.state.database = database
     app.state.api_keys = tuple(key.encode() for key in api_keys)
     app.state.program = program
-    conn = connect(db_path)
-    try:
-        with write_transaction(conn):
-            app.state.key_pepper = pepper(conn)
-    finally:
-        conn.close()
+    with database.connection() as conn, write_transaction(conn):
+        app.state.key_pepper = pepper(conn)
     app.state.unbound_keys = unbound_keys(app.state.key_pepper, api_keys)
     app.state.key_cache = {}
     app.state.lookup_misses = rate_limit.SlidingWindow(unknown_lookups_per_minute, 60.0)
@@ -155,7 +157,7 @@ def identify(
             time.sleep(rest)
 
 
-def _identify(body: IdentifyRequest, program: Program, db: sqlite3.Connection) -> AccountSummary:
+def _identify(body: IdentifyRequest, program: Program, db: Connection) -> AccountSummary:
     if body.method == "qr" and qr_tokens.is_token(body.value):
         # A signed app token is single use: its nonce is recorded in the same transaction.
         with write_transaction(db):
@@ -269,7 +271,7 @@ async def follow_events(
 ) -> StreamingResponse:
     state = request.app.state
     after = events.parse_last_event_id(last_event_id, account_id)
-    start = await asyncio.to_thread(events.latest, state.db_path, account_id)
+    start = await asyncio.to_thread(events.latest, state.database, account_id)
     if start is None:
         raise ApiError(404, "not_found", "There is no such account.")
 
@@ -277,7 +279,7 @@ async def follow_events(
         state.open_event_streams += 1
         try:
             async for frame in events.stream(
-                state.db_path, account_id, after or start,
+                state.database, account_id, after or start,
                 disconnected=request.is_disconnected, stopping=state.stopping,
                 keepalive_seconds=state.events_keepalive_seconds,
             ):

@@ -11,7 +11,6 @@ import time
 
 from fastapi import Request
 
-from loyalty_service.database import connect
 from loyalty_service.errors import ApiError
 from loyalty_service.schemas import ErrorDetail
 from loyalty_service.terminal_keys import KeyHolder, find_key, key_hash
@@ -43,11 +42,8 @@ def _terminal_key(request: Request, digest: str) -> KeyHolder | None:
     cached = cache.get(digest)
     if cached is not None and cached[1] > now:
         return cached[0]
-    conn = connect(request.app.state.db_path)
-    try:
+    with request.app.state.database.connection() as conn:
         holder = find_key(conn, digest)
-    finally:
-        conn.close()
     if holder is not None:
         if len(cache) > 10_000:
             cache.clear()

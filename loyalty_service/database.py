@@ -1,215 +1,91 @@
-"""The service's SQLite file: schema, PRAGMAs, and write transactions that serialise.
+"""Where the service keeps its data: a SQLite file or a PostgreSQL database, behind one interface.
 
-WAL with synchronous=FULL: a sale the service has answered for survives a power cut.
-Every write runs in BEGIN IMMEDIATE, so two tills sending the same sale id at once are
-served one after the other and the second sees the first's row.
+``--db`` takes either; ``open_database`` picks the backend. The service's modules write their SQL
+once, in the dialect both accept (``?`` parameters, ``ON CONFLICT DO NOTHING``), and get rows that
+index by name or position on both. Every write runs in ``write_transaction``, which serialises
+writers on both backends (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-scoped advisory
+lock), so two tills sending the same sale id at once are served one after the other and the second
+sees the first's row.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any, Literal, Protocol
 
-SCHEMA_VERSION = "1"
+Dialect = Literal["sqlite", "postgresql"]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-    account_id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    phone TEXT NOT NULL UNIQUE,  -- E.164; one account per number
-    created_at TEXT NOT NULL
-);
--- What else a customer may carry: card digits, app QR payload, NFC UID (upper-case hex).
-CREATE TABLE IF NOT EXISTS identifiers (
-    method TEXT NOT NULL CHECK (method IN ('card', 'qr', 'nfc')),
-    value TEXT NOT NULL,
-    account_id TEXT NOT NULL REFERENCES accounts(account_id),
-    PRIMARY KEY (method, value)
-);
-CREATE INDEX IF NOT EXISTS identifiers_account ON identifiers(account_id);
-CREATE TABLE IF NOT EXISTS consents (
-    id INTEGER PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(account_id),
-    terms_version TEXT NOT NULL,
-    marketing INTEGER NOT NULL,
-    recorded_at TEXT NOT NULL,
-    store_id TEXT,
-    terminal_id TEXT
-);
--- One row per points movement; balances are sums over it, never stored apart.
-CREATE TABLE IF NOT EXISTS ledger (
-    id INTEGER PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(account_id),
-    delta INTEGER NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('opening', 'earn', 'redeem', 'adjust')),
-    sale_id TEXT REFERENCES sales(sale_id),
-    reward_id TEXT,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS ledger_account ON ledger(account_id);
-CREATE TABLE IF NOT EXISTS sales (
-    sale_id TEXT PRIMARY KEY,
-    request_hash TEXT NOT NULL,
-    account_id TEXT NOT NULL REFERENCES accounts(account_id),
-    store_id TEXT NOT NULL,
-    terminal_id TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sales_account ON sales(account_id);
-CREATE TABLE IF NOT EXISTS products (
-    sku TEXT PRIMARY KEY,
-    ean TEXT UNIQUE,
-    name TEXT NOT NULL,
-    category TEXT NOT NULL,
-    unit_price INTEGER NOT NULL CHECK (unit_price >= 0)
-);
--- Nonces of app QR tokens already used (qr_tokens.py); a row is pruned once its token has expired.
-CREATE TABLE IF NOT EXISTS qr_token_nonces (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
--- Rewards reserved by a till (reservations.py): points held, not spent; never ledger rows.
-CREATE TABLE IF NOT EXISTS reservations (
-    reservation_id TEXT PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(account_id),
-    rewards TEXT NOT NULL,  -- JSON list of reward ids
-    points INTEGER NOT NULL CHECK (points >= 0),
-    store_id TEXT NOT NULL,
-    terminal_id TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('held', 'released', 'expired', 'redeemed')),
-    created_at TEXT NOT NULL,
-    expires_at INTEGER NOT NULL,  -- Unix seconds
-    sale_id TEXT  -- the sale that redeemed it
-);
-CREATE INDEX IF NOT EXISTS reservations_account ON reservations(account_id, status);
--- Returns of a sale's lines (returns.py), once per Idempotency-Key; the answer as given.
-CREATE TABLE IF NOT EXISTS sale_returns (
-    return_id TEXT PRIMARY KEY,
-    sale_id TEXT NOT NULL REFERENCES sales(sale_id),
-    request_hash TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sale_returns_sale ON sale_returns(sale_id);
--- Live updates (events.py): one row per change a till may show, numbered per account.
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the global order, never reused
-    account_id TEXT NOT NULL REFERENCES accounts(account_id),
-    seq INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    data TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    UNIQUE (account_id, seq)
-);
--- Terminal keys (terminal_keys.py): only a keyed hash of each key, bound to a store and terminal.
-CREATE TABLE IF NOT EXISTS terminal_keys (
-    key_id TEXT PRIMARY KEY,
-    key_hash TEXT NOT NULL UNIQUE,
-    store_id TEXT NOT NULL,
-    terminal_id TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
--- Managers who may adjust points (adjustments.py): a salted scrypt hash of the PIN.
-CREATE TABLE IF NOT EXISTS managers (
-    manager_id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    pin_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
--- The audit of manual points adjustments; each also has its ledger row (kind 'adjust').
-CREATE TABLE IF NOT EXISTS adjustments (
-    adjustment_id TEXT PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(account_id),
-    points INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    manager TEXT NOT NULL,
-    store_id TEXT,
-    terminal_id TEXT,
-    key_id TEXT,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS adjustments_account ON adjustments(account_id);
--- Accounts with unusually many loyalty transactions in a day (activity_flags.py).
-CREATE TABLE IF NOT EXISTS account_flags (
-    account_id TEXT NOT NULL REFERENCES accounts(account_id),
-    day TEXT NOT NULL,
-    transactions INTEGER NOT NULL,
-    flagged_at TEXT NOT NULL,
-    PRIMARY KEY (account_id, day)
-);
-"""
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
-    return conn
+URL_SCHEMES = ("postgresql://", "postgres://")
 
 
 class DatabaseError(RuntimeError):
-    """A database file this service cannot use."""
+    """A database this service cannot use (another schema version, unreachable, not a database)."""
 
 
-def create_schema(path: Path) -> None:
-    """Make the tables in a new file; refuse a file made by another schema version."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        conn = connect(path)
-        try:
-            tables = {row["name"] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            version = None
-            if "meta" in tables:
-                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                version = row["value"] if row else None
-            if tables and version != SCHEMA_VERSION:
-                raise DatabaseError(
-                    f"{path} was made by another version of the service (schema {version or 'unknown'},"
-                    f" this one needs {SCHEMA_VERSION}); use another --db file"
-                )
-            conn.executescript(SCHEMA)
-            _widen_ledger_kinds(conn)
-            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as error:
-        raise DatabaseError(f"{path}: {error}") from None
+class IntegrityError(Exception):
+    """A write a constraint refused (a unique key taken, a check failed), on either backend."""
 
 
-def _widen_ledger_kinds(conn: sqlite3.Connection) -> None:
-    """A file made before the ledger knew a kind (e.g. 'adjust') gets the ledger rebuilt with
-    today's definition; SQLite cannot alter a CHECK in place. Nothing references the ledger."""
-    stored = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ledger'").fetchone()
-    wanted = SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS ledger"):]
-    wanted = wanted[: wanted.index(";")]
-    kinds = wanted[wanted.index("kind IN (") : wanted.index(")", wanted.index("kind IN ("))]
-    if stored is None or kinds in stored["sql"]:
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("ALTER TABLE ledger RENAME TO ledger_before_widening")
-        conn.execute("DROP INDEX IF EXISTS ledger_account")
-        conn.execute(wanted)
-        conn.execute("INSERT INTO ledger SELECT * FROM ledger_before_widening")
-        conn.execute("DROP TABLE ledger_before_widening")
-        conn.execute("CREATE INDEX IF NOT EXISTS ledger_account ON ledger(account_id)")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+class Row(Protocol):
+    def __getitem__(self, key: int | str) -> Any: ...
+    def keys(self) -> Sequence[str]: ...
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """One connection, used by one thread at a time; outside ``write_transaction`` each statement
+    commits on its own."""
+
+    dialect: Dialect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def write_transaction(self) -> AbstractContextManager[None]: ...
+
+
+class Database(Protocol):
+    """The service's store. ``connection()`` lends a connection for one request or job."""
+
+    dialect: Dialect
+    name: str  # for messages and logs: the file, or the URL without its password
+
+    def create_schema(self) -> None: ...
+    def connection(self) -> AbstractContextManager[Connection]: ...
+    def close(self) -> None: ...
+
+
+def is_database_url(target: str | Path) -> bool:
+    return isinstance(target, str) and target.startswith(URL_SCHEMES)
+
+
+def database_target(text: str) -> Path | str:
+    """What ``--db`` says: a ``postgresql://`` URL as given, anything else a SQLite file path."""
+    return text if is_database_url(text) else Path(text)
+
+
+def open_database(target: str | Path, *, pool_size: int = 20) -> Database:
+    """A SQLite file (a path) or a PostgreSQL database (a ``postgresql://`` URL). Nothing is
+    touched until ``create_schema`` or ``connection`` is called."""
+    if is_database_url(target):
+        from loyalty_service.postgres_database import PostgresDatabase
+
+        return PostgresDatabase(str(target), pool_size=pool_size)
+    from loyalty_service.sqlite_database import SqliteDatabase
+
+    return SqliteDatabase(Path(target))
 
 
 @contextmanager
-def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+def write_transaction(conn: Connection) -> Iterator[Connection]:
+    """One serialised write transaction: committed at the end, rolled back on any error."""
+    with conn.write_transaction():
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")

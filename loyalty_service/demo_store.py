@@ -6,10 +6,10 @@ EANs use the in-store prefix 20 and loyalty cards 299, so neither matches a real
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from loyalty_service.clock import utc_now
+from loyalty_service.database import Connection
 from loyalty_service.phone_numbers import normalise_phone
 from loyalty_service.program import Program
 
@@ -123,7 +123,7 @@ CUSTOMERS = (
 )
 
 
-def seed(conn: sqlite3.Connection, program: Program) -> bool:
+def seed(conn: Connection, program: Program) -> bool:
     """Seed the demo store unless it is there already; True when seeded now. Inside a transaction."""
     if conn.execute("SELECT 1 FROM meta WHERE key = 'demo_seeded'").fetchone():
         return False

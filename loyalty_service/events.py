@@ -12,22 +12,21 @@ records ``balance_changed`` and, when they follow, ``tier_changed`` and ``reward
 
 Each account's events are numbered 1, 2, 3, ... (``seq``); the table's ``id`` orders all events.
 A stream names its events ``<account_id>:<seq>`` when it follows one account, else by ``id``, so
-``Last-Event-ID`` resumes exactly after the last one the till saw. SQLite has no notify, so the
-stream polls the table (every ``POLL_SECONDS``, a bounded batch each time).
+``Last-Event-ID`` resumes exactly after the last one the till saw. The stream polls the table
+(every ``POLL_SECONDS``, a bounded batch each time), the same on SQLite and PostgreSQL, with a
+connection borrowed for each poll, so open streams hold no connection while they wait.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from loyalty_service.accounts import next_reward, points
 from loyalty_service.clock import utc_now
-from loyalty_service.database import connect
+from loyalty_service.database import Connection, Database, Row
 from loyalty_service.errors import ApiError
 from loyalty_service.program import Program
 
@@ -38,7 +37,7 @@ RETRY_MS = 2000  # the reconnection delay suggested to clients
 EVENT_TYPES = ("enrolled", "balance_changed", "tier_changed", "reward_issued", "account_flagged")
 
 
-def record_event(conn: sqlite3.Connection, account_id: str, type: str, data: Mapping[str, Any]) -> int:
+def record_event(conn: Connection, account_id: str, type: str, data: Mapping[str, Any]) -> int:
     """Add an event for the account; returns its per-account ``seq``. Call inside the write
     transaction that made the change (BEGIN IMMEDIATE serialises writers, so seq cannot repeat)."""
     row = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM events WHERE account_id = ?",
@@ -52,7 +51,7 @@ def record_event(conn: sqlite3.Connection, account_id: str, type: str, data: Map
 
 
 def account_changed(
-    conn: sqlite3.Connection,
+    conn: Connection,
     program: Program,
     account_id: str,
     before: tuple[int, int],
@@ -97,36 +96,34 @@ def parse_last_event_id(value: str | None, account_id: str | None) -> tuple[str,
         raise ApiError(422, "invalid_request", "Last-Event-ID is not an id this stream gave.") from None
 
 
-def latest(db_path: Path, account_id: str | None) -> tuple[str, int] | None:
+def latest(database: Database, account_id: str | None) -> tuple[str, int] | None:
     """Where a new stream starts: after the latest event (the account's, or any); None when the
     account does not exist."""
-    conn = connect(db_path)
-    try:
+    with database.connection() as conn:
         if account_id is None:
             return "id", int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0])
         if conn.execute("SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)).fetchone() is None:
             return None
         row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE account_id = ?", (account_id,)).fetchone()
         return "seq", int(row[0])
-    finally:
-        conn.close()
 
 
-def _batch(conn: sqlite3.Connection, account_id: str | None, after: tuple[str, int]) -> list[sqlite3.Row]:
+def _batch(database: Database, account_id: str | None, after: tuple[str, int]) -> list[Row]:
     column, position = after
-    if account_id is None:
+    with database.connection() as conn:
+        if account_id is None:
+            return conn.execute(
+                "SELECT id, account_id, seq, type, data, created_at FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                (position, BATCH),
+            ).fetchall()
         return conn.execute(
-            "SELECT id, account_id, seq, type, data, created_at FROM events WHERE id > ? ORDER BY id LIMIT ?",
-            (position, BATCH),
+            f"SELECT id, account_id, seq, type, data, created_at FROM events"
+            f" WHERE account_id = ? AND {column} > ? ORDER BY id LIMIT ?",
+            (account_id, position, BATCH),
         ).fetchall()
-    return conn.execute(
-        f"SELECT id, account_id, seq, type, data, created_at FROM events"
-        f" WHERE account_id = ? AND {column} > ? ORDER BY id LIMIT ?",
-        (account_id, position, BATCH),
-    ).fetchall()
 
 
-def _frame(row: sqlite3.Row, account_id: str | None) -> str:
+def _frame(row: Row, account_id: str | None) -> str:
     event_id = f"{row['account_id']}:{row['seq']}" if account_id is not None else str(row["id"])
     data = {"account_id": row["account_id"], "seq": row["seq"], "type": row["type"],
             "created_at": row["created_at"], **json.loads(row["data"])}
@@ -134,7 +131,7 @@ def _frame(row: sqlite3.Row, account_id: str | None) -> str:
 
 
 async def stream(
-    db_path: Path,
+    database: Database,
     account_id: str | None,
     after: tuple[str, int],
     *,
@@ -151,23 +148,18 @@ async def stream(
     yield f"retry: {RETRY_MS}\nid: {start_id}\n\n"
     loop = asyncio.get_running_loop()
     last_sent = loop.time()
-    # One connection per stream, used by one thread at a time (reads only; WAL never blocks them).
-    conn = await asyncio.to_thread(connect, db_path)
-    try:
-        while not stopping():
-            rows = await asyncio.to_thread(_batch, conn, account_id, after)
-            for row in rows:
-                yield _frame(row, account_id)
-                after = ("id", row["id"]) if account_id is None or after[0] == "id" else ("seq", row["seq"])
-            if rows:
-                last_sent = loop.time()
-                if len(rows) == BATCH:
-                    continue  # more are waiting
-            elif loop.time() - last_sent >= keepalive_seconds:
-                yield ": keep-alive\n\n"
-                last_sent = loop.time()
-            if await disconnected():
-                return
-            await asyncio.sleep(POLL_SECONDS)
-    finally:
-        conn.close()
+    while not stopping():
+        rows = await asyncio.to_thread(_batch, database, account_id, after)
+        for row in rows:
+            yield _frame(row, account_id)
+            after = ("id", row["id"]) if account_id is None or after[0] == "id" else ("seq", row["seq"])
+        if rows:
+            last_sent = loop.time()
+            if len(rows) == BATCH:
+                continue  # more are waiting
+        elif loop.time() - last_sent >= keepalive_seconds:
+            yield ": keep-alive\n\n"
+            last_sent = loop.time()
+        if await disconnected():
+            return
+        await asyncio.sleep(POLL_SECONDS)

@@ -1,7 +1,7 @@
 """``loyalty-service add-key`` and ``add-manager``: what a chain's IT runs on the service's host.
 
-    loyalty-service add-key --db PATH --store S --terminal T      prints a new terminal key, once
-    loyalty-service add-manager --db PATH --name NAME --pin PIN   a manager who may adjust points
+    loyalty-service add-key --db FILE|URL --store S --terminal T      prints a new terminal key, once
+    loyalty-service add-manager --db FILE|URL --name NAME --pin PIN   a manager who may adjust points
 
 Only hashes are stored (terminal_keys.py, adjustments.py); the key cannot be shown again.
 """
@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from loyalty_service.adjustments import add_manager, valid_pin
-from loyalty_service.database import DatabaseError, connect, create_schema, write_transaction
+from loyalty_service.database import DatabaseError, database_target, open_database, write_transaction
 from loyalty_service.terminal_keys import add_key
 
 COMMANDS = ("add-key", "add-manager")
@@ -23,7 +22,8 @@ COMMANDS = ("add-key", "add-manager")
 def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     parser = argparse.ArgumentParser(prog=f"loyalty-service {command}")
-    parser.add_argument("--db", type=Path, required=True, help="the service's SQLite file")
+    parser.add_argument("--db", type=database_target, required=True, metavar="FILE|URL",
+                        help="the service's SQLite file or postgresql:// URL")
     if command == "add-key":
         parser.add_argument("--store", required=True, help="the store id the key may act for")
         parser.add_argument("--terminal", required=True, help="the terminal id the key may act for")
@@ -31,14 +31,14 @@ def main(argv: list[str]) -> int:
         parser.add_argument("--name", required=True, help="the manager's name, for the audit")
         parser.add_argument("--pin", required=True, help="4 to 12 digits")
     args = parser.parse_args(rest)
+    database = open_database(args.db)
     try:
-        create_schema(args.db)
+        database.create_schema()
     except DatabaseError as error:
         print(f"loyalty-service: {error}", file=sys.stderr)
         return 2
-    conn = connect(args.db)
     try:
-        with write_transaction(conn):
+        with database.connection() as conn, write_transaction(conn):
             if command == "add-key":
                 store, terminal = args.store.strip(), args.terminal.strip()
                 if not store or not terminal or len(store) > 64 or len(terminal) > 64:
@@ -55,5 +55,5 @@ def main(argv: list[str]) -> int:
                 manager_id = add_manager(conn, args.name, args.pin)
                 print(json.dumps({"manager_id": manager_id, "name": " ".join(args.name.split())}))
     finally:
-        conn.close()
+        database.close()
     return 0

@@ -23,13 +23,13 @@ import hmac
 import os
 import re
 import secrets
-import sqlite3
 import time
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
 from loyalty_service import accounts
+from loyalty_service.database import Connection, IntegrityError
 from loyalty_service.errors import ApiError
 from loyalty_service.program import Program
 from loyalty_service.schemas import AccountSummary, ErrorDetail, RequestBody
@@ -60,13 +60,14 @@ def is_token(value: str) -> bool:
     return value.strip().upper().startswith(PREFIX + ".")
 
 
-def secret(conn: sqlite3.Connection) -> bytes:
+def secret(conn: Connection) -> bytes:
     """The signing key: from the environment, or made once and kept in ``meta``."""
     configured = os.environ.get(SECRET_ENV, "")
     if configured:
         return configured.encode()
-    # INSERT OR IGNORE then read: two first callers at once still end up with one key.
-    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (_SECRET_KEY, secrets.token_hex(32)))
+    # Insert if missing, then read: two first callers at once still end up with one key.
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                 (_SECRET_KEY, secrets.token_hex(32)))
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (_SECRET_KEY,)).fetchone()
     return bytes.fromhex(row["value"])
 
@@ -90,7 +91,7 @@ def rfc3339(unix_seconds: int) -> str:
     return datetime.fromtimestamp(unix_seconds, UTC).isoformat().replace("+00:00", "Z")
 
 
-def issue(conn: sqlite3.Connection, account_id: str, ttl_seconds: int, now: float | None = None) -> QrToken:
+def issue(conn: Connection, account_id: str, ttl_seconds: int, now: float | None = None) -> QrToken:
     """Call inside a write transaction (the first call stores the secret)."""
     if conn.execute("SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)).fetchone() is None:
         raise ApiError(404, "not_found", "There is no such account.")
@@ -101,7 +102,7 @@ def issue(conn: sqlite3.Connection, account_id: str, ttl_seconds: int, now: floa
     return QrToken(token=token, expires_at=rfc3339(expires))
 
 
-def redeem(conn: sqlite3.Connection, value: str, now: float | None = None) -> str:
+def redeem(conn: Connection, value: str, now: float | None = None) -> str:
     """The account a token names, once: call inside a write transaction, which records its nonce."""
     token = value.strip().upper()
     match = _TOKEN.fullmatch(token) if len(token) <= MAX_LENGTH else None
@@ -119,7 +120,7 @@ def redeem(conn: sqlite3.Connection, value: str, now: float | None = None) -> st
     conn.execute("DELETE FROM qr_token_nonces WHERE expires_at <= ?", (current,))
     try:
         conn.execute("INSERT INTO qr_token_nonces (nonce, expires_at) VALUES (?, ?)", (match[3], expires))
-    except sqlite3.IntegrityError:
+    except IntegrityError:
         raise ApiError(422, "qr_replayed", "That app code was already used; the customer can show a fresh one.",
                        [ErrorDetail(field="value", problem="already used")]) from None
     try:
@@ -128,7 +129,7 @@ def redeem(conn: sqlite3.Connection, value: str, now: float | None = None) -> st
         raise _invalid() from None
 
 
-def identify(conn: sqlite3.Connection, program: Program, value: str) -> AccountSummary:
+def identify(conn: Connection, program: Program, value: str) -> AccountSummary:
     """Identify by token; call inside a write transaction."""
     account_id = redeem(conn, value)
     if conn.execute("SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)).fetchone() is None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 import time
 from datetime import UTC, datetime
 
@@ -21,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from loyalty_service.accounts import points
 from loyalty_service.clock import utc_now
+from loyalty_service.database import Connection
 from loyalty_service.errors import ApiError
 from loyalty_service.program import Program
 from loyalty_service.schemas import ErrorDetail, RequestBody
@@ -61,22 +61,22 @@ def _rfc3339(unix_seconds: int) -> str:
     return datetime.fromtimestamp(unix_seconds, UTC).isoformat().replace("+00:00", "Z")
 
 
-def expire_stale(conn: sqlite3.Connection) -> None:
+def expire_stale(conn: Connection) -> None:
     """Mark held rows past their expiry as expired. Call inside a write transaction."""
     conn.execute("UPDATE reservations SET status = 'expired' WHERE status = 'held' AND expires_at <= ?", (now(),))
 
 
-def points_held(conn: sqlite3.Connection, account_id: str, *, excluding: str | None = None) -> int:
+def points_held(conn: Connection, account_id: str, *, excluding: str | None = None) -> int:
     """The points live reservations of this account hold, but for the one ``excluding`` names."""
     row = conn.execute(
         "SELECT COALESCE(SUM(points), 0) AS held FROM reservations"
-        " WHERE account_id = ? AND status = 'held' AND expires_at > ? AND reservation_id IS NOT ?",
+        " WHERE account_id = ? AND status = 'held' AND expires_at > ? AND reservation_id <> COALESCE(?, '')",
         (account_id, now(), excluding),
     ).fetchone()
     return int(row["held"])
 
 
-def reserve(conn: sqlite3.Connection, program: Program, body: ReservationRequest) -> Reservation:
+def reserve(conn: Connection, program: Program, body: ReservationRequest) -> Reservation:
     """Hold the rewards' points. Call inside BEGIN IMMEDIATE: the check and the insert are one step."""
     expire_stale(conn)
     if conn.execute("SELECT 1 FROM accounts WHERE account_id = ?", (body.account_id,)).fetchone() is None:
@@ -109,7 +109,7 @@ def reserve(conn: sqlite3.Connection, program: Program, body: ReservationRequest
     return get(conn, reservation_id)
 
 
-def get(conn: sqlite3.Connection, reservation_id: str) -> Reservation:
+def get(conn: Connection, reservation_id: str) -> Reservation:
     row = conn.execute("SELECT * FROM reservations WHERE reservation_id = ?", (reservation_id,)).fetchone()
     if row is None:
         raise ApiError(404, "not_found", "There is no such reservation.")
@@ -130,7 +130,7 @@ def get(conn: sqlite3.Connection, reservation_id: str) -> Reservation:
     )
 
 
-def release(conn: sqlite3.Connection, reservation_id: str) -> Reservation:
+def release(conn: Connection, reservation_id: str) -> Reservation:
     """End a hold. Releasing one already released or expired changes nothing; a redeemed one stays
     redeemed (its points were spent by its sale). Call inside a write transaction."""
     expire_stale(conn)
@@ -139,7 +139,7 @@ def release(conn: sqlite3.Connection, reservation_id: str) -> Reservation:
     return get(conn, reservation_id)
 
 
-def available_for_sale(conn: sqlite3.Connection, account_id: str, balance: int, reservation_id: str | None) -> int:
+def available_for_sale(conn: Connection, account_id: str, balance: int, reservation_id: str | None) -> int:
     """What a sale may spend: the balance less the points other live reservations hold.
 
     The sale's own reservation, if it names one and it is still held, is not counted against it;
@@ -156,7 +156,7 @@ def available_for_sale(conn: sqlite3.Connection, account_id: str, balance: int, 
     return balance - points_held(conn, account_id, excluding=reservation_id)
 
 
-def redeem(conn: sqlite3.Connection, reservation_id: str | None, sale_id: str) -> None:
+def redeem(conn: Connection, reservation_id: str | None, sale_id: str) -> None:
     """The sale spent the reserved points: the hold ends with it (whatever its state, it is consumed)."""
     if reservation_id is None:
         return

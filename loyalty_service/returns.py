@@ -28,7 +28,6 @@ import hashlib
 import json
 import math
 import re
-import sqlite3
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -36,6 +35,7 @@ from pydantic import BaseModel, Field
 
 from loyalty_service.accounts import points
 from loyalty_service.clock import utc_now
+from loyalty_service.database import Connection
 from loyalty_service.errors import ApiError
 from loyalty_service.events import account_changed
 from loyalty_service.program import Program
@@ -164,14 +164,14 @@ def shares(program: Program, sale: Sale) -> SaleShares:
 # -- storage ----------------------------------------------------------------------------------------
 
 
-def _sale(conn: sqlite3.Connection, sale_id: str) -> Sale:
+def _sale(conn: Connection, sale_id: str) -> Sale:
     row = conn.execute("SELECT answer FROM sales WHERE sale_id = ?", (sale_id.strip().lower(),)).fetchone()
     if row is None:
         raise ApiError(404, "not_found", "There is no such sale.")
     return Sale.model_validate_json(row["answer"])
 
 
-def _earlier(conn: sqlite3.Connection, sale_id: str) -> list[SaleReturn]:
+def _earlier(conn: Connection, sale_id: str) -> list[SaleReturn]:
     rows = conn.execute("SELECT answer FROM sale_returns WHERE sale_id = ? ORDER BY created_at, rowid",
                         (sale_id,)).fetchall()
     return [SaleReturn.model_validate_json(row["answer"]) for row in rows]
@@ -216,7 +216,7 @@ def _wanted(sale: Sale, body: ReturnRequest, returned: list[int]) -> list[int]:
 
 
 def record_return(
-    conn: sqlite3.Connection, program: Program, return_id: str, sale_id: str, body: ReturnRequest
+    conn: Connection, program: Program, return_id: str, sale_id: str, body: ReturnRequest
 ) -> tuple[SaleReturn, bool]:
     """(the answer, whether it is a replay). Call inside BEGIN IMMEDIATE."""
     sale_id = sale_id.strip().lower()
@@ -287,7 +287,7 @@ def record_return(
     return answer, False
 
 
-def sale_returns(conn: sqlite3.Connection, sale_id: str) -> SaleReturns:
+def sale_returns(conn: Connection, sale_id: str) -> SaleReturns:
     sale = _sale(conn, sale_id)
     earlier = _earlier(conn, sale.sale_id)
     returned = _returned_so_far(sale, earlier)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 from typing import Any
 
 from loyalty_service import reservations
 from loyalty_service.accounts import next_reward, points, tier_status
 from loyalty_service.clock import service_now, utc_now
+from loyalty_service.database import Connection
 from loyalty_service.errors import ApiError
 from loyalty_service.events import account_changed
 from loyalty_service.pricing import Line, Priced, PricingError, price
@@ -44,7 +44,7 @@ def sale_id_from_key(key: str | None) -> str:
     return sale_id
 
 
-def _account_points(conn: sqlite3.Connection, account_id: str) -> tuple[int, int]:
+def _account_points(conn: Connection, account_id: str) -> tuple[int, int]:
     if conn.execute("SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)).fetchone() is None:
         raise ApiError(404, "not_found", "There is no such account.")
     return points(conn, account_id)
@@ -96,7 +96,7 @@ def _decimal_text(value: Any) -> str:
     return format(value.normalize(), "f") if value else "0"
 
 
-def quote(conn: sqlite3.Connection, program: Program, body: QuoteRequest) -> Quote:
+def quote(conn: Connection, program: Program, body: QuoteRequest) -> Quote:
     balance, lifetime = _account_points(conn, body.account_id)
     priced = _price(program, body, balance, qualifying(conn, program, body.account_id, lifetime))
     return Quote(
@@ -135,7 +135,7 @@ def _change(body: SaleRequest, total: int) -> int:
     return change
 
 
-def record_sale(conn: sqlite3.Connection, program: Program, sale_id: str, body: SaleRequest) -> tuple[Sale, bool]:
+def record_sale(conn: Connection, program: Program, sale_id: str, body: SaleRequest) -> tuple[Sale, bool]:
     """(the answer, whether it is a replay). Call inside a BEGIN IMMEDIATE transaction, so the
     key check and the inserts are one step that concurrent requests cannot interleave."""
     digest = request_hash(body)
@@ -191,14 +191,14 @@ def record_sale(conn: sqlite3.Connection, program: Program, sale_id: str, body: 
     return answer, False
 
 
-def get_sale(conn: sqlite3.Connection, sale_id: str) -> Sale:
+def get_sale(conn: Connection, sale_id: str) -> Sale:
     row = conn.execute("SELECT answer FROM sales WHERE sale_id = ?", (sale_id.strip().lower(),)).fetchone()
     if row is None:
         raise ApiError(404, "not_found", "There is no such sale.")
     return Sale.model_validate_json(row["answer"])
 
 
-def account_sales(conn: sqlite3.Connection, program: Program, account_id: str, limit: int) -> AccountSales:
+def account_sales(conn: Connection, program: Program, account_id: str, limit: int) -> AccountSales:
     """The account's sales, newest first: what a return looks up and a till checks after a replay."""
     _account_points(conn, account_id)
     rows = conn.execute(

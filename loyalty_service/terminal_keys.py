@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 from dataclasses import dataclass
 
 from loyalty_service.clock import utc_now
+from loyalty_service.database import Connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +30,12 @@ class KeyHolder:
         return self.store_id is not None
 
 
-def pepper(conn: sqlite3.Connection) -> bytes:
+def pepper(conn: Connection) -> bytes:
     """This database's key pepper, made on first use (call where a write is allowed)."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'key_pepper'").fetchone()
     if row is None:
-        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('key_pepper', ?)", (secrets.token_hex(32),))
+        conn.execute("INSERT INTO meta (key, value) VALUES ('key_pepper', ?) ON CONFLICT DO NOTHING",
+                     (secrets.token_hex(32),))
         row = conn.execute("SELECT value FROM meta WHERE key = 'key_pepper'").fetchone()
     return bytes.fromhex(row["value"])
 
@@ -43,7 +44,7 @@ def key_hash(secret_pepper: bytes, key: str) -> str:
     return hmac.new(secret_pepper, key.encode(), hashlib.sha256).hexdigest()
 
 
-def add_key(conn: sqlite3.Connection, store_id: str, terminal_id: str) -> tuple[str, str]:
+def add_key(conn: Connection, store_id: str, terminal_id: str) -> tuple[str, str]:
     """A new key bound to the store and terminal: (key_id, the key). The key is shown once."""
     key = "lk_" + secrets.token_urlsafe(32)
     key_id = "key_" + secrets.token_hex(6)
@@ -54,7 +55,7 @@ def add_key(conn: sqlite3.Connection, store_id: str, terminal_id: str) -> tuple[
     return key_id, key
 
 
-def find_key(conn: sqlite3.Connection, digest: str) -> KeyHolder | None:
+def find_key(conn: Connection, digest: str) -> KeyHolder | None:
     row = conn.execute(
         "SELECT key_id, store_id, terminal_id FROM terminal_keys WHERE key_hash = ?", (digest,)
     ).fetchone()

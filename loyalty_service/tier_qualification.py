@@ -3,17 +3,23 @@ or over a rolling window of days (the programme's [tier_qualification])."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
+from loyalty_service.database import Connection
 from loyalty_service.program import Program
+
+# A sale's total, read from the answer it was given (JSON).
+_SALE_TOTAL = {
+    "sqlite": "json_extract(answer, '$.total')",
+    "postgresql": "CAST(CAST(answer AS jsonb) ->> 'total' AS BIGINT)",
+}
 
 
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def qualifying(conn: sqlite3.Connection, program: Program, account_id: str, lifetime: int,
+def qualifying(conn: Connection, program: Program, account_id: str, lifetime: int,
                now: datetime | None = None) -> int:
     """The figure the tiers' thresholds are compared with. ``lifetime`` is the account's lifetime
     points (accounts.points), the answer for the default measure, so it costs no query."""
@@ -29,8 +35,7 @@ def qualifying(conn: sqlite3.Connection, program: Program, account_id: str, life
         ).fetchone()
     else:
         row = conn.execute(
-            "SELECT COALESCE(SUM(json_extract(answer, '$.total')), 0) FROM sales"
-            " WHERE account_id = ? AND created_at >= ?",
+            f"SELECT COALESCE(SUM({_SALE_TOTAL[conn.dialect]}), 0) FROM sales WHERE account_id = ? AND created_at >= ?",
             (account_id, since),
         ).fetchone()
     return max(0, int(row[0]))

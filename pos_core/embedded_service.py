@@ -55,7 +55,7 @@ class RunningService:
 
 def start_service(
     *,
-    db_path: Path,
+    db_path: Path | str,
     api_key: str,
     demo: bool = True,
     host: str = "127.0.0.1",
@@ -64,8 +64,10 @@ def start_service(
     startup_timeout: float = 30.0,
     extra_args: tuple[str, ...] = (),
 ) -> RunningService:
-    """Start ``loyalty_service`` and return once it accepts connections."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    """Start ``loyalty_service`` and return once it accepts connections. ``db_path``: a SQLite
+    file, or a ``postgresql://`` URL (passed on as given)."""
+    if isinstance(db_path, Path):
+        db_path.parent.mkdir(parents=True, exist_ok=True)
     args = [
         sys.executable,
         "-m",

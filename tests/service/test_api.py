@@ -3,7 +3,6 @@ keys and errors, identify, enrol, quote, program, catalog, health and the publis
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 from pos_core.embedded_service import RunningService
 from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, ALICE_PHONE, NEW_PHONE, error_code, identify, line
+from tests.service.stored import rows
 
 ALICE_SUMMARY_EXCEPT_TIME = {
     "account_id": ALICE_ID,
@@ -160,7 +160,7 @@ def enrol(client: httpx.Client, phone: str = NEW_PHONE, **changes: Any) -> httpx
     return client.post("/v1/accounts", json=body)
 
 
-def test_enrol_then_identify_and_the_consent_is_recorded(api: httpx.Client, live_db: Path) -> None:
+def test_enrol_then_identify_and_the_consent_is_recorded(api: httpx.Client, live_db: Path | str) -> None:
     response = enrol(api, "+44 20 7946 0999")
     assert response.status_code == 201
     summary = response.json()
@@ -174,25 +174,23 @@ def test_enrol_then_identify_and_the_consent_is_recorded(api: httpx.Client, live
     }
     assert identify(api, "phone", NEW_PHONE).json()["account_id"] == summary["account_id"]
     assert error_code(enrol(api, "02079460999")) == (409, "already_enrolled")
-    with sqlite3.connect(live_db) as db:
-        consent = db.execute(
-            "SELECT terms_version, marketing, store_id, terminal_id, recorded_at FROM consents WHERE account_id = ?",
-            (summary["account_id"],),
-        ).fetchall()
-        stored = db.execute("SELECT name, phone FROM accounts WHERE account_id = ?", (summary["account_id"],)).fetchone()
+    consent = rows(
+        live_db,
+        "SELECT terms_version, marketing, store_id, terminal_id, recorded_at FROM consents WHERE account_id = ?",
+        (summary["account_id"],),
+    )
+    (stored,) = rows(live_db, "SELECT name, phone FROM accounts WHERE account_id = ?", (summary["account_id"],))
     assert len(consent) == 1 and consent[0][:4] == ("2026-01", 1, "demo-store", "till-9")
     assert consent[0][4].endswith("Z")
     assert stored == ("Sam Taylor", "+442079460999")
 
 
-def test_enrol_without_store_or_terminal(api: httpx.Client, live_db: Path) -> None:
+def test_enrol_without_store_or_terminal(api: httpx.Client, live_db: Path | str) -> None:
     body = {"phone": "020 7946 0998", "name": "Cher", "consent": {"terms_version": "2026-01", "marketing": False}}
     summary = api.post("/v1/accounts", json=body).json()
     assert summary["display_name"] == "Cher"
-    with sqlite3.connect(live_db) as db:
-        row = db.execute("SELECT marketing, store_id, terminal_id FROM consents WHERE account_id = ?",
-                         (summary["account_id"],)).fetchone()
-    assert row == (0, None, None)
+    assert rows(live_db, "SELECT marketing, store_id, terminal_id FROM consents WHERE account_id = ?",
+                (summary["account_id"],)) == [(0, None, None)]
 
 
 def test_enrol_refusals_change_nothing(api: httpx.Client) -> None:

@@ -5,7 +5,7 @@ flagged."""
 from __future__ import annotations
 
 import json
-import sqlite3
+import sqlite3  # the widening test builds an old SQLite file by hand
 import statistics
 import subprocess
 import sys
@@ -16,12 +16,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from loyalty_service.database import SCHEMA, connect, create_schema
+from loyalty_service.schema import SCHEMA
+from loyalty_service.sqlite_database import SqliteDatabase
 from pos_core.embedded_service import RunningService, start_service
 from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import (
     ALICE_ID, ALICE_PHONE, NEW_PHONE, balance, error_code, identify, line, post_sale, sale_body,
 )
+from tests.service.stored import everything_stored, rows
 from tests.service.test_events import adjust, read_events
 
 
@@ -30,7 +32,7 @@ def management(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=60)
 
 
-def add_key(db: Path, store: str, terminal: str) -> str:
+def add_key(db: Path | str, store: str, terminal: str) -> str:
     result = management("add-key", "--db", str(db), "--store", store, "--terminal", terminal)
     assert result.returncode == 0, result.stderr
     made = json.loads(result.stdout)
@@ -43,9 +45,9 @@ def keyed(service: RunningService, key: str) -> httpx.Client:
 
 
 @pytest.fixture
-def tuned(tmp_path: Path) -> Iterator[tuple[RunningService, Path]]:
+def tuned(service_db: Path | str, tmp_path: Path) -> Iterator[tuple[RunningService, Path | str]]:
     """A demo-store service with small limits, to reach them quickly."""
-    db = tmp_path / "tuned" / "loyalty.db"
+    db = service_db
     with start_service(db_path=db, api_key=TEST_API_KEY, log_path=tmp_path / "tuned.log", extra_args=(
         "--unknown-lookups-per-minute", "3", "--flag-transactions-per-day", "2",
     )) as service:
@@ -56,13 +58,13 @@ def tuned(tmp_path: Path) -> Iterator[tuple[RunningService, Path]]:
 
 
 def test_terminal_keys_are_stored_hashed_and_bound_to_their_store_and_terminal(
-    api: httpx.Client, live_service: RunningService, live_db: Path
+    api: httpx.Client, live_service: RunningService, live_db: Path | str
 ) -> None:
     north = add_key(live_db, "store-north", "till-2")  # added while the service runs
     south = add_key(live_db, "store-south", "till-5")
-    assert north.encode() not in live_db.read_bytes() and south.encode() not in live_db.read_bytes()
-    with sqlite3.connect(live_db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM terminal_keys WHERE length(key_hash) = 64").fetchone() == (2,)
+    stored = everything_stored(live_db)
+    assert north.encode() not in stored and south.encode() not in stored
+    assert rows(live_db, "SELECT COUNT(*) FROM terminal_keys WHERE length(key_hash) = 64") == [(2,)]
     with keyed(live_service, north) as till_north, keyed(live_service, south) as till_south:
         assert till_north.get("/v1/health").status_code == 200
         # A customer earns in one store ...
@@ -87,15 +89,14 @@ def test_terminal_keys_are_stored_hashed_and_bound_to_their_store_and_terminal(
             403, "wrong_terminal")
         assert till_south.post("/v1/accounts", json={
             "phone": NEW_PHONE, "name": "Sam Taylor", "consent": consent}).status_code == 201
-    with sqlite3.connect(live_db) as conn:
-        assert conn.execute("SELECT store_id, terminal_id FROM consents ORDER BY id DESC LIMIT 1").fetchone() == (
-            "store-south", "till-5")
+    assert rows(live_db, "SELECT store_id, terminal_id FROM consents ORDER BY id DESC LIMIT 1") == [
+        ("store-south", "till-5")]
     # The configured (unbound) key still records for any store and terminal.
     assert post_sale(api, sale_body(api, ALICE_ID, [line(api, "1005")])).status_code == 201
 
 
-def test_add_key_and_add_manager_refuse_bad_input(tmp_path: Path) -> None:
-    db = tmp_path / "l.db"
+def test_add_key_and_add_manager_refuse_bad_input(service_db: Path | str) -> None:
+    db = service_db
     assert management("add-key", "--db", str(db), "--store", " ", "--terminal", "t").returncode == 2
     bad_pin = management("add-manager", "--db", str(db), "--name", "Pat", "--pin", "12a4")
     assert bad_pin.returncode == 2 and "12a4" not in bad_pin.stdout
@@ -105,7 +106,7 @@ def test_add_key_and_add_manager_refuse_bad_input(tmp_path: Path) -> None:
 
 
 def test_unknown_lookups_are_limited_per_key_then_every_lookup_waits(
-    tuned: tuple[RunningService, Path]
+    tuned: tuple[RunningService, Path | str]
 ) -> None:
     service, db = tuned
     other = add_key(db, "demo-store", "till-3")
@@ -122,9 +123,9 @@ def test_unknown_lookups_are_limited_per_key_then_every_lookup_waits(
         assert identify(other_till, "phone", ALICE_PHONE).status_code == 200  # per key
 
 
-def test_known_and_unknown_numbers_answer_in_the_same_time(tmp_path: Path) -> None:
+def test_known_and_unknown_numbers_answer_in_the_same_time(service_db: Path | str) -> None:
     # A floor above what a busy test machine takes for either lookup (the default is 25 ms).
-    with start_service(db_path=tmp_path / "l.db", api_key=TEST_API_KEY, extra_args=("--identify-min-ms", "60")
+    with start_service(db_path=service_db, api_key=TEST_API_KEY, extra_args=("--identify-min-ms", "60")
                        ) as service, keyed(service, TEST_API_KEY) as till:
 
         def timed(phone: str) -> float:
@@ -163,10 +164,9 @@ def test_adjustments_need_a_manager_pin_and_leave_an_audit_row(
     assert balance(api, ALICE_ID) == 740
     tier_before = api.get(f"/v1/accounts/{ALICE_ID}").json()["tier"]
     assert tier_before["points_to_next_tier"] == 1860  # adjusted points never count towards a tier
-    with sqlite3.connect(live_db) as conn:
-        assert conn.execute("SELECT points, reason, manager, terminal_id, key_id LIKE 'cfg_%' FROM adjustments"
-                            ).fetchall() == [(100, "missed points on receipt 41", "Demo manager", "till-4", 1)]
-        assert conn.execute("SELECT delta FROM ledger WHERE kind = 'adjust'").fetchall() == [(100,)]
+    assert rows(live_db, "SELECT points, reason, manager, terminal_id, key_id LIKE 'cfg_%' FROM adjustments") == [
+        (100, "missed points on receipt 41", "Demo manager", "till-4", True)]
+    assert rows(live_db, "SELECT delta FROM ledger WHERE kind = 'adjust'") == [(100,)]
     # Never below zero; never zero; a reason is needed.
     assert error_code(adjust(api, ALICE_ID, -741)) == (422, "insufficient_points")
     assert error_code(adjust(api, ALICE_ID, 0)) == (422, "invalid_request")
@@ -176,11 +176,11 @@ def test_adjustments_need_a_manager_pin_and_leave_an_audit_row(
 
 
 def test_a_bound_key_adjusts_as_its_terminal_and_real_managers_are_added_hashed(
-    live_service: RunningService, live_db: Path
+    live_service: RunningService, live_db: Path | str
 ) -> None:
     result = management("add-manager", "--db", str(live_db), "--name", "Pat  Lee", "--pin", "864209")
     assert result.returncode == 0 and json.loads(result.stdout)["name"] == "Pat Lee"
-    assert b"864209" not in live_db.read_bytes()
+    assert b"864209" not in everything_stored(live_db)
     with keyed(live_service, add_key(live_db, "store-north", "till-2")) as till:
         done = adjust(till, ALICE_ID, -40, manager_pin="864209")
         assert done.status_code == 201, done.text
@@ -200,7 +200,7 @@ def test_wrong_pins_are_limited_per_key(api: httpx.Client) -> None:
 # -- busy accounts ---------------------------------------------------------------------------------
 
 
-def test_accounts_over_the_daily_transactions_are_flagged_once(tuned: tuple[RunningService, Path]) -> None:
+def test_accounts_over_the_daily_transactions_are_flagged_once(tuned: tuple[RunningService, Path | str]) -> None:
     service, _ = tuned
     with keyed(service, TEST_API_KEY) as till:
         assert till.get("/v1/flags").json() == {"flags": []}
@@ -231,11 +231,9 @@ def test_a_ledger_made_before_adjustments_is_widened_and_kept(tmp_path: Path) ->
     conn.execute("INSERT INTO ledger (account_id, delta, kind, created_at) VALUES ('acc_1', 7, 'opening', 'x')")
     conn.commit()
     conn.close()
-    create_schema(db)
-    conn = connect(db)
-    try:
+    database = SqliteDatabase(db)
+    database.create_schema()
+    with database.connection() as conn:
         conn.execute("INSERT INTO ledger (account_id, delta, kind, created_at) VALUES ('acc_1', 3, 'adjust', 'y')")
         assert [tuple(r) for r in conn.execute("SELECT kind, delta FROM ledger ORDER BY id")] == [("opening", 7), ("adjust", 3)]
         assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'ledger_account'").fetchone() is not None
-    finally:
-        conn.close()

@@ -101,8 +101,8 @@ def test_refusals(api: httpx.Client) -> None:
     assert error_code(refused) == (401, "unauthorized")
 
 
-def test_idle_streams_get_keep_alive_comments(tmp_path: Path) -> None:
-    with start_service(db_path=tmp_path / "l.db", api_key=TEST_API_KEY,
+def test_idle_streams_get_keep_alive_comments(service_db: Path | str) -> None:
+    with start_service(db_path=service_db, api_key=TEST_API_KEY,
                        extra_args=("--events-keepalive", "0.5")) as service, httpx.Client(
         base_url=service.url, headers={"Authorization": f"Bearer {TEST_API_KEY}"}, timeout=5
     ) as client, client.stream("GET", "/v1/events") as response:
@@ -111,8 +111,8 @@ def test_idle_streams_get_keep_alive_comments(tmp_path: Path) -> None:
     assert ": keep-alive" in seen
 
 
-def test_an_open_stream_does_not_hold_up_stopping_the_service(tmp_path: Path) -> None:
-    service = start_service(db_path=tmp_path / "l.db", api_key=TEST_API_KEY)
+def test_an_open_stream_does_not_hold_up_stopping_the_service(service_db: Path | str) -> None:
+    service = start_service(db_path=service_db, api_key=TEST_API_KEY)
     ended = threading.Event()
 
     def follow() -> None:
@@ -146,7 +146,7 @@ def test_sales_replayed_by_idempotency_key_make_no_new_events(api: httpx.Client)
     assert [e[2]["cause"] for e in events] == ["sale", "adjustment"]
 
 
-def test_a_stream_ends_when_its_client_goes(tmp_path: Path) -> None:
+def test_a_stream_ends_when_its_client_goes(service_db: Path | str) -> None:
     """In this process, to count the service's open streams."""
     import socket
 
@@ -155,7 +155,7 @@ def test_a_stream_ends_when_its_client_goes(tmp_path: Path) -> None:
     from loyalty_service.app import create_app
     from loyalty_service.program import load_program
 
-    app = create_app(tmp_path / "l.db", [TEST_API_KEY], load_program(), events_keepalive_seconds=60)
+    app = create_app(service_db, [TEST_API_KEY], load_program(), events_keepalive_seconds=60)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +19,7 @@ import httpx
 
 from pos_core.embedded_service import start_service
 from tests.service.api_calls import ALICE_ID, balance, line, post_sale, sale_body
+from tests.service.stored import execute, rows
 
 
 def env_without_keys() -> dict[str, str]:
@@ -105,8 +106,8 @@ def test_demo_without_a_key_uses_the_demo_key_and_says_so(tmp_path: Path) -> Non
         assert "demo-key" in process.stderr.read()
 
 
-def test_restart_on_the_same_file_keeps_balances_and_does_not_reseed(tmp_path: Path) -> None:
-    db = tmp_path / "loyalty.db"
+def test_restart_on_the_same_database_keeps_balances_and_does_not_reseed(service_db: Path | str) -> None:
+    db = service_db
     key = str(uuid.uuid4())
     with start_service(db_path=db, api_key="k") as service, httpx.Client(
         base_url=service.url, headers={"Authorization": "Bearer k"}
@@ -119,11 +120,11 @@ def test_restart_on_the_same_file_keeps_balances_and_does_not_reseed(tmp_path: P
         assert balance(client, ALICE_ID) == 648
         assert client.get(f"/v1/sales/{key}").json()["balance"] == 648
         assert len(client.get("/v1/catalog").json()["products"]) == 40
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM accounts").fetchone() == (10,)
-        assert conn.execute("SELECT COUNT(*) FROM ledger WHERE kind = 'opening'").fetchone() == (9,)
-        assert conn.execute("SELECT COUNT(*), MIN(terms_version) FROM consents").fetchone() == (10, "2026-01")
-        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert rows(db, "SELECT COUNT(*) FROM accounts") == [(10,)]
+    assert rows(db, "SELECT COUNT(*) FROM ledger WHERE kind = 'opening'") == [(9,)]
+    assert rows(db, "SELECT COUNT(*), MIN(terms_version) FROM consents") == [(10, "2026-01")]
+    if isinstance(db, Path):
+        assert rows(db, "PRAGMA journal_mode") == [("wal",)]
 
 
 def test_exits_when_its_parent_is_gone(tmp_path: Path) -> None:
@@ -140,10 +141,22 @@ def test_exits_when_its_parent_is_gone(tmp_path: Path) -> None:
         assert f"parent {parent.pid} is gone" in process.stderr.read()
 
 
-def test_refuses_a_database_of_another_schema(tmp_path: Path) -> None:
-    db = tmp_path / "old.db"
-    with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE accounts (account_id TEXT PRIMARY KEY)")
-    result = subprocess.run([sys.executable, "-m", "loyalty_service", "--port", "0", "--db", str(db), "--api-key", "k"],
-                            capture_output=True, text=True, env=env_without_keys(), timeout=30)
-    assert result.returncode == 2 and "another version" in result.stderr and result.stdout == ""
+def test_refuses_a_database_of_another_schema(service_db: Path | str) -> None:
+    execute(service_db, "CREATE TABLE accounts (account_id TEXT PRIMARY KEY)")
+    result = subprocess.run([sys.executable, "-m", "loyalty_service", "--port", "0", "--db", str(service_db),
+                             "--api-key", "k"], capture_output=True, text=True, env=env_without_keys(), timeout=30)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "another version" in result.stderr or "database of its own" in result.stderr, result.stderr
+
+
+def test_an_unreachable_postgresql_is_refused_with_the_reason_and_no_password(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"postgresql://loyalty:s3cret-pw@127.0.0.1:{port}/loyalty"
+    result = subprocess.run([sys.executable, "-m", "loyalty_service", "--port", "0", "--db", url, "--api-key", "k"],
+                            capture_output=True, text=True, env=env_without_keys(), timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"cannot connect to postgresql://loyalty:***@127.0.0.1:{port}/loyalty" in result.stderr
+    assert "refused" in result.stderr.lower()
+    assert "s3cret-pw" not in result.stderr

@@ -6,6 +6,7 @@ discounted amount, a quote and the sale it becomes always agree."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from datetime import UTC, date, datetime
 from decimal import ROUND_FLOOR, Decimal
@@ -17,12 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loyalty_service import sales
-from loyalty_service.app import create_app
-from loyalty_service.database import connect, create_schema, write_transaction
+from loyalty_service.database import open_database, write_transaction
 from loyalty_service.demo_store import seed
 from loyalty_service.pricing import Line, PricingError, price, spread
 from loyalty_service.program import DEMO_PROGRAM, Program, ProgramError, Promotion, ThresholdBonus, load_program
 from loyalty_service.rule_windows import Window
+from tests.service.conftest import BACKENDS, fresh_database
+from tests.service.inprocess import demo_service
 
 DEMO = load_program()
 BASE = dataclasses.replace(DEMO, promotions=(), threshold_bonuses=())
@@ -138,21 +140,32 @@ def test_a_discount_is_shared_over_lines_in_proportion() -> None:
     assert priced.points_earned == 5  # floor(1.77 × 2 + 1.48) = floor(5.02)
 
 
-def test_tiers_can_be_measured_on_spend_over_a_rolling_window(tmp_path: Path) -> None:
+def test_tiers_can_be_measured_on_spend_over_a_rolling_window(service_db: Path | str) -> None:
     from loyalty_service.tier_qualification import qualifying
 
-    db = tmp_path / "loyalty.db"
-    create_schema(db)
-    conn = connect(db)
-    with write_transaction(conn):
-        seed(conn, DEMO)
-    by_spend = dataclasses.replace(DEMO, tier_measure="spend", tier_window_days=365)
-    assert qualifying(conn, DEMO, "acc_7f3a9c2e51d0", 1140) == 1140  # the default: lifetime points
-    assert qualifying(conn, by_spend, "acc_7f3a9c2e51d0", 1140) == 0  # no sales yet
-    by_points = dataclasses.replace(DEMO, tier_window_days=30)
-    assert qualifying(conn, by_points, "acc_7f3a9c2e51d0", 1140) == 1140  # the opening is recent
-    assert qualifying(conn, by_points, "acc_7f3a9c2e51d0", 1140, now=datetime(2030, 1, 1, tzinfo=UTC)) == 0
-    conn.close()
+    alice = "acc_7f3a9c2e51d0"
+    database = open_database(service_db)
+    database.create_schema()
+    try:
+        with database.connection() as conn:
+            with write_transaction(conn):
+                seed(conn, DEMO)
+            by_spend = dataclasses.replace(DEMO, tier_measure="spend", tier_window_days=365)
+            assert qualifying(conn, DEMO, alice, 1140) == 1140  # the default: lifetime points
+            assert qualifying(conn, by_spend, alice, 1140) == 0  # no sales yet
+            for n, (total, when) in enumerate([(1250, "2026-03-01T10:00:00Z"), (799, "2026-06-01T10:00:00Z"),
+                                               (5000, "2024-01-01T10:00:00Z")]):
+                conn.execute(
+                    "INSERT INTO sales (sale_id, request_hash, account_id, store_id, terminal_id, answer, created_at)"
+                    " VALUES (?, 'h', ?, 's', 't', ?, ?)",
+                    (f"sale-{n}", alice, json.dumps({"sale_id": f"sale-{n}", "total": total}), when))
+            june = datetime(2026, 6, 2, tzinfo=UTC)
+            assert qualifying(conn, by_spend, alice, 1140, now=june) == 1250 + 799  # 2024's is out of the window
+            by_points = dataclasses.replace(DEMO, tier_window_days=30)
+            assert qualifying(conn, by_points, alice, 1140) == 1140  # the opening is recent
+            assert qualifying(conn, by_points, alice, 1140, now=datetime(2030, 1, 1, tzinfo=UTC)) == 0
+    finally:
+        database.close()
 
 
 # -- the file ------------------------------------------------------------------------------------
@@ -259,15 +272,10 @@ def test_the_breakdown_adds_up_and_discounts_never_earn(lines, chosen, tier, at,
     assert priced.points_earned <= undiscounted.points_earned
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory):
-    db = tmp_path_factory.mktemp("promotions") / "loyalty.db"
-    create_schema(db)
-    conn = connect(db)
-    with write_transaction(conn):
-        seed(conn, PROMOTED)
-    conn.close()
-    with TestClient(create_app(db, ["k"], PROMOTED), headers={"Authorization": "Bearer k"}) as client:
+@pytest.fixture(scope="module", params=BACKENDS)
+def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    db = fresh_database(request.param, tmp_path_factory.mktemp("promotions"), request)
+    with demo_service(db, PROMOTED, api_key="k") as client:
         yield client
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import InvalidValue
 from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, error_code, identify
+from tests.service.stored import rows
 
 BEN_ID = "acc_e48f54a256bf"
 
@@ -26,9 +26,8 @@ def new_token(client: httpx.Client, account_id: str = ALICE_ID, **body: int) -> 
     return response.json()
 
 
-def service_secret(db: Path) -> bytes:
-    with sqlite3.connect(db) as conn:
-        (value,) = conn.execute("SELECT value FROM meta WHERE key = 'qr_token_secret'").fetchone()
+def service_secret(db: Path | str) -> bytes:
+    [(value,)] = rows(db, "SELECT value FROM meta WHERE key = 'qr_token_secret'")
     return bytes.fromhex(value)
 
 
@@ -79,7 +78,7 @@ def test_a_malformed_token_is_invalid_value(api: httpx.Client, value: str) -> No
     assert error_code(identify(api, "qr", value)) == (422, "invalid_value")
 
 
-def test_an_expired_token_is_refused(api: httpx.Client, live_db: Path) -> None:
+def test_an_expired_token_is_refused(api: httpx.Client, live_db: Path | str) -> None:
     new_token(api)  # the service makes its secret on first use
     expired = sign(service_secret(live_db), ALICE_ID, int(time.time()) - 1)
     assert error_code(identify(api, "qr", expired)) == (422, "qr_expired")
@@ -113,15 +112,14 @@ def test_no_token_for_an_unknown_account(api: httpx.Client) -> None:
     assert error_code(api.post("/v1/accounts/acc_000000000000/qr-token", json={})) == (404, "not_found")
 
 
-def test_used_nonces_are_pruned_after_expiry(api: httpx.Client, live_db: Path) -> None:
+def test_used_nonces_are_pruned_after_expiry(api: httpx.Client, live_db: Path | str) -> None:
     new_token(api)  # the service makes its secret on first use
     key = service_secret(live_db)
     soon = int(time.time()) + 2
     assert identify(api, "qr", sign(key, ALICE_ID, soon)).status_code == 200
     time.sleep(2.1)
     assert identify(api, "qr", new_token(api)["token"]).status_code == 200
-    with sqlite3.connect(live_db) as conn:
-        left = [row[0] for row in conn.execute("SELECT expires_at FROM qr_token_nonces")]
+    left = [row[0] for row in rows(live_db, "SELECT expires_at FROM qr_token_nonces")]
     assert left and all(expiry > soon for expiry in left)
 
 

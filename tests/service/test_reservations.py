@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +15,7 @@ from pos_core.embedded_service import RunningService
 from tests.service.api_calls import ALICE_ID, balance, error_code, line, post_sale, sale_body
 from tests.service.conftest import client_for
 from tests.service.inprocess import demo_service
+from tests.service.stored import rows
 
 
 def reserve(client: Any, rewards: list[str], terminal: str = "till-1", **extra: Any) -> Any:
@@ -30,7 +30,7 @@ def five_off_sale(client: Any, reservation_id: str | None = None) -> dict[str, A
     return body
 
 
-def test_reserve_then_the_sale_redeems_the_hold(api: httpx.Client, live_db: Path) -> None:
+def test_reserve_then_the_sale_redeems_the_hold(api: httpx.Client, live_db: Path | str) -> None:
     held = reserve(api, ["five-off"])
     assert held.status_code == 201
     document = held.json()
@@ -45,9 +45,8 @@ def test_reserve_then_the_sale_redeems_the_hold(api: httpx.Client, live_db: Path
     assert sale.status_code == 201, sale.text
     # £6.98 - £5 = £1.98 at Silver 1.25 -> 2 points; 640 - 500 + 2 = 142 (the contract's example).
     assert (sale.json()["points_redeemed"], sale.json()["balance"]) == (500, 142)
-    with sqlite3.connect(live_db) as db:
-        rows = db.execute("SELECT kind, delta, reward_id FROM ledger WHERE sale_id = ? ORDER BY id", (key,)).fetchall()
-    assert rows == [("redeem", -500, "five-off"), ("earn", 2, None)]
+    assert rows(live_db, "SELECT kind, delta, reward_id FROM ledger WHERE sale_id = ? ORDER BY id", (key,)) == [
+        ("redeem", -500, "five-off"), ("earn", 2, None)]
     after = api.get(f"/v1/reservations/{document['reservation_id']}").json()
     assert (after["status"], after["sale_id"], after["points_held"], after["points_available"]) == (
         "redeemed", key, 0, 142)
@@ -120,8 +119,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return now
 
 
-def test_an_expired_hold_releases_itself_and_a_late_sale_redeems_if_it_can(tmp_path: Path, clock: list[int]) -> None:
-    with demo_service(tmp_path / "loyalty.db") as client:
+def test_an_expired_hold_releases_itself_and_a_late_sale_redeems_if_it_can(service_db: Path | str, clock: list[int]) -> None:
+    with demo_service(service_db) as client:
         held = reserve(client, ["five-off"], ttl_seconds=60).json()
         assert held["expires_at"] == "2027-01-15T08:01:00Z"
         assert error_code(reserve(client, ["five-off"], "till-2")) == (422, "insufficient_points")
@@ -138,8 +137,8 @@ def test_an_expired_hold_releases_itself_and_a_late_sale_redeems_if_it_can(tmp_p
         assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
 
 
-def test_a_late_sale_whose_points_went_elsewhere_is_refused(tmp_path: Path, clock: list[int]) -> None:
-    with demo_service(tmp_path / "loyalty.db") as client:
+def test_a_late_sale_whose_points_went_elsewhere_is_refused(service_db: Path | str, clock: list[int]) -> None:
+    with demo_service(service_db) as client:
         held = reserve(client, ["five-off"], ttl_seconds=60).json()
         clock[0] += 61
         assert reserve(client, ["five-off"], "till-2").status_code == 201  # another till takes them

@@ -3,7 +3,6 @@ buy-earn-return-repeat never leaving a profit."""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.service.api_calls import ALICE_ID, balance, error_code, line, post_sale, sale_body
 from tests.service.inprocess import demo_service
+from tests.service.stored import rows
 
 CHLOE_ID = "acc_4fbd1e48ddc1"  # Gold x1.5, 2450 points
 
@@ -31,7 +31,7 @@ def sold(client: Any, account_id: str, lines: list[dict[str, Any]], rewards: lis
     return response.json()
 
 
-def test_partial_returns_reverse_points_rounded_up_and_refund_what_was_paid(api: httpx.Client, live_db: Path) -> None:
+def test_partial_returns_reverse_points_rounded_up_and_refund_what_was_paid(api: httpx.Client, live_db: Path | str) -> None:
     # 2 laundry pods (£13.00) + wine (£8.99) + cigarettes (£16.50, earns nothing):
     # 2199 eligible at Gold x1.5 = 32.985 -> 32 points.
     sale = sold(api, CHLOE_ID, [line(api, "1030", 2), line(api, "1031"), line(api, "1034")])
@@ -58,9 +58,8 @@ def test_partial_returns_reverse_points_rounded_up_and_refund_what_was_paid(api:
     # The refunds add up to what was paid, the reversals to what was earned.
     assert 650 + 1650 + 1549 == sale["total"]
     assert balance(api, CHLOE_ID) == 2450
-    with sqlite3.connect(live_db) as db:
-        rows = db.execute("SELECT kind, delta FROM ledger WHERE sale_id = ? ORDER BY id", (sale["sale_id"],)).fetchall()
-    assert rows == [("earn", 32), ("earn", -10), ("earn", -22)]
+    assert rows(live_db, "SELECT kind, delta FROM ledger WHERE sale_id = ? ORDER BY id", (sale["sale_id"],)) == [
+        ("earn", 32), ("earn", -10), ("earn", -22)]
 
     listed = api.get(f"/v1/sales/{sale['sale_id']}/returns").json()
     assert [r["return_id"] for r in listed["returns"]] == [answer["return_id"], cigarettes["return_id"],
@@ -128,8 +127,8 @@ SKUS = ["1001", "1005", "1006", "1011", "1030", "1031", "1034", "1037"]
 baskets = st.dictionaries(st.sampled_from(SKUS), st.integers(1, 4), min_size=1, max_size=4)
 
 
-def test_buy_earn_return_repeat_never_profits(tmp_path: Path) -> None:
-    with demo_service(tmp_path / "loyalty.db") as client:
+def test_buy_earn_return_repeat_never_profits(service_db: Path | str) -> None:
+    with demo_service(service_db) as client:
         products = {p["sku"]: p for p in client.get("/v1/catalog").json()["products"]}
 
         @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

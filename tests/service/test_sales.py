@@ -3,7 +3,6 @@ sale id however many times and threads send it."""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,19 +12,17 @@ import httpx
 from pos_core.embedded_service import RunningService
 from tests.service.api_calls import ALICE_ID, balance, error_code, line, post_sale, sale_body
 from tests.service.conftest import client_for
+from tests.service.stored import rows
 
 BEN_ID = "acc_e48f54a256bf"  # Bronze, 130 points
 CHLOE_ID = "acc_4fbd1e48ddc1"  # Gold, 2450 points
 
 
-def ledger(db: Path, sale_id: str) -> list[tuple[str, int, str | None]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(
-            "SELECT kind, delta, reward_id FROM ledger WHERE sale_id = ? ORDER BY id", (sale_id,)
-        ).fetchall()
+def ledger(db: Path | str, sale_id: str) -> list[tuple[str, int, str | None]]:
+    return rows(db, "SELECT kind, delta, reward_id FROM ledger WHERE sale_id = ? ORDER BY id", (sale_id,))
 
 
-def test_sale_credits_exact_points_and_replays_change_nothing(api: httpx.Client, live_db: Path) -> None:
+def test_sale_credits_exact_points_and_replays_change_nothing(api: httpx.Client, live_db: Path | str) -> None:
     body = sale_body(api, ALICE_ID, [line(api, "1001"), line(api, "1005", 2)], rewards=["free-hot-drink"],
                      tender=[{"method": "cash", "amount": 1000}])
     key = str(uuid.uuid4())
@@ -66,7 +63,7 @@ def test_sale_credits_exact_points_and_replays_change_nothing(api: httpx.Client,
     assert balance(api, ALICE_ID) == 498
 
 
-def test_several_rewards_in_order_with_the_balance_and_tier_after(api: httpx.Client, live_db: Path) -> None:
+def test_several_rewards_in_order_with_the_balance_and_tier_after(api: httpx.Client, live_db: Path | str) -> None:
     # Chloe (Gold, 2450): a £20 gift card, £30 of wine and a tea, with the tea free, then 10% (on the
     # £29.17 of eligible lines: 291.7 -> 292), then £5.
     lines = [line(api, "1036"), line(api, "1031", 3), line(api, "1002")]
@@ -95,7 +92,7 @@ def test_earning_moves_a_customer_up_a_tier(api: httpx.Client) -> None:
     assert api.get(f"/v1/accounts/{farah}").json()["tier"]["name"] == "Gold"
 
 
-def test_sale_refusals_change_nothing(api: httpx.Client, live_db: Path) -> None:
+def test_sale_refusals_change_nothing(api: httpx.Client, live_db: Path | str) -> None:
     body = sale_body(api, ALICE_ID, [line(api, "1005", 2)])
     key = str(uuid.uuid4())
     assert error_code(api.post("/v1/sales", json=body)) == (422, "invalid_request")
@@ -123,8 +120,7 @@ def test_sale_refusals_change_nothing(api: httpx.Client, live_db: Path) -> None:
     assert error_code(post_sale(api, {**body, "lines": []})) == (422, "invalid_request")
     assert error_code(post_sale(api, {**body, "store_id": ""})) == (422, "invalid_request")
     assert error_code(post_sale(api, {**body, "extra": 1})) == (422, "invalid_request")
-    with sqlite3.connect(live_db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM sales").fetchone() == (1,)  # the one with change
+    assert rows(live_db, "SELECT COUNT(*) FROM sales") == [(1,)]  # the one with change
     # The refused key is still free to use.
     assert post_sale(api, body, key).status_code == 201
     assert balance(api, ALICE_ID) == 640 + 8 + 8
@@ -147,7 +143,7 @@ def test_a_free_basket_needs_no_tender(api: httpx.Client) -> None:
     assert (answer["total"], answer["change"], answer["points_earned"], answer["balance"]) == (0, 0, 0, 490)
 
 
-def test_the_same_sale_from_many_threads_is_recorded_once(live_service: RunningService, live_db: Path) -> None:
+def test_the_same_sale_from_many_threads_is_recorded_once(live_service: RunningService, live_db: Path | str) -> None:
     with client_for(live_service) as client:
         body = sale_body(client, ALICE_ID, [line(client, "1011", 3)], rewards=["five-off"])
     key = str(uuid.uuid4())
@@ -166,7 +162,7 @@ def test_the_same_sale_from_many_threads_is_recorded_once(live_service: RunningS
         assert balance(client, ALICE_ID) == 147
 
 
-def test_different_sales_at_once_each_count(live_service: RunningService, live_db: Path) -> None:
+def test_different_sales_at_once_each_count(live_service: RunningService, live_db: Path | str) -> None:
     # Ten sales of £1 each from ten threads: every one earns 1 point (Silver, 1.25 -> 1), none is lost.
     with client_for(live_service) as client:
         body = sale_body(client, ALICE_ID, [line(client, "1018"), line(client, "1019")])  # £0.95 + £0.75

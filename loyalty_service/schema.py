@@ -1,0 +1,136 @@
+"""The service's tables, written once for both databases.
+
+The text is SQLite's; ``postgres_database`` derives PostgreSQL's from it (64-bit integers, identity
+columns), so the two cannot drift. Tables are made in dependency order: PostgreSQL checks a
+reference when the table is made.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    phone TEXT NOT NULL UNIQUE,  -- E.164; one account per number
+    created_at TEXT NOT NULL
+);
+-- What else a customer may carry: card digits, app QR payload, NFC UID (upper-case hex).
+CREATE TABLE IF NOT EXISTS identifiers (
+    method TEXT NOT NULL CHECK (method IN ('card', 'qr', 'nfc')),
+    value TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    PRIMARY KEY (method, value)
+);
+CREATE INDEX IF NOT EXISTS identifiers_account ON identifiers(account_id);
+CREATE TABLE IF NOT EXISTS consents (
+    id INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    terms_version TEXT NOT NULL,
+    marketing INTEGER NOT NULL,
+    recorded_at TEXT NOT NULL,
+    store_id TEXT,
+    terminal_id TEXT
+);
+CREATE TABLE IF NOT EXISTS sales (
+    sale_id TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    store_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sales_account ON sales(account_id);
+-- One row per points movement; balances are sums over it, never stored apart.
+CREATE TABLE IF NOT EXISTS ledger (
+    id INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    delta INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('opening', 'earn', 'redeem', 'adjust')),
+    sale_id TEXT REFERENCES sales(sale_id),
+    reward_id TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_account ON ledger(account_id);
+CREATE TABLE IF NOT EXISTS products (
+    sku TEXT PRIMARY KEY,
+    ean TEXT UNIQUE,
+    name TEXT NOT NULL,
+    category TEXT NOT NULL,
+    unit_price INTEGER NOT NULL CHECK (unit_price >= 0)
+);
+-- Nonces of app QR tokens already used (qr_tokens.py); a row is pruned once its token has expired.
+CREATE TABLE IF NOT EXISTS qr_token_nonces (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+-- Rewards reserved by a till (reservations.py): points held, not spent; never ledger rows.
+CREATE TABLE IF NOT EXISTS reservations (
+    reservation_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    rewards TEXT NOT NULL,  -- JSON list of reward ids
+    points INTEGER NOT NULL CHECK (points >= 0),
+    store_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('held', 'released', 'expired', 'redeemed')),
+    created_at TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,  -- Unix seconds
+    sale_id TEXT  -- the sale that redeemed it
+);
+CREATE INDEX IF NOT EXISTS reservations_account ON reservations(account_id, status);
+-- Returns of a sale's lines (returns.py), once per Idempotency-Key; the answer as given.
+CREATE TABLE IF NOT EXISTS sale_returns (
+    return_id TEXT PRIMARY KEY,
+    sale_id TEXT NOT NULL REFERENCES sales(sale_id),
+    request_hash TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sale_returns_sale ON sale_returns(sale_id);
+-- Live updates (events.py): one row per change a till may show, numbered per account.
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the global order, never reused
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (account_id, seq)
+);
+-- Terminal keys (terminal_keys.py): only a keyed hash of each key, bound to a store and terminal.
+CREATE TABLE IF NOT EXISTS terminal_keys (
+    key_id TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL UNIQUE,
+    store_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+-- Managers who may adjust points (adjustments.py): a salted scrypt hash of the PIN.
+CREATE TABLE IF NOT EXISTS managers (
+    manager_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    pin_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+-- The audit of manual points adjustments; each also has its ledger row (kind 'adjust').
+CREATE TABLE IF NOT EXISTS adjustments (
+    adjustment_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    points INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    manager TEXT NOT NULL,
+    store_id TEXT,
+    terminal_id TEXT,
+    key_id TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS adjustments_account ON adjustments(account_id);
+-- Accounts with unusually many loyalty transactions in a day (activity_flags.py).
+CREATE TABLE IF NOT EXISTS account_flags (
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    day TEXT NOT NULL,
+    transactions INTEGER NOT NULL,
+    flagged_at TEXT NOT NULL,
+    PRIMARY KEY (account_id, day)
+);
+"""
