@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from loyalty_service.database import Connection
 from loyalty_service.program import Program
 
-# A sale's total, read from the answer it was given (JSON).
-_SALE_TOTAL = {
-    "sqlite": "json_extract(answer, '$.total')",
-    "postgresql": "CAST(CAST(answer AS jsonb) ->> 'total' AS BIGINT)",
+# A whole number from an answer as given (JSON text): a sale's total, a return's refund.
+_JSON_INTEGER = {
+    "sqlite": "json_extract({column}, '$.{key}')",
+    "postgresql": "CAST(CAST({column} AS jsonb) ->> '{key}' AS BIGINT)",
 }
 
 
@@ -34,9 +34,16 @@ def qualifying(conn: Connection, program: Program, account_id: str, lifetime: in
             (account_id, since),
         ).fetchone()
     else:
+        # What the sales in the window took, less what their returns gave back: a basket bought
+        # and returned does not lift the tier (buy, return, repeat leaves no profit).
+        json_integer = _JSON_INTEGER[conn.dialect]
         row = conn.execute(
-            f"SELECT COALESCE(SUM({_SALE_TOTAL[conn.dialect]}), 0) FROM sales WHERE account_id = ? AND created_at >= ?",
-            (account_id, since),
+            f"SELECT (SELECT COALESCE(SUM({json_integer.format(column='answer', key='total')}), 0) FROM sales"
+            "         WHERE account_id = ? AND created_at >= ?)"
+            f"     - (SELECT COALESCE(SUM({json_integer.format(column='r.answer', key='refund_amount')}), 0)"
+            "         FROM sale_returns r JOIN sales s ON s.sale_id = r.sale_id"
+            "         WHERE s.account_id = ? AND s.created_at >= ?)",
+            (account_id, since, account_id, since),
         ).fetchone()
     return max(0, int(row[0]))
 

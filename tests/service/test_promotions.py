@@ -161,6 +161,10 @@ def test_tiers_can_be_measured_on_spend_over_a_rolling_window(service_db: Path |
                     (f"sale-{n}", alice, json.dumps({"sale_id": f"sale-{n}", "total": total}), when))
             june = datetime(2026, 6, 2, tzinfo=UTC)
             assert qualifying(conn, by_spend, alice, 1140, now=june) == 1250 + 799  # 2024's is out of the window
+            conn.execute("INSERT INTO sale_returns (return_id, sale_id, request_hash, answer, created_at)"
+                         " VALUES ('ret-0', 'sale-0', 'h', ?, '2026-06-01T12:00:00Z')",
+                         (json.dumps({"return_id": "ret-0", "refund_amount": 1000}),))
+            assert qualifying(conn, by_spend, alice, 1140, now=june) == 250 + 799  # returned: no longer spent
             by_points = dataclasses.replace(DEMO, tier_window_days=30)
             assert qualifying(conn, by_points, alice, 1140) == 1140  # the opening is recent
             assert qualifying(conn, by_points, alice, 1140, now=datetime(2030, 1, 1, tzinfo=UTC)) == 0
