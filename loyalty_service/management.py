@@ -1,6 +1,8 @@
 """``loyalty-service add-key`` and ``add-manager``: what a chain's IT runs on the service's host.
 
     loyalty-service add-key --db FILE|URL --store S --terminal T      prints a new terminal key, once
+    loyalty-service list-keys --db FILE|URL                           the keys' ids, stores and terminals
+    loyalty-service revoke-key --db FILE|URL --key-id ID              the key stops working within seconds
     loyalty-service add-manager --db FILE|URL --name NAME --pin PIN   a manager who may adjust points
 
 Only hashes are stored (terminal_keys.py, adjustments.py); the key cannot be shown again.
@@ -14,9 +16,10 @@ import sys
 
 from loyalty_service.adjustments import add_manager, valid_pin
 from loyalty_service.database import DatabaseError, database_target, open_database, write_transaction
-from loyalty_service.terminal_keys import add_key
+from loyalty_service.auth import CACHE_SECONDS
+from loyalty_service.terminal_keys import add_key, list_keys, revoke_key
 
-COMMANDS = ("add-key", "add-manager")
+COMMANDS = ("add-key", "list-keys", "revoke-key", "add-manager")
 
 
 def main(argv: list[str]) -> int:
@@ -27,7 +30,9 @@ def main(argv: list[str]) -> int:
     if command == "add-key":
         parser.add_argument("--store", required=True, help="the store id the key may act for")
         parser.add_argument("--terminal", required=True, help="the terminal id the key may act for")
-    else:
+    elif command == "revoke-key":
+        parser.add_argument("--key-id", required=True, help="the key's id, as add-key or list-keys printed it")
+    elif command == "add-manager":
         parser.add_argument("--name", required=True, help="the manager's name, for the audit")
         parser.add_argument("--pin", required=True, help="4 to 12 digits")
     args = parser.parse_args(rest)
@@ -47,6 +52,16 @@ def main(argv: list[str]) -> int:
                 key_id, key = add_key(conn, store, terminal)
                 print(json.dumps({"key_id": key_id, "key": key, "store_id": store, "terminal_id": terminal}))
                 print("loyalty-service: the key is shown only now; give it to the terminal", file=sys.stderr)
+            elif command == "list-keys":
+                for holder in list_keys(conn):
+                    print(json.dumps(holder))
+            elif command == "revoke-key":
+                if not revoke_key(conn, args.key_id.strip()):
+                    print(f"loyalty-service: there is no key {args.key_id.strip()!r} (list-keys shows them)",
+                          file=sys.stderr)
+                    return 1
+                print(f"loyalty-service: key {args.key_id.strip()} revoked; it stops working within"
+                      f" {CACHE_SECONDS:.0f} s", file=sys.stderr)
             else:
                 if not valid_pin(args.pin) or not args.name.strip():
                     print("loyalty-service: --name must not be empty and --pin must be 4 to 12 digits",

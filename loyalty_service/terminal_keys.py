@@ -55,6 +55,19 @@ def add_key(conn: Connection, store_id: str, terminal_id: str) -> tuple[str, str
     return key_id, key
 
 
+def list_keys(conn: Connection) -> list[dict[str, str]]:
+    """Every terminal key's id, store, terminal and date; never a hash."""
+    rows = conn.execute(
+        "SELECT key_id, store_id, terminal_id, created_at FROM terminal_keys ORDER BY store_id, terminal_id, created_at"
+    ).fetchall()
+    return [{name: row[name] for name in ("key_id", "store_id", "terminal_id", "created_at")} for row in rows]
+
+
+def revoke_key(conn: Connection, key_id: str) -> bool:
+    """Forget a key (a lost or stolen till's); True if there was one. Audit rows keep its id."""
+    return conn.execute("DELETE FROM terminal_keys WHERE key_id = ?", (key_id,)).rowcount > 0
+
+
 def find_key(conn: Connection, digest: str) -> KeyHolder | None:
     row = conn.execute(
         "SELECT key_id, store_id, terminal_id FROM terminal_keys WHERE key_hash = ?", (digest,)

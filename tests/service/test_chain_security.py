@@ -95,6 +95,27 @@ def test_terminal_keys_are_stored_hashed_and_bound_to_their_store_and_terminal(
     assert post_sale(api, sale_body(api, ALICE_ID, [line(api, "1005")])).status_code == 201
 
 
+def test_a_lost_tills_key_is_revoked_while_the_service_runs(
+    live_service: RunningService, live_db: Path | str
+) -> None:
+    lost = add_key(live_db, "store-north", "till-2")
+    kept = add_key(live_db, "store-north", "till-3")
+    listed = [json.loads(line) for line in management("list-keys", "--db", str(live_db)).stdout.splitlines()]
+    assert [(k["store_id"], k["terminal_id"]) for k in listed] == [("store-north", "till-2"), ("store-north", "till-3")]
+    assert all(set(k) == {"key_id", "store_id", "terminal_id", "created_at"} for k in listed)
+    with keyed(live_service, lost) as lost_till, keyed(live_service, kept) as kept_till:
+        assert lost_till.get("/v1/health").status_code == 200  # now remembered by the service
+        revoked = management("revoke-key", "--db", str(live_db), "--key-id", listed[0]["key_id"])
+        assert revoked.returncode == 0 and "revoked" in revoked.stderr
+        deadline = time.monotonic() + 10
+        while lost_till.get("/v1/health").status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert error_code(lost_till.get("/v1/health")) == (401, "unauthorized")
+        assert kept_till.get("/v1/health").status_code == 200
+    again = management("revoke-key", "--db", str(live_db), "--key-id", listed[0]["key_id"])
+    assert again.returncode == 1 and "no key" in again.stderr
+
+
 def test_add_key_and_add_manager_refuse_bad_input(service_db: Path | str) -> None:
     db = service_db
     assert management("add-key", "--db", str(db), "--store", " ", "--terminal", "t").returncode == 2
