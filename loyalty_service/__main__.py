@@ -24,6 +24,7 @@ from loyalty_service.activity_flags import DEFAULT_TRANSACTIONS_PER_DAY
 from loyalty_service.app import create_app
 from loyalty_service.database import DatabaseError, database_target, open_database, write_transaction
 from loyalty_service.demo_store import seed
+from loyalty_service.event_retention import DEFAULT_KEEP_DAYS, keep_pruning
 from loyalty_service.program import ProgramError, load_program
 
 DEMO_KEY = "demo-key"
@@ -56,6 +57,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--manager-pin", action="append", default=[], metavar="[NAME=]PIN",
                         help="a manager PIN for points adjustments, kept in memory only (repeatable; for demos:"
                              " use the add-manager command for real ones)")
+    parser.add_argument("--events-keep-days", type=int, default=DEFAULT_KEEP_DAYS, metavar="DAYS",
+                        help=f"delete events older than this, hourly, keeping each account's latest (0: keep all;"
+                             f" default {DEFAULT_KEEP_DAYS})")
     parser.add_argument("--events-keepalive", type=float, default=15.0, metavar="SECONDS",
                         help="a comment on idle event streams this often (default 15)")
     return parser.parse_args(argv)
@@ -200,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     server = _Server(config, f"http://{host}:{port}")
     if args.parent_pid:
         watch_parent(server, args.parent_pid)
+    if args.events_keep_days > 0:
+        keep_pruning(database, args.events_keep_days, stopping=lambda: server is not None and server.should_exit)
     server.run(sockets=[sock])
     return 0
 

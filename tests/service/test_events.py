@@ -177,3 +177,45 @@ def test_a_stream_ends_when_its_client_goes(service_db: Path | str) -> None:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_old_events_are_pruned_but_each_accounts_numbering_carries_on(service_db: Path | str, tmp_path: Path) -> None:
+    from loyalty_service.database import open_database, write_transaction
+    from loyalty_service.event_retention import prune
+    from loyalty_service.events import record_event
+    from tests.service.stored import rows
+
+    with start_service(db_path=service_db, api_key=TEST_API_KEY, extra_args=("--events-keep-days", "0")):
+        pass  # the demo store, made by the service itself; 0: nothing pruned
+    database = open_database(service_db)
+    try:
+        with database.connection() as conn:
+            with write_transaction(conn):
+                for n in range(3):
+                    record_event(conn, ALICE_ID, "balance_changed", {"balance": n})
+                record_event(conn, "acc_e48f54a256bf", "balance_changed", {"balance": 1})
+                conn.execute("UPDATE events SET created_at = '2020-01-01T00:00:00Z'")
+                record_event(conn, ALICE_ID, "balance_changed", {"balance": 9})  # today's
+            assert prune(conn, keep_days=30) == 3  # Alice's three old ones; Ben's only event stays
+            assert prune(conn, keep_days=30) == 0
+            with write_transaction(conn):
+                assert record_event(conn, ALICE_ID, "balance_changed", {"balance": 10}) == 5
+                assert record_event(conn, "acc_e48f54a256bf", "balance_changed", {"balance": 2}) == 2
+    finally:
+        database.close()
+    assert rows(service_db, "SELECT account_id, seq FROM events ORDER BY id") == [
+        ("acc_e48f54a256bf", 1), (ALICE_ID, 4), (ALICE_ID, 5), ("acc_e48f54a256bf", 2)]
+    # The service prunes when it starts (then hourly), and a till resuming from a pruned event
+    # gets what came after it.
+    from tests.service.stored import execute
+
+    execute(service_db, "UPDATE events SET created_at = '2020-01-01T00:00:00Z' WHERE seq < 4")
+    with start_service(db_path=service_db, api_key=TEST_API_KEY, extra_args=("--events-keep-days", "30")) as service:
+        deadline = time.monotonic() + 10
+        while len(rows(service_db, "SELECT id FROM events")) > 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert rows(service_db, "SELECT account_id, seq FROM events ORDER BY id") == [
+            (ALICE_ID, 4), (ALICE_ID, 5), ("acc_e48f54a256bf", 2)]
+        with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {TEST_API_KEY}"}) as client:
+            resumed = read_events(client, 2, account_id=ALICE_ID, last_event_id=f"{ALICE_ID}:1")
+    assert [e[2]["balance"] for e in resumed] == [9, 10]
