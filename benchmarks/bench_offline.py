@@ -1,14 +1,14 @@
-"""Never stop the till, measured: offline sales, draining a big queue, and 50 tills at once.
+"""Never stop the till, measured: sales completed offline, and draining a big queue.
 
-    ./dev bench            (or: .venv/bin/python benchmarks/bench_offline.py [--queued N] [--tills N])
+    ./dev bench            (or: .venv/bin/python benchmarks/bench_offline.py [--queued N])
 
 * sale completed offline: ``Checkout.complete`` with the service stopped (connection refused):
   the sale is written to the outbox (WAL, synchronous=FULL) and the cashier can hand over the
   receipt with points pending.
 * outbox drain: N sales queued while offline, then the service comes back; sales per second
   until the outbox is empty.
-* sale → credited with T tills: T registers selling at once against the loopback service, each
-  sale timed from payment until the service's answer is back on the till.
+
+Many tills selling at once against the service (on SQLite and on PostgreSQL): bench_chain_load.py.
 """
 
 from __future__ import annotations
@@ -84,52 +84,17 @@ async def offline_and_drain(service: RunningService, db: Path, data_dir: Path, q
     return percentiles(latencies), rate
 
 
-async def many_tills(service: RunningService, data_dir: Path, tills: int, sales: int) -> tuple[dict, float]:
-    checkouts = [till(service, data_dir, n) for n in range(tills)]
-    prepared = [await ready(checkout) for checkout in checkouts]
-    senders = [asyncio.create_task(checkout.sender.run()) for checkout in checkouts]
-    latencies: list[float] = []
-
-    async def sell(checkout: Checkout, customers, products) -> None:
-        for i in range(sales):
-            sale, due = sale_for(checkout, customers, products, i)
-            start = time.perf_counter()
-            done = await checkout.complete(sale, (Tender("card", due),), None)
-            if done.loyalty is not None:  # confirmed: credited on the service
-                latencies.append(time.perf_counter() - start)
-
-    start = time.perf_counter()
-    await asyncio.gather(*(sell(c, *p) for c, p in zip(checkouts, prepared, strict=True)))
-    elapsed = time.perf_counter() - start
-    for task in senders:
-        task.cancel()
-    for checkout in checkouts:
-        assert await checkout.sender.drain(timeout=60)
-        await checkout.client.aclose()
-        checkout.close()
-    return percentiles(latencies), tills * sales / elapsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--queued", type=int, default=10_000)
-    parser.add_argument("--tills", type=int, default=50)
-    parser.add_argument("--sales", type=int, default=20, help="sales per till in the many-tills run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "service" / "loyalty.db"
         service = start_service(db_path=db, api_key="bench-key", log_path=Path(tmp) / "service.log")
         offline, drain_rate = asyncio.run(offline_and_drain(service, db, Path(tmp) / "offline", args.queued))
-        service = start_service(db_path=db, api_key="bench-key", log_path=Path(tmp) / "service.log")
-        try:
-            credited, throughput = asyncio.run(many_tills(service, Path(tmp) / "tills", args.tills, args.sales))
-        finally:
-            service.stop()
-    print(f"machine: {os.cpu_count()} cores; service and tills on one machine, SQLite WAL + synchronous=FULL on both sides")
+    print(f"machine: {os.cpu_count()} cores; service and till on one machine, SQLite WAL + synchronous=FULL on both sides")
     print(f"sale completed offline     p50 {offline['p50_ms']} ms  p99 {offline['p99_ms']} ms  (n={offline['n']})")
     print(f"outbox drain after {args.queued} queued: {drain_rate:.0f} sales/s")
-    print(f"sale → credited, {args.tills} tills  p50 {credited['p50_ms']} ms  p99 {credited['p99_ms']} ms"
-          f"  (n={credited['n']}, {throughput:.0f} sales/s in all)")
 
 
 if __name__ == "__main__":

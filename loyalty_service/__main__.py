@@ -39,6 +39,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     parser.add_argument("--db", type=database_target, required=True, metavar="FILE|URL",
                         help="a SQLite file (made if missing) or a postgresql://user:password@host/dbname URL")
+    parser.add_argument("--db-pool-size", type=int, default=20, metavar="N",
+                        help="PostgreSQL: connections the service keeps at most (default 20)")
     parser.add_argument("--demo", action="store_true", help="seed the demo store into the database, once")
     parser.add_argument(
         "--api-key", action="append", default=[], help="a key tills may use (repeatable; also LOYALTY_API_KEYS)"
@@ -162,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     except ProgramError as error:
         print(f"loyalty-service: {error}", file=sys.stderr)
         return 2
-    database = open_database(args.db)
+    database = open_database(args.db, pool_size=max(2, args.db_pool_size))
     try:
         database.create_schema()
     except DatabaseError as error:

@@ -5,6 +5,8 @@ when services start together)."""
 from __future__ import annotations
 
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -14,7 +16,8 @@ import pytest
 from loyalty_service.database import IntegrityError, open_database, write_transaction
 from loyalty_service.postgres_database import display_url, to_pyformat
 from loyalty_service.schema import SCHEMA
-from pos_core.embedded_service import RunningService
+from pos_core.embedded_service import RunningService, start_service
+from tests.conftest import TEST_API_KEY
 from tests.postgres_server import PostgresServer
 from tests.service.api_calls import ALICE_ID, balance, line, post_sale, sale_body
 
@@ -143,3 +146,22 @@ def test_the_service_carries_on_after_its_postgresql_connections_are_cut(
     assert cut is not None and cut[0] >= 1
     assert post_sale(api, sale_body(api, ALICE_ID, [line(api, "1005")])).status_code == 201
     assert balance(api, ALICE_ID) == 640 + 4 + 4
+
+
+@pytest.mark.parametrize("service_db", ["postgresql"], indirect=True)
+def test_many_more_requests_than_pooled_connections_are_all_answered_at_once(service_db: str) -> None:
+    """More requests in flight than the service has worker threads (40) and connections (2 here):
+    a request holds a connection only while its route runs, so none waits on another's thread.
+    (When the connection came from a dependency, this stalled for the pool's 15 s timeout.)"""
+    with start_service(db_path=service_db, api_key=TEST_API_KEY, extra_args=("--db-pool-size", "2")) as service:
+        headers = {"Authorization": f"Bearer {TEST_API_KEY}"}
+
+        def catalog(_: int) -> int:
+            return httpx.get(f"{service.url}/v1/catalog", headers=headers, timeout=30).status_code
+
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=80) as pool:
+            answers = list(pool.map(catalog, range(80)))
+        took = time.monotonic() - started
+    assert answers == [200] * 80
+    assert took < 10, took
