@@ -6,8 +6,9 @@ the sale, and cancels it when the customer changes). It reconnects by itself wit
 ``Last-Event-ID``, so nothing is missed while the link is down, and drops events it has already
 seen or older ones (by the account's sequence number), so a replay never applies twice.
 
-No screens here: the caller decides what an event means (the register fetches the account's
-summary again).
+No screens here. ``current_summaries(checkout, account_id)`` is what the register and the kiosk
+use: the account's summary fetched again whenever the stream (re)opens or its standing changes; the
+screen decides whether what it shows is out of date (``standing``).
 """
 
 from __future__ import annotations
@@ -17,13 +18,17 @@ import json
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import httpx_sse
 
 from pos_core.loyalty_client import LoyaltyClient
-from pos_core.loyalty_errors import LoyaltyUnavailable
+from pos_core.loyalty_errors import LoyaltyError, LoyaltyUnavailable
+from pos_core.loyalty_models import AccountSummary
+
+if TYPE_CHECKING:
+    from pos_core.checkout import Checkout
 
 # The events that change what the register shows about a customer.
 CHANGES_STANDING = frozenset({"balance_changed", "tier_changed", "reward_issued"})
@@ -116,3 +121,20 @@ class AccountFollower:
         account, _, seq = event_id.rpartition(":")
         if self.last_seq is None and account == self.account_id and seq.isdigit():
             self.last_seq = int(seq)
+
+
+def standing(customer: AccountSummary) -> tuple[object, ...]:
+    """What a screen shows of a customer, less the time it was fetched."""
+    return (customer.balance, customer.pending_points, customer.tier, customer.next_reward, customer.rewards_available)
+
+
+async def current_summaries(checkout: Checkout, account_id: str) -> AsyncIterator[AccountSummary]:
+    """The account's summary, fetched again each time the stream opens (to catch up on changes
+    made before it did) and each time an event changes the customer's standing. Runs until the
+    caller stops iterating; a refusal (key refused, account gone) ends it with the error."""
+    async for event in AccountFollower(checkout.client, account_id).events():
+        if event.type == CONNECTED or event.type in CHANGES_STANDING:
+            try:
+                yield await checkout.refresh_customer(account_id)
+            except LoyaltyError:
+                continue  # the next event, or the next connection, tries again

@@ -22,6 +22,7 @@ from devices_tui.bridge import DeviceBridge
 from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ScanRejected
 from pos_core.checkout import Checkout
 from pos_core.item_entry import InvalidItemEntry, parse_item_entry
+from pos_core.live_updates import current_summaries, standing
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError, UnknownCustomer
 from pos_core.loyalty_models import Quote
@@ -96,6 +97,13 @@ class SelfCheckoutApp(App[None]):
         self.switch_mode("shopping")
 
     def watch_sale(self, old: Sale | None, new: Sale | None) -> None:
+        following = old.customer.account_id if old is not None and old.customer is not None else None
+        shopper = new.customer.account_id if new is not None and new.customer is not None else None
+        if shopper != following:
+            if shopper is None:
+                self.workers.cancel_group(self, "live")
+            else:
+                self.follow_shopper(shopper)
         # The points held for a reward go back when the reward or the shopper is taken off, or the
         # session ends (reset, idle reset); a paid sale's hold was redeemed by it.
         if old is None or self.checkout.hold_for(old.sale_id) is None:
@@ -103,6 +111,23 @@ class SelfCheckoutApp(App[None]):
         if new is not None and new.sale_id == old.sale_id and self.checkout.hold_fits(new):
             return
         self.release_hold(old.sale_id)
+
+    @work(exclusive=True, group="live")
+    async def follow_shopper(self, account_id: str) -> None:
+        """While the shopper is signed in, points changed elsewhere (their app, a till) show at
+        once. Cancelled when the shopper leaves or the session ends."""
+        try:
+            async for summary in current_summaries(self.checkout, account_id):
+                sale = self.sale
+                current = sale.customer if sale is not None else None
+                if sale is None or current is None or current.account_id != account_id:
+                    continue
+                if current.provisional or standing(current) != standing(summary):
+                    self.sale = sale.with_customer(summary)
+        except LoyaltyError:
+            return  # the key refused, the account gone, or no live updates there
+        except Exception as error:  # best effort: a fault here must never stop the kiosk
+            self.log.error(f"live updates stopped: {type(error).__name__}")
 
     @work(group="holds")
     async def release_hold(self, sale_id: str) -> None:

@@ -36,7 +36,7 @@ from cashier_tui.widgets.totals_view import TotalsView
 from devices.identification import Identification
 from devices.payload import classify
 from pos_core.item_entry import InvalidItemEntry, parse_item_entry
-from pos_core.live_updates import CHANGES_STANDING, CONNECTED, AccountFollower
+from pos_core.live_updates import current_summaries, standing
 from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNeedTheService, UnknownCustomer
 from pos_core.outbox import OutboxError
 from pos_core.loyalty_models import AccountSummary, Quote, ReturnResult
@@ -397,27 +397,20 @@ class RegisterScreen(Screen[None]):
     async def follow_customer(self, account_id: str) -> None:
         """While this customer is on the sale, show points changed elsewhere (the app, another
         store) at once. Cancelled when the customer changes or the sale ends."""
-        follower = AccountFollower(self.cashier_app.checkout.client, account_id)
         try:
-            async for event in follower.events():
-                # On (re)connecting, catch up on anything that changed before the stream opened.
-                if event.type == CONNECTED or event.type in CHANGES_STANDING:
-                    await self._refresh_customer(account_id)
+            async for summary in current_summaries(self.cashier_app.checkout, account_id):
+                self._customer_refreshed(summary)
         except LoyaltyError:
             return  # the key refused, the account gone, or no live updates there: nothing to follow
         except Exception as error:  # best effort: a fault here must never stop the till
             self.log.error(f"live updates stopped: {type(error).__name__}")
 
-    async def _refresh_customer(self, account_id: str) -> None:
-        try:
-            summary = await self.cashier_app.checkout.refresh_customer(account_id)
-        except LoyaltyError:
-            return
+    def _customer_refreshed(self, summary: AccountSummary) -> None:
         sale = self.sale
         current = sale.customer if sale is not None else None
-        if sale is None or current is None or current.account_id != account_id:
+        if sale is None or current is None or current.account_id != summary.account_id:
             return
-        if current.provisional or _standing(current) != _standing(summary):
+        if current.provisional or standing(current) != standing(summary):
             self.sale = sale.with_customer(summary)
 
     @work(exclusive=True, group="dialog")
@@ -615,11 +608,6 @@ class RegisterScreen(Screen[None]):
         self.cashier_app.loyalty_failed(error)
         message = cashier_message(error, presented.method if presented else "phone")
         self.notify(message, title=title, severity="error", timeout=8, markup=False)
-
-
-def _standing(customer: AccountSummary) -> tuple[object, ...]:
-    """What the panel shows of a customer, less the time it was fetched."""
-    return (customer.balance, customer.pending_points, customer.tier, customer.next_reward, customer.rewards_available)
 
 
 def _ordered(sale: Sale, rewards: tuple[str, ...]) -> Sale:

@@ -284,3 +284,25 @@ async def test_with_the_service_down_the_shopper_still_pays_and_is_told_plainly(
             assert balance(client, ALICE)["balance"] == with_points
     finally:
         back.stop()
+
+
+async def test_points_changed_elsewhere_show_while_the_shopper_is_signed_in(kiosk, api: httpx.Client) -> None:
+    before = balance(api, ALICE)
+    app = kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await pilot.click("#welcome-phone")
+        await type_phone(pilot, ALICE)
+        await wait_for(pilot, lambda: isinstance(app.screen, ShoppingScreen) and app.sale.customer is not None)
+        assert f"{before['balance']:,} points" in label(app, "#hello")
+        await wait_for(pilot, lambda: any(w.group == "live" and w.is_running for w in app.workers))
+        # The shopper's points change elsewhere (a till, the app) while they shop.
+        answer = api.post(f"/v1/accounts/{before['account_id']}/adjustments", json={
+            "points": 250, "reason": "birthday bonus", "manager_pin": "1357", "terminal_id": "till-7"})
+        assert answer.status_code == 201, answer.text
+        now = before["balance"] + 250
+        await wait_for(pilot, lambda: f"{now:,} points" in label(app, "#hello"), timeout=2.0)
+        assert app.sale.customer.balance == now
+        # The next shopper starts clean: the last one's account is no longer followed.
+        app.reset()
+        await wait_for(pilot, lambda: not any(w.group == "live" and w.is_running for w in app.workers))
