@@ -29,6 +29,7 @@ from pos_core.loyalty_models import AccountSummary
 
 if TYPE_CHECKING:
     from pos_core.checkout import Checkout
+    from pos_core.sale import Sale
 
 # The events that change what the register shows about a customer.
 CHANGES_STANDING = frozenset({"balance_changed", "tier_changed", "reward_issued"})
@@ -138,3 +139,8 @@ async def current_summaries(checkout: Checkout, account_id: str) -> AsyncIterato
                 yield await checkout.refresh_customer(account_id)
             except LoyaltyError:
                 continue  # the next event, or the next connection, tries again
+
+
+def followed_account(sale: Sale | None) -> str | None:
+    """Whose account a screen follows while ``sale`` is on it: its customer's, if any."""
+    return sale.customer.account_id if sale is not None and sale.customer is not None else None

@@ -22,7 +22,7 @@ from devices_tui.bridge import DeviceBridge
 from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ScanRejected
 from pos_core.checkout import Checkout
 from pos_core.item_entry import InvalidItemEntry, parse_item_entry
-from pos_core.live_updates import current_summaries, standing
+from pos_core.live_updates import current_summaries, followed_account, standing
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError, UnknownCustomer
 from pos_core.loyalty_models import Quote
@@ -97,9 +97,8 @@ class SelfCheckoutApp(App[None]):
         self.switch_mode("shopping")
 
     def watch_sale(self, old: Sale | None, new: Sale | None) -> None:
-        following = old.customer.account_id if old is not None and old.customer is not None else None
-        shopper = new.customer.account_id if new is not None and new.customer is not None else None
-        if shopper != following:
+        shopper = followed_account(new)
+        if shopper != followed_account(old):
             if shopper is None:
                 self.workers.cancel_group(self, "live")
             else:

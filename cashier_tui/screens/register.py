@@ -36,7 +36,7 @@ from cashier_tui.widgets.totals_view import TotalsView
 from devices.identification import Identification
 from devices.payload import classify
 from pos_core.item_entry import InvalidItemEntry, parse_item_entry
-from pos_core.live_updates import current_summaries, standing
+from pos_core.live_updates import current_summaries, followed_account, standing
 from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNeedTheService, UnknownCustomer
 from pos_core.outbox import OutboxError
 from pos_core.loyalty_models import AccountSummary, Quote, ReturnResult
@@ -188,9 +188,8 @@ class RegisterScreen(Screen[None]):
     def watch_sale(self, old: Sale | None, new: Sale | None) -> None:
         self.refresh_bindings()
         self._release_outdated_hold(old, new)
-        following = old.customer.account_id if old is not None and old.customer is not None else None
-        customer = new.customer.account_id if new is not None and new.customer is not None else None
-        if customer != following:
+        customer = followed_account(new)
+        if customer != followed_account(old):
             if customer is None:
                 self.workers.cancel_group(self, "live")
             else:

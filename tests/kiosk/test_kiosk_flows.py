@@ -40,6 +40,13 @@ async def type_phone(pilot: Pilot, number: str) -> None:
     await pilot.press("enter")
 
 
+async def sign_in_by_phone(pilot: Pilot, number: str = ALICE) -> None:
+    """From the welcome screen: the phone keypad, the number, and the shopping screen with them on."""
+    await pilot.click("#welcome-phone")
+    await type_phone(pilot, number)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ShoppingScreen) and pilot.app.sale.customer is not None)
+
+
 async def pay_by_card(pilot: Pilot) -> ThankYouScreen:
     await pilot.click("#pay")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, KioskPaymentScreen))
@@ -57,9 +64,7 @@ async def test_qr_or_phone_at_start_then_the_reward_accepted(kiosk, api: httpx.C
     app = kiosk()
     async with app.run_test(size=SIZE) as pilot:
         await kiosk_ready(pilot)
-        await pilot.click("#welcome-phone")
-        await type_phone(pilot, ALICE)
-        await wait_for(pilot, lambda: isinstance(app.screen, ShoppingScreen) and app.sale.customer is not None)
+        await sign_in_by_phone(pilot)
         assert "Hi Alice! Silver member" in label(app, "#hello")
         await scan(pilot, drink["sku"])
         await scan(pilot, f"2*{loaf['sku']}")
@@ -291,9 +296,7 @@ async def test_points_changed_elsewhere_show_while_the_shopper_is_signed_in(kios
     app = kiosk()
     async with app.run_test(size=SIZE) as pilot:
         await kiosk_ready(pilot)
-        await pilot.click("#welcome-phone")
-        await type_phone(pilot, ALICE)
-        await wait_for(pilot, lambda: isinstance(app.screen, ShoppingScreen) and app.sale.customer is not None)
+        await sign_in_by_phone(pilot)
         assert f"{before['balance']:,} points" in label(app, "#hello")
         await wait_for(pilot, lambda: any(w.group == "live" and w.is_running for w in app.workers))
         # The shopper's points change elsewhere (a till, the app) while they shop.
