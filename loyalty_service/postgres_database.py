@@ -18,6 +18,7 @@ What differs from SQLite, and how it is made the same:
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -177,10 +178,16 @@ class PostgresDatabase:
             open=False,
         )
         self._opened = False
+        self._opening = threading.Lock()  # the first requests may arrive together
 
     def _open(self) -> None:
         if self._opened:
             return
+        with self._opening:
+            if not self._opened:
+                self._open_pool()
+
+    def _open_pool(self) -> None:
         try:  # one direct try first: it fails at once, and says why (the pool would only time out)
             psycopg.connect(self.url, connect_timeout=10).close()
             self._pool.open(wait=True, timeout=15)
