@@ -189,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
     server: _Server | None = None
+
+    def stopping() -> bool:
+        return server is not None and server.should_exit
+
     app = create_app(
         database, keys, program,
         unknown_lookups_per_minute=args.unknown_lookups_per_minute,
@@ -196,8 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         flag_transactions_per_day=args.flag_transactions_per_day,
         manager_pins=pins,
         events_keepalive_seconds=max(0.5, args.events_keepalive),
-        # Event streams end as soon as shutdown starts, so it never waits on them.
-        stopping=lambda: server is not None and server.should_exit,
+        stopping=stopping,  # event streams end as soon as shutdown starts, so it never waits on them
     )
     config = uvicorn.Config(
         app, log_config=log_config(), log_level="info" if args.access_log else "warning",
@@ -207,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.parent_pid:
         watch_parent(server, args.parent_pid)
     if args.events_keep_days > 0:
-        keep_pruning(database, args.events_keep_days, stopping=lambda: server is not None and server.should_exit)
+        keep_pruning(database, args.events_keep_days, stopping=stopping)
     server.run(sockets=[sock])
     return 0
 

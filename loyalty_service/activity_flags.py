@@ -8,7 +8,6 @@ event. Flagging never refuses anything: the sale that went over is recorded as u
 
 from __future__ import annotations
 
-
 from pydantic import BaseModel
 
 from loyalty_service.clock import utc_now

@@ -77,11 +77,15 @@ def create_app(
     events_keepalive_seconds: float = 15.0,
     stopping: Callable[[], bool] = lambda: False,
 ) -> FastAPI:
-    """``db``: an open Database, or a SQLite path or ``postgresql://`` URL to open.
+    """``db``: a Database whose schema is made (``create_schema``), or a SQLite path or
+    ``postgresql://`` URL to open and make it in.
     ``manager_pins``: (name, PIN) pairs kept only in memory, hashed (for demos).
     ``stopping``: true once the server shuts down, so event streams end."""
-    database = db if not isinstance(db, (Path, str)) else open_database(db)
-    database.create_schema()
+    if isinstance(db, (Path, str)):
+        database = open_database(db)
+        database.create_schema()
+    else:
+        database = db
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

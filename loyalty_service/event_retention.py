@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -45,10 +46,9 @@ def keep_pruning(database: Database, keep_days: int, stopping: Callable[[], bool
                     log.info("pruned %d events older than %d days", gone, keep_days)
             except Exception as error:  # noqa: BLE001 - one failed pass must not end the pruning; next hour
                 log.warning("could not prune old events: %s", error)
-            deadline = PRUNE_EVERY_SECONDS
-            while deadline > 0 and not stopping():
-                threading.Event().wait(min(1.0, deadline))
-                deadline -= 1.0
+            next_pass = time.monotonic() + PRUNE_EVERY_SECONDS
+            while time.monotonic() < next_pass and not stopping():
+                time.sleep(1.0)
 
     thread = threading.Thread(target=loop, name="event-retention", daemon=True)
     thread.start()

@@ -21,6 +21,7 @@ def demo_service(db: Path | str, program: Program | None = None, api_key: str = 
     PostgreSQL URL."""
     program = program or load_program()
     database = open_database(db)
+    database.create_schema()
     app = create_app(database, [api_key], program, identify_min_seconds=0)
     with database.connection() as conn, write_transaction(conn):
         seed(conn, program)
