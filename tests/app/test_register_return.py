@@ -10,6 +10,7 @@ from cashier_tui.screens.receipt import ReceiptScreen
 from cashier_tui.screens.register import RegisterScreen
 from cashier_tui.screens.return_sale import ReturnScreen
 from cashier_tui.screens.rewards import RewardsScreen
+from pos_core.loyalty_models import Reservation
 from tests.app.conftest import wait_for
 from tests.app.test_register_flow import SIZE, identify, ready, scan, type_text
 
@@ -27,6 +28,16 @@ async def pay_by_card(pilot) -> None:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, PaymentScreen))
     await pilot.press("f9")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReceiptScreen))
+
+
+async def alice_with_five_off_held(pilot) -> tuple[RegisterScreen, Reservation | None]:
+    """Two loaves for Alice, £5 off applied: the register and the hold it made."""
+    screen = await ready(pilot)
+    await scan(pilot, "2*1005")
+    await identify(pilot, "020 7946 0001")
+    await wait_for(pilot, lambda: screen.quote is not None)
+    await apply_reward(pilot, screen, "five-off")
+    return screen, pilot.app.checkout.hold_for(screen.sale.sale_id)
 
 
 async def apply_reward(pilot, screen: RegisterScreen, reward_id: str) -> None:
@@ -100,12 +111,7 @@ async def test_a_scanned_receipt_opens_its_sale_for_return(cashier, api: httpx.C
 async def test_rewards_are_held_while_applied_and_released_on_void(cashier, api: httpx.Client) -> None:
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await scan(pilot, "2*1005")
-        await identify(pilot, "020 7946 0001")
-        await wait_for(pilot, lambda: screen.quote is not None)
-        await apply_reward(pilot, screen, "five-off")
-        hold = app.checkout.hold_for(screen.sale.sale_id)
+        screen, hold = await alice_with_five_off_held(pilot)
         assert hold is not None and hold.points_held == 500
         # Another till cannot reserve the same points now.
         other = api.post("/v1/reservations", json={"account_id": ALICE_ID, "rewards": ["five-off"],
@@ -121,12 +127,7 @@ async def test_rewards_are_held_while_applied_and_released_on_void(cashier, api:
 async def test_paying_redeems_the_held_rewards(cashier, api: httpx.Client) -> None:
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await scan(pilot, "2*1005")
-        await identify(pilot, "020 7946 0001")
-        await wait_for(pilot, lambda: screen.quote is not None)
-        await apply_reward(pilot, screen, "five-off")
-        hold = app.checkout.hold_for(screen.sale.sale_id)
+        screen, hold = await alice_with_five_off_held(pilot)
         assert hold is not None
         await pay_by_card(pilot)
         assert app.screen.done.loyalty.balance == 142

@@ -192,9 +192,7 @@ async def test_idle_shopper_is_asked_then_the_kiosk_resets(kiosk, api: httpx.Cli
     app = kiosk(idle_seconds=1, still_there_seconds=1)
     async with app.run_test(size=SIZE) as pilot:
         await kiosk_ready(pilot)
-        await pilot.click("#welcome-phone")
-        await type_phone(pilot, ALICE)
-        await wait_for(pilot, lambda: app.sale is not None and app.sale.customer is not None)
+        await sign_in_by_phone(pilot)
         await scan(pilot, loaf["sku"])
         await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen), timeout=5)
         await pilot.click("#still-here")  # still here: nothing lost
@@ -268,14 +266,10 @@ async def test_with_the_service_down_the_shopper_still_pays_and_is_told_plainly(
     app = kiosk()
     async with app.run_test(size=SIZE) as pilot:
         await kiosk_ready(pilot)
-        await pilot.click("#welcome-phone")
-        await type_phone(pilot, ALICE)  # online once: the kiosk keeps a copy of the shopper
-        await wait_for(pilot, lambda: app.sale is not None and app.sale.customer is not None)
+        await sign_in_by_phone(pilot)  # online once: the kiosk keeps a copy of the shopper
         app.reset()
         live_service.stop()
-        await pilot.click("#welcome-phone")
-        await type_phone(pilot, ALICE)
-        await wait_for(pilot, lambda: app.sale is not None and app.sale.customer is not None)
+        await sign_in_by_phone(pilot)
         assert app.sale.customer.provisional
         assert "about" in label(app, "#hello")
         await scan(pilot, f"2*{loaf['sku']}")

@@ -9,7 +9,7 @@ from selfcheckout.screens.reward_offer import RewardOfferScreen
 from selfcheckout.screens.welcome import WelcomeScreen
 from tests.app.conftest import product_in, wait_for
 from tests.kiosk.conftest import kiosk_ready
-from tests.kiosk.test_kiosk_flows import ALICE, SIZE, scan, type_phone
+from tests.kiosk.test_kiosk_flows import SIZE, scan, sign_in_by_phone
 
 
 async def test_an_accepted_reward_is_held_then_released_when_the_shopper_walks_away(kiosk, api: httpx.Client) -> None:
@@ -17,9 +17,7 @@ async def test_an_accepted_reward_is_held_then_released_when_the_shopper_walks_a
     app = kiosk(idle_seconds=3, still_there_seconds=1)
     async with app.run_test(size=SIZE) as pilot:
         await kiosk_ready(pilot)
-        await pilot.click("#welcome-phone")
-        await type_phone(pilot, ALICE)
-        await wait_for(pilot, lambda: app.sale is not None and app.sale.customer is not None)
+        await sign_in_by_phone(pilot)
         await scan(pilot, f"2*{loaf['sku']}")
         await pilot.click("#pay")
         await wait_for(pilot, lambda: isinstance(app.screen, RewardOfferScreen))

@@ -12,20 +12,17 @@ from textual.pilot import Pilot
 
 from selfcheckout.screens.kiosk_payment import KioskPaymentScreen
 from selfcheckout.screens.reward_offer import RewardOfferScreen
-from selfcheckout.screens.shopping import ShoppingScreen
 from selfcheckout.screens.thank_you import ThankYouScreen
 from tests.app.conftest import product_in, wait_for
 from tests.kiosk.conftest import kiosk_ready
-from tests.kiosk.test_kiosk_flows import ALICE, scan, type_phone
+from tests.kiosk.test_kiosk_flows import scan, sign_in_by_phone
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((240, 67), id="full-hd")]
 
 
 async def signed_in_with_basket(pilot: Pilot, api: httpx.Client) -> None:
     app = await kiosk_ready(pilot)
-    await pilot.click("#welcome-phone")
-    await type_phone(pilot, ALICE)
-    await wait_for(pilot, lambda: isinstance(app.screen, ShoppingScreen) and app.sale.customer is not None)
+    await sign_in_by_phone(pilot)
     await scan(pilot, product_in(api, "hot_drinks")["sku"])
     await scan(pilot, f"2*{product_in(api, 'bakery')['sku']}")
     await wait_for(pilot, lambda: app.quote is not None)
