@@ -1,5 +1,7 @@
 """A TCP proxy on loopback that breaks connections between a till and the service on purpose.
 
+It can be re-pointed (``set_upstream``) at a service restarted on another port.
+
 Each new connection gets one fault, chosen when it is accepted (the client reconnects after a
 broken one, so the next request draws again):
 
@@ -46,6 +48,10 @@ class FaultProxy:
         unknown = set(weights) - set(FAULTS)
         assert not unknown, unknown
         self.weights = dict(weights)
+
+    def set_upstream(self, host: str, port: int) -> None:
+        """Send new connections to a service started again elsewhere (open ones keep their own)."""
+        self.upstream = (host, port)
 
     def close(self) -> None:
         async def shut() -> None:
@@ -124,6 +130,9 @@ def _close_after(head: bytes) -> bytes:
 
 
 async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-    while data := await source.read(65536):
-        sink.write(data)
-        await sink.drain()
+    try:
+        while data := await source.read(65536):
+            sink.write(data)
+            await sink.drain()
+    except ConnectionError:
+        pass  # either side hung up: this connection is over
