@@ -16,6 +16,7 @@ from httpx_sse import connect_sse
 from pos_core.embedded_service import RunningService, start_service
 from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, error_code, line, post_sale, sale_body
+from tests.waiting import wait_until
 
 MANAGER_PIN = "1357"  # the demo store's manager (--demo)
 
@@ -113,7 +114,7 @@ def test_idle_streams_get_keep_alive_comments(service_db: Path | str) -> None:
 
 def test_an_open_stream_does_not_hold_up_stopping_the_service(service_db: Path | str) -> None:
     service = start_service(db_path=service_db, api_key=TEST_API_KEY)
-    ended = threading.Event()
+    opened, ended = threading.Event(), threading.Event()
 
     def follow() -> None:
         with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {TEST_API_KEY}"},
@@ -121,14 +122,14 @@ def test_an_open_stream_does_not_hold_up_stopping_the_service(service_db: Path |
             try:
                 with client.stream("GET", "/v1/events") as response:
                     for _ in response.iter_lines():
-                        pass
+                        opened.set()  # the opening frame came: the service holds the stream open
             except httpx.HTTPError:
                 pass
         ended.set()
 
     thread = threading.Thread(target=follow, daemon=True)
     thread.start()
-    time.sleep(0.5)
+    assert opened.wait(10), "the stream did not open"
     started = time.monotonic()
     service.stop(timeout=10)
     assert service.process.returncode is not None
@@ -163,17 +164,15 @@ def test_a_stream_ends_when_its_client_goes(service_db: Path | str) -> None:
     thread.start()
     try:
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: server.started, timeout=10, what="the service started")
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TEST_API_KEY}"}, timeout=5) as client:
             with connect_sse(client, "GET", "/v1/events") as source:
-                next(source.iter_sse())  # the opening frame: the stream is open
-                assert app.state.open_event_streams == 1
-        deadline = time.monotonic() + 3
-        while app.state.open_event_streams and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert app.state.open_event_streams == 0  # well before the next keep-alive
+                # Keep the iterator: a dropped one closes the response, and so the connection.
+                frames = source.iter_sse()
+                next(frames)  # the opening frame
+                wait_until(lambda: app.state.open_event_streams == 1, timeout=5, what="the service counts the stream")
+        # Well before the next keep-alive (60 s), which is when a write would find the client gone.
+        wait_until(lambda: app.state.open_event_streams == 0, timeout=3, what="the stream ends with its client")
     finally:
         server.should_exit = True
         thread.join(10)
@@ -211,9 +210,8 @@ def test_old_events_are_pruned_but_each_accounts_numbering_carries_on(service_db
 
     execute(service_db, "UPDATE events SET created_at = '2020-01-01T00:00:00Z' WHERE seq < 4")
     with start_service(db_path=service_db, api_key=TEST_API_KEY, extra_args=("--events-keep-days", "30")) as service:
-        deadline = time.monotonic() + 10
-        while len(rows(service_db, "SELECT id FROM events")) > 3 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: len(rows(service_db, "SELECT id FROM events")) <= 3, timeout=10,
+                   what="the service pruned the old events at start")
         assert rows(service_db, "SELECT account_id, seq FROM events ORDER BY id") == [
             (ALICE_ID, 4), (ALICE_ID, 5), ("acc_e48f54a256bf", 2)]
         with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {TEST_API_KEY}"}) as client:
