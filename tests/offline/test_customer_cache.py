@@ -1,8 +1,11 @@
 """The customer cache: enough to serve a customer offline, no raw numbers, rebuilt when damaged."""
 
-import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
+
+from pos_core import customer_cache
 from pos_core.customer_cache import CustomerCache
 
 SUMMARY = {"account_id": "acc_1", "display_name": "Alice S.", "currency": "GBP", "balance": 640,
@@ -24,10 +27,14 @@ def test_remembers_by_method_and_value_without_storing_them(tmp_path: Path) -> N
         assert secret not in raw
 
 
-def test_too_old_entries_are_not_used(tmp_path: Path) -> None:
-    cache = CustomerCache(tmp_path / "cache.db", max_age_seconds=0.05)
+def test_too_old_entries_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1_800_000_000.0]
+    monkeypatch.setattr(customer_cache, "time", SimpleNamespace(time=lambda: now[0]))
+    cache = CustomerCache(tmp_path / "cache.db", max_age_seconds=60)
     cache.remember("phone", "+442079460001", SUMMARY)
-    time.sleep(0.1)
+    now[0] += 59
+    assert cache.recall("phone", "+442079460001") is not None
+    now[0] += 2
     assert cache.recall("phone", "+442079460001") is None
 
 

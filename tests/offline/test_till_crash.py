@@ -26,15 +26,33 @@ def till_sim(service: RunningService, data_dir: Path, *extra: str) -> subprocess
     )
 
 
-def events_until_killed(process: subprocess.Popen[str], after: float) -> list[dict]:
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+def events_until_killed(process: subprocess.Popen[str], kind: str, nth: int, jitter: float) -> list[dict]:
+    """Its events, once it was SIGKILLed ``jitter`` seconds after printing its ``nth`` ``kind`` event
+    (so the kill lands anywhere in the sale under way: its quote, its outbox write, its receipt)."""
+    events: list[dict] = []
+    seen = threading.Condition()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            with seen:
+                events.append(json.loads(line))
+                seen.notify_all()
+        with seen:
+            seen.notify_all()
+
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    time.sleep(after)
+    with seen:
+        reached = seen.wait_for(
+            lambda: sum(e["event"] == kind for e in events) >= nth or process.poll() is not None, timeout=60
+        )
+    assert reached and process.poll() is None, f"till-sim ended or stalled before its {nth}th {kind}: {events[-3:]}"
+    time.sleep(jitter)  # where in the sale the kill lands, not a wait for anything
     process.kill()  # SIGKILL: no cleanup, no flush, no goodbye
     process.wait()
     reader.join(5)
-    return [json.loads(line) for line in lines if line.strip()]
+    return events
 
 
 def test_killed_tills_lose_nothing_and_double_nothing(live_service: RunningService, tmp_path: Path) -> None:
@@ -44,7 +62,8 @@ def test_killed_tills_lose_nothing_and_double_nothing(live_service: RunningServi
     for run in range(KILLS):
         process = till_sim(live_service, data_dir, "--tills", "2", "--sales", "8", "--seed", str(run),
                            "--drain-timeout", "3")
-        for event in events_until_killed(process, after=rng.uniform(0.6, 2.2)):
+        kind, nth = rng.choice([("started", 1), ("begin", 1), ("begin", 3), ("done", 2), ("begin", 6)])
+        for event in events_until_killed(process, kind, nth, jitter=rng.uniform(0, 0.2)):
             if event["event"] == "done":
                 done[event["sale_id"]] = event["account_id"]
     assert len(done) >= 20, "the kills came too early to test anything"

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -130,10 +129,11 @@ def test_restart_on_the_same_database_keeps_balances_and_does_not_reseed(service
 def test_exits_when_its_parent_is_gone(tmp_path: Path) -> None:
     parent = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     with service_process("--db", str(tmp_path / "l.db"), "--api-key", "k", "--parent-pid", str(parent.pid)) as (
-        process, _
+        process, url
     ):
-        time.sleep(0.7)
-        assert process.poll() is None  # the parent is alive: it keeps serving
+        # It watched its parent before it began to listen: with the parent alive, it serves.
+        assert httpx.get(f"{url}/v1/health", headers={"Authorization": "Bearer k"}).status_code == 200
+        assert process.poll() is None
         parent.kill()
         parent.wait()  # reaped, so the pid is really gone
         assert process.wait(timeout=10) == 0

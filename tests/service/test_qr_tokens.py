@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -16,6 +18,7 @@ from pos_core.loyalty_errors import InvalidValue
 from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, error_code, identify
 from tests.service.stored import rows
+from tests.waiting import wait_until
 
 BEN_ID = "acc_e48f54a256bf"
 
@@ -86,9 +89,16 @@ def test_an_expired_token_is_refused(api: httpx.Client, live_db: Path | str) -> 
     assert identify(api, "qr", sign(service_secret(live_db), ALICE_ID, int(time.time()) + 60)).status_code == 200
 
 
+def past(rfc3339: str) -> Callable[[], bool]:
+    """True once the service's clock (this machine's) has reached ``rfc3339``."""
+    moment = datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+    return lambda: time.time() >= moment
+
+
 def test_a_short_lived_token_expires(api: httpx.Client) -> None:
-    token = new_token(api, ttl_seconds=1)["token"]
-    time.sleep(2.1)
+    issued = new_token(api, ttl_seconds=1)
+    token = issued["token"]
+    wait_until(past(issued["expires_at"]), timeout=5, what="the token's expiry")
     assert error_code(identify(api, "qr", token)) == (422, "qr_expired")
 
 
@@ -99,8 +109,6 @@ def test_the_lifetime_is_bounded(api: httpx.Client, ttl: int) -> None:
 
 
 def test_the_default_lifetime_is_five_minutes(api: httpx.Client) -> None:
-    from datetime import datetime
-
     before = time.time()
     response = api.post(f"/v1/accounts/{ALICE_ID}/qr-token")  # no body at all
     assert response.status_code == 201, response.text
@@ -117,7 +125,7 @@ def test_used_nonces_are_pruned_after_expiry(api: httpx.Client, live_db: Path | 
     key = service_secret(live_db)
     soon = int(time.time()) + 2
     assert identify(api, "qr", sign(key, ALICE_ID, soon)).status_code == 200
-    time.sleep(2.1)
+    wait_until(lambda: time.time() >= soon, timeout=5, what="the first token's expiry")
     assert identify(api, "qr", new_token(api)["token"]).status_code == 200
     left = [row[0] for row in rows(live_db, "SELECT expires_at FROM qr_token_nonces")]
     assert left and all(expiry > soon for expiry in left)

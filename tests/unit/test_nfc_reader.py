@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import socket
 import statistics
 import time
 from collections.abc import Iterator
@@ -155,8 +156,11 @@ def test_read_time_over_udp(reader: NfcReader, port: int, taps: Taps) -> None:
 
 def test_stop_is_prompt_and_closes_the_reader(port: int, taps: Taps) -> None:
     reader = NfcReader(f"udp:127.0.0.1:{port}", taps.on_tap, taps.on_problem, targets=("212F",))
-    reader.start()
-    time.sleep(0.3)  # in the middle of sensing for a card that is not there
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as field:
+        field.bind(("127.0.0.1", port))  # where a card would answer; nothing does
+        field.settimeout(WAIT)
+        reader.start()
+        field.recv(4096)  # its poll: it is now sensing for a card that is not there
     started = time.perf_counter()
     reader.stop()
     stopped_in = time.perf_counter() - started
