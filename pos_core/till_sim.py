@@ -209,6 +209,8 @@ async def sell_one(till: Till, customers: list[tuple[str, AccountSummary]], prod
         "terminal_id": till.terminal_id,
         "points_expected": points,
         "confirmed": done.loyalty is not None,
+        "provisional": customer.provisional,  # the customer came from the till's cache
+        "estimated": quote.estimated,  # priced by the programme's rules on the till
         "completed_at": done.completed_at,
     })
 

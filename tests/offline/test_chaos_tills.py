@@ -126,7 +126,6 @@ class Chaos:
         self.changed = threading.Condition()
         self.runs: list[TillProcess] = []
         self.kills = 0
-        self.clock_steps = 0
         self.service_restarts = 0
 
     def done(self) -> dict[str, dict]:
@@ -162,10 +161,39 @@ def balances(api: httpx.Client, accounts: dict[str, str]) -> dict[str, int]:
     return {account: api.get(f"/v1/accounts/{account}").json()["balance"] for account in accounts.values()}
 
 
-def stepped_by(event: dict, offset: timedelta) -> bool:
-    """The till stamped this sale with a wall clock ``offset`` away from the real one (within an hour)."""
-    stamped = datetime.fromisoformat(event["completed_at"].replace("Z", "+00:00"))
-    return abs(stamped - (datetime.now(UTC) + offset)) < timedelta(hours=1)
+class SteppedClock:
+    """A till's wall clock under libfaketime: the offset in a file it reads at every call. Its
+    monotonic clock is left alone, as when NTP or a person steps a real till's clock. (With that,
+    libfaketime 0.9.10 makes time.sleep fail with EINVAL; the till's asyncio code never calls it.)"""
+
+    def __init__(self, path: Path, preload: str) -> None:
+        self.path = path
+        self.env = {"LD_PRELOAD": preload, "FAKETIME_TIMESTAMP_FILE": str(path), "FAKETIME_NO_CACHE": "1",
+                    "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+        self.expected: timedelta | None = None  # a step made, not yet seen in a sale
+        self.steps = 0  # steps seen
+        self.seen_at = 0  # the till's sales when the last step was seen
+        self._write("+0")
+
+    def step(self, to: str, offset: timedelta) -> None:
+        self._write(to)
+        self.expected = offset
+
+    def seen(self, sales: list[dict]) -> bool:
+        """The last sale was stamped with the stepped clock (to the hour): the step took."""
+        stamped = datetime.fromisoformat(sales[-1]["completed_at"].replace("Z", "+00:00")) if sales else None
+        if self.expected is None or stamped is None:
+            return False
+        if abs(stamped - (datetime.now(UTC) + self.expected)) >= timedelta(hours=1):
+            return False
+        self.expected, self.steps, self.seen_at = None, self.steps + 1, len(sales)
+        return True
+
+    def _write(self, offset: str) -> None:
+        # Whole or not at all: the till reads the file at every clock call.
+        spare = self.path.with_suffix(".new")
+        spare.write_text(offset + "\n")
+        os.replace(spare, self.path)
 
 
 def test_tills_through_faults_kills_a_service_restart_and_clock_steps(tmp_path: Path) -> None:
@@ -181,43 +209,30 @@ def test_tills_through_faults_kills_a_service_restart_and_clock_steps(tmp_path: 
         before = balances(api, accounts)
 
         proxy.set_faults(**FAULTS)
-        # Till c's wall clock is whatever offset this file says, re-read at every call; its
-        # monotonic clock is left alone, as when NTP or a person steps a real till's clock. (With
-        # that, libfaketime 0.9.10 makes time.sleep fail with EINVAL; the till's asyncio code never
-        # calls it, and the done lines' completed_at show the steps took.)
-        clock_file = tmp_path / "clock-offset"
-        clock_file.write_text("+0\n")
-        clock_env = {
-            "LD_PRELOAD": preload, "FAKETIME_TIMESTAMP_FILE": str(clock_file), "FAKETIME_NO_CACHE": "1",
-            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-        }
+        clock = SteppedClock(tmp_path / "clock-offset", preload)  # till c's
+        steps = [("+1d", timedelta(days=1)), ("+0", timedelta(0))]  # a day forward, then a day back
         selling = ("--sales", "100000", "--drain-timeout", "2", "--settle-timeout", str(SETTLE_BOUND),
                "--start-timeout", "60", "--backoff-longest", "2")
-        clock_till = start_till(chaos, "c", proxy, *selling, env=clock_env)
+        clock_till = start_till(chaos, "c", proxy, *selling, env=clock.env)
         killable = {name: start_till(chaos, name, proxy, *selling, "--seed", str(rng.randrange(1000)))
                     for name in ("a", "b")}
 
         def killed_when(run: TillProcess) -> Callable[[], bool]:
-            # Right at start (while it identifies its customers), mid-sale, or just after a sale.
-            kind, nth = rng.choice([("start", 0), ("begin", 1), ("begin", 2), ("done", 1), ("begin", 3)])
-            if kind == "start":
-                return lambda: bool(run.events)
+            # As it starts (draining, loading the store, identifying), mid-sale, or just after a sale.
+            kind, nth = rng.choice([("started", 1), ("begin", 1), ("begin", 2), ("done", 1), ("begin", 3)])
             return lambda: run.count(kind) >= nth
 
         kill_at = {name: killed_when(run) for name, run in killable.items()}
-        plan = iter(["forward", "back", "done"])
-        step = next(plan)
-        stepped_at = stepped_forward_at = 0
         chaos_started = time.monotonic()
 
         def chaos_over() -> bool:
-            return (chaos.kills >= KILLS and chaos.service_restarts == 1 and step == "done"
+            return (chaos.kills >= KILLS and chaos.service_restarts == 1 and clock.steps == 2
                     and len(chaos.done()) >= MIN_SALES)
 
         while not chaos_over():
             assert time.monotonic() - chaos_started < CHAOS_BOUND, (
                 f"the chaos did not happen in {CHAOS_BOUND:.0f} s: kills {chaos.kills}, restarts"
-                f" {chaos.service_restarts}, clock {step}, done {len(chaos.done())}; see {tmp_path}/till-*.log"
+                f" {chaos.service_restarts}, clock steps {clock.steps}, done {len(chaos.done())}; see {tmp_path}/till-*.log"
             )
             with chaos.changed:
                 chaos.changed.wait(0.2)  # a till printed something, or look again
@@ -237,24 +252,12 @@ def test_tills_through_faults_kills_a_service_restart_and_clock_steps(tmp_path: 
                                         log_path=tmp_path / "service" / "service.log")
                 proxy.set_upstream("127.0.0.1", int(service.url.rsplit(":", 1)[1]))
                 chaos.service_restarts += 1
-            # The clock: a day forward once till c has sold a few, a day back once it has sold a few
-            # more with the stepped clock (each counted when a sale it stamped shows the new time).
+            # The clock: a step once till c has sold three sales since the last one took (which a
+            # sale stamped with the new time shows).
             sold_by_c = [event for event in clock_till.events if event["event"] == "done"]
-            if step == "forward" and len(sold_by_c) >= 3:
-                if stepped_at == 0:
-                    clock_file.write_text("+1d\n")
-                    stepped_at = len(sold_by_c)
-                elif stepped_by(sold_by_c[-1], timedelta(days=1)):
-                    chaos.clock_steps += 1
-                    step, stepped_at = next(plan), 0
-                    stepped_forward_at = len(sold_by_c)
-            elif step == "back" and len(sold_by_c) >= stepped_forward_at + 3:
-                if stepped_at == 0:
-                    clock_file.write_text("+0\n")
-                    stepped_at = len(sold_by_c)
-                elif stepped_by(sold_by_c[-1], timedelta(0)):
-                    chaos.clock_steps += 1
-                    step = next(plan)
+            if clock.expected is None and steps and len(sold_by_c) >= clock.seen_at + 3:
+                clock.step(*steps.pop(0))
+            clock.seen(sold_by_c)
 
         # The network heals; the tills stop selling and their own senders deliver (no forced drain).
         counts = Counter(proxy.counts)
@@ -307,11 +310,13 @@ def test_tills_through_faults_kills_a_service_restart_and_clock_steps(tmp_path: 
             "sales_done": len(done),
             "sales_recorded_by_tills": len(recorded),
             "sales_on_service": len(on_service),
+            "sold_to_cached_customers": sum(event["provisional"] for event in done.values()),
+            "sold_on_estimates": sum(event["estimated"] for event in done.values()),
             "faults": {kind: count for kind, count in sorted(counts.items()) if kind != "pass"},
             "requests_passed": counts["pass"],
             "start_retries": sum(run.count("start_retry") for run in chaos.runs),
             "kills": chaos.kills,
-            "clock_steps": chaos.clock_steps,
+            "clock_steps": clock.steps,
             "service_restarts": chaos.service_restarts,
             "lost": len(missing),
             "doubled": len(doubled),
@@ -325,7 +330,9 @@ def test_tills_through_faults_kills_a_service_restart_and_clock_steps(tmp_path: 
         assert on_service == set(recorded), f"the service has sales no till made: {on_service - set(recorded)}"
         for phone, account_id in accounts.items():
             assert after[account_id] == before[account_id] + credited[account_id], (phone, figures)
+        # The faults were met, and the tills sold through them as registers do.
         assert sum(figures["faults"].values()) >= 30 and figures["start_retries"] > 0, figures
+        assert figures["sold_to_cached_customers"] > 0 and figures["sold_on_estimates"] > 0, figures
         assert all(figures["faults"].get(kind) for kind in FAULTS if kind != "pass"), figures
     finally:
         for run in chaos.runs:
