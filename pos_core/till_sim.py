@@ -129,15 +129,18 @@ async def start(till: Till, phones: list[str], start_timeout: float) -> list[tup
     """The store and the customers, as the till can get them before the start deadline."""
     deadline = time.monotonic() + start_timeout
     await with_retries(till, "load the store", till.checkout.load_store, deadline)
-    customers = []
-    for number, phone in enumerate(phones):
-        try:
-            customers.append((phone, await know_customer(till, phone, number, deadline)))
-        except StartFailed:
-            if customers:
-                break  # out of time: sell to those it knows
-            raise
-    return customers
+    # All at once, each with its own retries, so one unlucky customer does not hold up the rest.
+    found = await asyncio.gather(
+        *(know_customer(till, phone, number, deadline) for number, phone in enumerate(phones)),
+        return_exceptions=True,
+    )
+    for outcome in found:
+        if not isinstance(outcome, (AccountSummary, StartFailed)):
+            raise outcome
+    customers = [(phone, summary) for phone, summary in zip(phones, found, strict=True) if isinstance(summary, AccountSummary)]
+    if not customers:
+        raise next(outcome for outcome in found if isinstance(outcome, StartFailed))
+    return customers  # out of time for some: it sells to those it knows
 
 
 async def run_till(till: Till, args: argparse.Namespace, stop: asyncio.Event) -> None:
