@@ -6,6 +6,7 @@ The summary never carries more than a first name and an initial.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection, IntegrityError
@@ -19,6 +20,18 @@ from loyalty_service.schemas import AccountSummary, EnrolRequest, ErrorDetail, N
 
 def new_account_id() -> str:
     return "acc_" + secrets.token_hex(6)
+
+
+# Control characters (NUL, tab, newline, ESC, C1), lone surrogates and line/paragraph separators:
+# a name holding one would reach every till's screen and receipt. Brackets and the like are legal.
+_NOT_IN_A_NAME = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a customer's name as typed, or None when it can."""
+    if any(unicodedata.category(char) in _NOT_IN_A_NAME for char in name):
+        return "holds a control character"
+    return None
 
 
 def display_name(name: str) -> str:
@@ -51,6 +64,10 @@ def enrol(conn: Connection, program: Program, body: EnrolRequest) -> AccountSumm
     if phone is None:
         raise ApiError(422, "invalid_phone", "That is not a valid phone number.",
                        [ErrorDetail(field="phone", problem="not a valid phone number")])
+    problem = name_problem(body.name)
+    if problem is not None:
+        raise ApiError(422, "invalid_request", "A name may not hold control characters.",
+                       [ErrorDetail(field="name", problem=problem)])
     name = " ".join(body.name.split())
     if not name:
         raise ApiError(422, "invalid_request", "A name is needed.", [ErrorDetail(field="name", problem="empty")])

@@ -205,6 +205,24 @@ def test_enrol_refusals_change_nothing(api: httpx.Client) -> None:
     assert error_code(identify(api, "phone", NEW_PHONE)) == (404, "unknown_customer")
 
 
+@pytest.mark.parametrize("name", ["Sam\x00 Taylor", "Sam\tTaylor", "Sam\nTaylor", "\x1b[31mSam Taylor",
+                                  "Sam\x7f Taylor", "Sam\x85 Taylor", "Sam\u2028Taylor"])
+def test_a_name_with_a_control_character_is_refused_naming_the_field(api: httpx.Client, name: str) -> None:
+    response = enrol(api, name=name)
+    assert error_code(response) == (422, "invalid_request")
+    assert response.json()["error"]["details"] == [{"field": "name", "problem": "holds a control character"}]
+    assert error_code(identify(api, "phone", NEW_PHONE)) == (404, "unknown_customer")
+
+
+@pytest.mark.parametrize("name", ["[/] Zed", "[@click=app.quit]Eve[/] Mallory", "\u202eZoë Ångström\u0301"])
+def test_a_name_with_brackets_or_marks_is_kept_as_typed(api: httpx.Client, live_db: Path | str, name: str) -> None:
+    summary = enrol(api, name=name).json()
+    (stored,) = rows(live_db, "SELECT name FROM accounts WHERE account_id = ?", (summary["account_id"],))
+    assert stored == (name,)
+    first, last = name.split()[0], name.split()[-1]
+    assert summary["display_name"] == f"{first} {last[0].upper()}."
+
+
 # -- quote ---------------------------------------------------------------------------------------
 
 
