@@ -18,6 +18,7 @@ from textual.widgets import Input, Label
 from cashier_tui.error_messages import cashier_message
 from pos_core.loyalty_errors import LoyaltyError, RequestRefused, RewardNotAvailable
 from pos_core.loyalty_models import AccountSummary
+from pos_core.shown_text import printable
 
 MAX_POINTS = 100_000
 
@@ -38,15 +39,16 @@ class AdjustPointsScreen(ModalScreen[AccountSummary | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="adjust-dialog"):
             yield Label(
-                f"Adjust points: {self.customer.display_name}, {self.customer.balance:,} pts",
+                f"Adjust points: {printable(self.customer.display_name)}, {self.customer.balance:,} pts",
                 classes="dialog-title",
+                markup=False,
             )
             yield Input(placeholder="Points: 250 adds, -250 takes", restrict=r"[-+]?[0-9]*", max_length=7,
                         id="adjust-points")
             yield Input(placeholder="Reason (kept with the change)", max_length=200, id="adjust-reason")
             yield Input(placeholder="Manager PIN", password=True, restrict=r"[0-9]*", max_length=12,
                         id="adjust-pin")
-            yield Label("", id="adjust-error", classes="problem")
+            yield Label("", id="adjust-error", classes="problem", markup=False)
             yield Label("Enter  next / adjust    Esc  cancel", classes="hint")
 
     @on(Input.Changed)

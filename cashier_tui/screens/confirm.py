@@ -6,6 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
@@ -23,9 +24,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm-dialog"):
-            yield Label(self.question, classes="dialog-title")
+            yield Label(self.question, classes="dialog-title", markup=False)
             with Horizontal(classes="buttons"):
-                yield Button(f"{self.yes} (Y)", variant="error", id="confirm-yes")
+                yield Button(Content(f"{self.yes} (Y)"), variant="error", id="confirm-yes")
                 yield Button("No (Esc)", id="confirm-no")
 
     @on(Button.Pressed, "#confirm-yes")

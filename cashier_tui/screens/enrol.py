@@ -8,11 +8,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
 
 from cashier_tui.widgets.phone_input import PhoneInput
 from pos_core.phone_number import InvalidPhoneNumber, PhoneNumber, parse_phone
+from pos_core.shown_text import printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +39,18 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="enrol-dialog"):
             if self.phone:
-                yield Label(f"No member has {self.phone}. Enrol them?", classes="dialog-title")
+                yield Label(f"No member has {printable(self.phone)}. Enrol them?", classes="dialog-title", markup=False)
             else:
                 yield Label("Enrol a new member", classes="dialog-title")
             yield PhoneInput(self.phone_region, value=self.phone, id="enrol-phone")
             yield Input(placeholder="Customer's name", max_length=60, id="enrol-name")
-            yield Checkbox(f"Agrees to the loyalty terms ({self.terms_version})", id="enrol-terms", compact=True)
+            # The terms version and the privacy notice are the service's words: text, not markup.
+            yield Checkbox(Content(f"Agrees to the loyalty terms ({printable(self.terms_version)})"), id="enrol-terms",
+                           compact=True)
             yield Checkbox("Wants offers by text (optional)", id="enrol-marketing", compact=True)
             if self.privacy_notice:
-                yield Label(self.privacy_notice, classes="notice")
-            yield Label("", id="enrol-error", classes="problem")
+                yield Label(printable(self.privacy_notice), classes="notice", markup=False)
+            yield Label("", id="enrol-error", classes="problem", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Enrol", variant="primary", id="enrol-ok")
                 yield Button("Cancel", id="enrol-cancel")

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from cashier_tui.help_entries import HELP, HelpEntry
+from pos_core.shown_text import printable
 
 
 class HelpScreen(ModalScreen[None]):
@@ -29,7 +30,8 @@ class HelpScreen(ModalScreen[None]):
             yield Input(placeholder="Type a word to find it", id="help-filter")
             with VerticalScroll(id="help-entries"):
                 for key, does in self.keys:
-                    yield Label(f"{key:>6}  {does}", classes="help-key", markup=False)
+                    # A keymap in the settings may have renamed the keys: text, not markup.
+                    yield Label(printable(f"{key:>6}  {does}"), classes="help-key", markup=False)
                 for entry in HELP:
                     yield _entry(entry)
             yield Label("Esc  close", classes="hint")

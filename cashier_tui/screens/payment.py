@@ -29,7 +29,7 @@ class PaymentScreen(ModalScreen[tuple[Tender, ...] | None]):
         with Vertical(classes="dialog", id="payment-dialog"):
             yield Label(f"To pay  {format_money(self.due, self.currency)}", classes="dialog-title", id="amount-due")
             yield Input(placeholder="Cash received (empty: exact amount)", restrict=r"[0-9.,£$€ ]*", id="cash-received")
-            yield Label("", id="payment-error", classes="problem")
+            yield Label("", id="payment-error", classes="problem", markup=False)
             yield Label("Enter  cash    F9  card    Esc  back", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Cash", variant="primary", id="pay-cash")

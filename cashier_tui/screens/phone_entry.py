@@ -29,7 +29,7 @@ class PhoneEntryScreen(ModalScreen[Identification | None]):
         with Vertical(classes="dialog", id="phone-dialog"):
             yield Label("Customer's phone number", classes="dialog-title")
             yield PhoneInput(self.phone_region, id="phone-input")
-            yield Label("", id="phone-error", classes="problem")
+            yield Label("", id="phone-error", classes="problem", markup=False)
             yield Label("Enter  look up    Esc  cancel", classes="hint")
 
     @on(Input.Changed, "#phone-input")

@@ -14,6 +14,7 @@ from textual.widgets import Button, Label
 
 from pos_core.loyalty_models import BreakdownEntry, Quote
 from pos_core.money import format_money
+from pos_core.shown_text import printable
 
 
 def points_text(points: Decimal, signed: bool = False) -> str:
@@ -70,7 +71,8 @@ class PointsBreakdownScreen(ModalScreen[None]):
                 if not quote.breakdown:
                     yield Label("The loyalty service gave no breakdown for this sale.", classes="why-line muted")
                 for entry in quote.breakdown:
-                    yield Label(explain(entry, quote.currency), classes=f"why-line why-{entry.rule}", markup=False)
+                    yield Label(printable(explain(entry, quote.currency)), classes=f"why-line why-{entry.rule}",
+                                markup=False)
             yield Label(f"This sale earns {quote.points_earned:,} pts", id="why-total")
             if quote.estimated:
                 yield Label("Offline estimate: the service's figure replaces it.", classes="notice")

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from pos_core.basket import MAX_QUANTITY
+from pos_core.shown_text import printable
 
 
 class QuantityScreen(ModalScreen[int | None]):
@@ -22,7 +23,7 @@ class QuantityScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="quantity-dialog"):
-            yield Label(f"How many {self.item_name}?", classes="dialog-title")
+            yield Label(f"How many {printable(self.item_name)}?", classes="dialog-title", markup=False)
             yield Input(value=str(self.quantity), restrict=r"[0-9]*", max_length=3, id="quantity-input")
             yield Label("", id="quantity-error", classes="problem")
             yield Label("Enter  set (0 removes the line)    Esc  cancel", classes="hint")

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Label, Static
 
 from pos_core.money import format_money
 from pos_core.sale import CompletedSale
+from pos_core.shown_text import printable
 
 
 class ReceiptScreen(Screen[None]):
@@ -29,7 +30,9 @@ class ReceiptScreen(Screen[None]):
         with Horizontal(id="receipt-layout"):
             with VerticalScroll(id="receipt-paper"):
                 # A Rich Text keeps the receipt's own spacing (centred header, right-aligned amounts).
-                yield Static(Text("\n".join(self.lines), no_wrap=True, overflow="crop"), id="receipt-text")
+                # Store, product and customer names on it are data: no control character reaches the terminal.
+                paper = "\n".join(printable(line) for line in self.lines)
+                yield Static(Text(paper, no_wrap=True, overflow="crop"), id="receipt-text")
             with Vertical(id="receipt-summary"):
                 yield Label("Paid", classes="dialog-title")
                 yield Label(f"Total  {format_money(self.done.total, currency)}")

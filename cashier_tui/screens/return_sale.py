@@ -22,6 +22,7 @@ from pos_core.loyalty_errors import LoyaltyError, NotFound
 from pos_core.loyalty_models import ReturnableLine, ReturnResult
 from pos_core.money import format_money
 from pos_core.receipt import receipt_number
+from pos_core.shown_text import printable
 
 if TYPE_CHECKING:
     from pos_core.checkout import Checkout
@@ -51,7 +52,7 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
         with Vertical(classes="dialog", id="return-dialog"):
             yield Label("Return items", classes="dialog-title")
             yield Input(placeholder="Scan the receipt's code, or type R-…", max_length=64, id="return-receipt")
-            yield Label("", id="return-error", classes="problem")
+            yield Label("", id="return-error", classes="problem", markup=False)
             yield VerticalScroll(id="return-lines")
             yield Label("", id="return-result")
             yield Label("Enter  find    F10  refund    Esc  close", classes="hint")
@@ -103,8 +104,8 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
         for line in left:
             done = f", {line.returned} returned" if line.returned else ""
             rows.append(Horizontal(
-                Label(f"{line.name} · {format_money(line.unit_price, self.currency)} · {line.quantity} bought{done}",
-                      classes="return-line-name"),
+                Label(f"{printable(line.name)} · {format_money(line.unit_price, self.currency)} · {line.quantity} bought{done}",
+                      classes="return-line-name", markup=False),
                 Input(value="0", restrict=r"[0-9]*", max_length=4, id=f"return-qty-{line.line}",
                       classes="return-qty", tooltip=f"How many to return (at most {line.left})"),
                 classes="return-line",
@@ -122,7 +123,7 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
             text = self.query_one(f"#return-qty-{line.line}", Input).value.strip() or "0"
             count = int(text) if text.isdigit() else -1
             if not 0 <= count <= line.left:
-                error.update(f"{line.name}: return 0 to {line.left}.")
+                error.update(f"{printable(line.name)}: return 0 to {line.left}.")
                 return None
             if count:
                 picked[line.sku] = picked.get(line.sku, 0) + count

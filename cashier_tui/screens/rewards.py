@@ -6,10 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, SelectionList
 
 from pos_core.loyalty_models import AccountSummary
+from pos_core.shown_text import printable
 
 
 class RewardsScreen(ModalScreen[tuple[str, ...] | None]):
@@ -25,10 +27,13 @@ class RewardsScreen(ModalScreen[tuple[str, ...] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="rewards-dialog"):
-            yield Label(f"Rewards for {self.customer.display_name} · {self.customer.balance:,} pts", classes="dialog-title")
+            yield Label(f"Rewards for {printable(self.customer.display_name)} · {self.customer.balance:,} pts",
+                        classes="dialog-title", markup=False)
             yield SelectionList[str](
                 *[
-                    (f"{r.name} · {r.cost:,} pts · {r.description}", r.reward_id, r.reward_id in self.applied)
+                    # A Content prompt: the reward's name and description are the service's words, not markup.
+                    (Content(printable(f"{r.name} · {r.cost:,} pts · {r.description}")), r.reward_id,
+                     r.reward_id in self.applied)
                     for r in self.customer.rewards_available
                 ],
                 id="rewards-list",

@@ -29,6 +29,7 @@ from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_models import ReturnResult
 from pos_core.sale import Sale
 from pos_core.settings import Settings
+from pos_core.shown_text import printable
 from pos_core.training.results import TrainingResult, save_result
 from pos_core.training.sandbox import Sandbox
 from pos_core.training.scenario import Scenario, Step, shipped_scenarios
@@ -150,7 +151,7 @@ class TrainingApp(CashierApp):
         banner.title, banner.hints, banner.mistakes = scenario.title, 0, 0
         await self._set_up(scenario)
         if scenario.briefing:
-            self.notify(scenario.briefing, title=scenario.title, timeout=10, markup=False)
+            self.notify(printable(scenario.briefing), title=printable(scenario.title), timeout=10, markup=False)
         self.run_state = run
         self._begin(run.start())
         try:
@@ -179,7 +180,7 @@ class TrainingApp(CashierApp):
                 store_id=self.settings.store_id, terminal_id=self.settings.terminal_id,
             )
         except Exception as error:  # the sandbox failing is the trainer's problem, not the trainee's
-            self.notify(f"The earlier sale could not be set up: {error}", title="Training", severity="error",
+            self.notify(printable(f"The earlier sale could not be set up: {error}"), title="Training", severity="error",
                         markup=False)
 
     async def _receipt_closed(self, appear: float = 5.0) -> None:
@@ -244,7 +245,7 @@ class TrainingApp(CashierApp):
         try:
             counts = await asyncio.to_thread(self.sandbox.returned, sale_id)
         except Exception as error:
-            self.notify(f"The practice store did not say what was returned: {error}", title="Training",
+            self.notify(printable(f"The practice store did not say what was returned: {error}"), title="Training",
                         severity="error", markup=False)
             return
         if run is not self.run_state or run.finished:
@@ -274,7 +275,7 @@ class TrainingApp(CashierApp):
         if run is None:
             return
         for mistake in found:
-            self.notify(f"{mistake[:1].upper()}{mistake[1:]}.", title="Training: a mistake", severity="warning",
+            self.notify(printable(f"{mistake[:1].upper()}{mistake[1:]}."), title="Training: a mistake", severity="warning",
                         timeout=8, markup=False)
         self.banner.mistakes = len(run.mistakes)
 
@@ -309,7 +310,7 @@ class TrainingApp(CashierApp):
         try:
             words = await self.customer.act(act, run.scenario.customer)
         except Exception as error:  # the sandbox failing is the trainer's problem, not the trainee's
-            self.notify(f"The practice customer could not do that: {error}", title="Training", severity="error",
+            self.notify(printable(f"The practice customer could not do that: {error}"), title="Training", severity="error",
                         markup=False)
             return
         if words and run is self.run_state:

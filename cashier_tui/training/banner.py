@@ -7,6 +7,8 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Label
 
+from pos_core.shown_text import printable
+
 
 class TrainingBanner(Vertical):
     title: reactive[str] = reactive("")
@@ -49,12 +51,14 @@ class TrainingBanner(Vertical):
     def _show(self) -> None:
         if not self.is_mounted or not self.query("#training-title"):
             return  # not composed yet, or being taken down as the app closes
-        self.query_one("#training-title", Label).update(self.title or "TRAINING")
+        # The scenario file's words are text (the labels take no markup), and no control character
+        # in them reaches the terminal.
+        self.query_one("#training-title", Label).update(printable(self.title) or "TRAINING")
         self.query_one("#training-score", Label).update(f"hints {self.hints} · mistakes {self.mistakes}")
-        self.query_one("#training-say", Label).update(self.say)
+        self.query_one("#training-say", Label).update(printable(self.say))
         keys = self.query_one("#training-keys", Label)
-        keys.update(self.keys)
+        keys.update(printable(self.keys))
         keys.display = bool(self.keys)
         hint = self.query_one("#training-hint", Label)
-        hint.update(f"Hint: {self.hint}" if self.hint else "")
+        hint.update(f"Hint: {printable(self.hint)}" if self.hint else "")
         hint.display = bool(self.hint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -11,6 +12,7 @@ from textual.widgets import Footer, Label, Static
 
 from pos_core.training.results import TrainingResult
 from pos_core.training.scoring import PASS_MARK
+from pos_core.shown_text import printable
 
 _GOALS = {
     "ring_up": "Ring up",
@@ -37,7 +39,7 @@ class ResultScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         result = self.result
         with VerticalScroll(id="result-body"):
-            yield Label(f"{result.trainee} · {result.scenario_title}", classes="dialog-title", markup=False)
+            yield Label(printable(f"{result.trainee} · {result.scenario_title}"), classes="dialog-title", markup=False)
             verdict = "passed" if result.passed else f"not yet: {PASS_MARK} passes"
             yield Label(
                 f"Score {result.score} / 100 · {verdict} · {result.seconds:.0f} s · hints {result.hints}",
@@ -52,7 +54,7 @@ class ResultScreen(Screen[bool]):
             table.add_column("")
             for number, step in enumerate(result.steps, start=1):
                 table.add_row(
-                    f"{number}. {_GOALS.get(step.goal, step.goal)}",
+                    Text(printable(f"{number}. {_GOALS.get(step.goal, step.goal)}")),  # a str cell is markup
                     f"{step.seconds:.0f} s",
                     str(step.hints),
                     str(len(step.mistakes)),
@@ -62,7 +64,7 @@ class ResultScreen(Screen[bool]):
             if result.mistakes:
                 yield Label("What to do better", classes="section")
                 for mistake in result.mistakes:
-                    yield Label(f"• {mistake[:1].upper()}{mistake[1:]}.", classes="result-mistake", markup=False)
+                    yield Label(printable(f"• {mistake[:1].upper()}{mistake[1:]}."), classes="result-mistake", markup=False)
             else:
                 yield Label("No mistakes.", classes="muted")
         yield Footer(compact=True, show_command_palette=False)

@@ -6,10 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from pos_core.shown_text import printable
 from pos_core.training.scenario import Scenario
 
 
@@ -24,11 +26,12 @@ class ScenarioPicker(ModalScreen[Scenario | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="scenario-dialog"):
-            yield Label(f"{self.trainee}: choose a scenario", classes="dialog-title")
+            yield Label(f"{printable(self.trainee)}: choose a scenario", classes="dialog-title", markup=False)
             yield OptionList(
                 *[
-                    Option(
-                        f"{scenario.title}" + (f"  ✓ {self.scores[scenario.id]}" if scenario.id in self.scores else ""),
+                    Option(  # the scenario file's title: a Content, never markup
+                        Content(printable(scenario.title)
+                                + (f"  ✓ {self.scores[scenario.id]}" if scenario.id in self.scores else "")),
                         id=scenario.id,
                     )
                     for scenario in self.scenarios

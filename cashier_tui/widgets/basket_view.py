@@ -9,6 +9,7 @@ from textual.widgets import DataTable
 
 from pos_core.money import format_money
 from pos_core.sale import Sale
+from pos_core.shown_text import printable
 
 # Qty, price and total take what they need; the item name gets the rest of the width.
 FIXED_COLUMNS = (("Qty", 3), ("Price", 7), ("Total", 8))
@@ -56,11 +57,11 @@ class BasketView(DataTable[Text | str]):
         if sale is None or not sale.basket.lines:
             return
         for index, line in enumerate(sale.basket.lines):
-            name = line.product.name
+            name = printable(line.product.name)  # a Text, never markup: names are data
             if len(name) > self._item_width:
                 name = name[: self._item_width - 1] + "…"
             self.add_row(
-                name,
+                Text(name),
                 Text(str(line.quantity), justify="right"),
                 Text(format_money(line.product.unit_price, sale.currency), justify="right"),
                 Text(format_money(line.line_total, sale.currency), justify="right"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Label, ProgressBar
@@ -10,6 +11,7 @@ from textual.widgets import Label, ProgressBar
 from pos_core.loyalty_models import Quote
 from pos_core.money import format_money
 from pos_core.sale import Sale
+from pos_core.shown_text import printable
 
 
 class LoyaltyPanel(VerticalScroll, can_focus=False):
@@ -27,11 +29,13 @@ class LoyaltyPanel(VerticalScroll, can_focus=False):
             yield Label("F2  find them by phone number, or enrol them.", classes="hint")
             return
         tier = customer.tier
-        yield Label(customer.display_name, id="customer-name")
+        # Names, tiers and rewards are the service's data: shown as text, never read as markup.
+        yield Label(Content(printable(customer.display_name)), id="customer-name")
         if tier.next_tier and tier.points_to_next_tier is not None:
-            yield Label(f"{tier.name} · {tier.points_to_next_tier:,} pts to {tier.next_tier}", id="customer-tier")
+            yield Label(Content.assemble(printable(tier.name), f" · {tier.points_to_next_tier:,} pts to ",
+                                         printable(tier.next_tier)), id="customer-tier")
         else:
-            yield Label(f"{tier.name} · top tier", id="customer-tier")
+            yield Label(Content.assemble(printable(tier.name), " · top tier"), id="customer-tier")
         if customer.provisional:
             balance = customer.balance + customer.pending_points
             yield Label(f"Balance ≈ {balance:,} pts", id="customer-balance", classes="provisional")
@@ -44,7 +48,7 @@ class LoyaltyPanel(VerticalScroll, can_focus=False):
             yield Label(f"Balance  {customer.balance:,} pts", id="customer-balance")
         if customer.next_reward:
             reward = customer.next_reward
-            yield Label(f"{reward.points_needed:,} pts to {reward.name}", classes="next-reward")
+            yield Label(Content.assemble(f"{reward.points_needed:,} pts to ", printable(reward.name)), classes="next-reward")
             bar = ProgressBar(total=reward.cost, show_eta=False, show_percentage=False, id="next-reward-bar")
             bar.progress = max(0, reward.cost - reward.points_needed)
             yield bar
@@ -54,7 +58,7 @@ class LoyaltyPanel(VerticalScroll, can_focus=False):
             for reward in customer.rewards_available:
                 mark = "✔" if reward.reward_id in applied else "·"
                 yield Label(
-                    f"{mark} {reward.name}  {reward.cost:,}",
+                    Content.assemble(f"{mark} ", printable(reward.name), f"  {reward.cost:,}"),
                     classes="reward applied" if reward.reward_id in applied else "reward",
                 )
         else:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Label
+
+from pos_core.shown_text import printable
 
 SERVICE_WORDS = {
     "checking": "Loyalty: connecting…",
@@ -32,7 +35,8 @@ class StatusBar(Horizontal):
         yield Label(id="status-service")
 
     def watch_location(self, location: str) -> None:
-        self.query_one("#status-location", Label).update(location)
+        # The store's name comes from the settings: text, not markup.
+        self.query_one("#status-location", Label).update(Content(printable(location)))
 
     def watch_service_state(self) -> None:
         self._show()

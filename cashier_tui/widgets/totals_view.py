@@ -10,6 +10,7 @@ from textual.widget import Widget
 from pos_core.loyalty_models import Quote
 from pos_core.money import format_money
 from pos_core.sale import Sale, amount_due
+from pos_core.shown_text import printable
 
 
 class TotalsView(Widget):
@@ -27,10 +28,11 @@ class TotalsView(Widget):
             return grid
         money = lambda minor: format_money(minor, sale.currency)  # noqa: E731
         items = sale.basket.item_count
-        grid.add_row(f"Subtotal ({items} item{'s' if items != 1 else ''})", money(sale.basket.subtotal))
+        # Rich Table cells given a str read it as markup: every cell here is a Text.
+        grid.add_row(Text(f"Subtotal ({items} item{'s' if items != 1 else ''})"), Text(money(sale.basket.subtotal)))
         quote = self.quote if sale.customer else None
         for discount in quote.discounts if quote else ():
-            grid.add_row(Text(f"  {discount.name}", style="italic"), Text(money(-discount.amount), style="italic"))
+            grid.add_row(Text(f"  {printable(discount.name)}", style="italic"), Text(money(-discount.amount), style="italic"))
         total = Text(money(amount_due(sale, quote)), style="bold")
         grid.add_row(Text("TOTAL", style="bold"), total)
         if sale.customer is not None and sale.basket.lines:
@@ -44,5 +46,5 @@ class TotalsView(Widget):
                     points += f"  (using {quote.points_redeemed:,})"
             else:
                 points = "Points: not available now"
-            grid.add_row(Text(points, style="dim"), "")
+            grid.add_row(Text(points, style="dim"), Text(""))
         return grid

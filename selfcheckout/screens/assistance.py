@@ -28,7 +28,7 @@ class AssistanceScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="assist-dialog"):
             yield Label("Help is on its way", classes="title")
-            yield Label(self.reason, classes="center")
+            yield Label(self.reason, classes="center", markup=False)
             yield Label("Staff: enter your PIN", id="pin-shown", classes="center")
             yield Keypad(id="pin-pad")
             yield Label("", id="pin-problem", classes="problem")

@@ -5,8 +5,11 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
+
+from pos_core.shown_text import printable
 
 
 class JoinScreen(ModalScreen[tuple[str, bool] | None]):
@@ -20,12 +23,15 @@ class JoinScreen(ModalScreen[tuple[str, bool] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="join-dialog"):
-            yield Label(f"No rewards account for {self.phone_shown} yet. Join now? It's free.", classes="title")
+            yield Label(f"No rewards account for {printable(self.phone_shown)} yet. Join now? It's free.", classes="title",
+                        markup=False)
             yield Input(placeholder="Your first and last name", max_length=60, id="join-name")
-            yield Checkbox(f"I agree to the rewards terms ({self.terms_version})", id="join-terms", compact=True)
+            # The terms version and the privacy notice are the service's words: text, not markup.
+            yield Checkbox(Content(f"I agree to the rewards terms ({printable(self.terms_version)})"), id="join-terms",
+                           compact=True)
             yield Checkbox("Send me offers by text (optional)", id="join-marketing", compact=True)
             if self.privacy_notice:
-                yield Label(self.privacy_notice, classes="muted")
+                yield Label(printable(self.privacy_notice), classes="muted", markup=False)
             yield Label("", id="join-problem", classes="problem")
             with Horizontal(classes="row"):
                 yield Button("Join", variant="success", id="join-ok")

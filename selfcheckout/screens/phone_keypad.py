@@ -26,7 +26,7 @@ class PhoneKeypadScreen(ModalScreen[Identification | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="phone-dialog"):
             yield Label("Enter your phone number", classes="title")
-            yield Label("", id="phone-shown", classes="center")
+            yield Label("", id="phone-shown", classes="center", markup=False)
             yield Keypad(id="keypad")
             yield Label("", id="phone-problem", classes="problem")
             with Horizontal(classes="row"):

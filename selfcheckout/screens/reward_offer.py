@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from pos_core.money import format_money
+from pos_core.shown_text import printable
 
 
 class RewardOfferScreen(ModalScreen[bool]):
@@ -22,7 +23,7 @@ class RewardOfferScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         money = lambda minor: format_money(minor, self.currency)  # noqa: E731
         with Vertical(classes="dialog", id="offer-dialog"):
-            yield Label(f"Use your {self.reward_name} reward now?", classes="title")
+            yield Label(f"Use your {printable(self.reward_name)} reward now?", classes="title", markup=False)
             yield Label(f"New total {money(self.total_with)}  (was {money(self.total_now)})", id="offer-total", classes="center")
             with Horizontal(classes="row"):
                 yield Button("Yes, use it", variant="success", id="offer-yes")

@@ -8,12 +8,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Label
 
 from pos_core.loyalty_models import Quote
 from pos_core.money import format_money
 from pos_core.sale import Sale, amount_due
+from pos_core.shown_text import printable
 from selfcheckout.widgets.customer_strip import CustomerStrip
 
 if TYPE_CHECKING:
@@ -27,9 +29,9 @@ class ShoppingScreen(Screen[None]):
             yield Button("Add rewards", variant="primary", id="add-rewards")
         with Vertical(id="shopping-body"):
             yield DataTable(id="kiosk-basket", cursor_type="row", zebra_stripes=True)
-            yield Label("", id="kiosk-total")
+            yield Label("", id="kiosk-total", markup=False)
             yield Input(placeholder="Scan your items here", max_length=64, id="scan-input")
-            yield Label("", id="shopping-problem", classes="problem")
+            yield Label("", id="shopping-problem", classes="problem", markup=False)
         with Horizontal(id="actions"):
             yield Button("Pay", variant="success", id="pay")
             yield Button("Remove item", id="remove-item")
@@ -57,7 +59,7 @@ class ShoppingScreen(Screen[None]):
             return
         for index, line in enumerate(sale.basket.lines):
             table.add_row(
-                line.product.name,
+                Text(printable(line.product.name)),  # a str cell would be read as markup
                 Text(str(line.quantity), justify="right"),
                 Text(format_money(line.line_total, sale.currency), justify="right"),
                 key=str(index),
@@ -80,7 +82,7 @@ class ShoppingScreen(Screen[None]):
         if quote is not None and sale.customer is not None:
             text += f"   ·   {'about ' if quote.estimated else ''}+{quote.points_earned:,} points"
         self.query_one("#kiosk-total", Label).update(text)
-        self.query_one("#pay", Button).label = f"Pay {total}"
+        self.query_one("#pay", Button).label = Content(f"Pay {total}")
 
     def problem(self, text: str) -> None:
         self.query_one("#shopping-problem", Label).update(text)

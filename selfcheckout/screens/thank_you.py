@@ -11,6 +11,7 @@ from textual.widgets import Label
 
 from pos_core.money import format_money
 from pos_core.sale import CompletedSale
+from pos_core.shown_text import printable
 
 
 class ThankYouScreen(Screen[None]):
@@ -24,8 +25,9 @@ class ThankYouScreen(Screen[None]):
         customer = done.sale.customer
         with Vertical(id="welcome"):
             with Vertical(id="welcome-body"):
-                name = f", {customer.display_name.split()[0]}" if customer else ""
-                yield Label(f"Thank you{name}!", classes="title")
+                first_name = customer.display_name.split()[0] if customer and customer.display_name.split() else ""
+                name = f", {printable(first_name)}" if first_name else ""
+                yield Label(f"Thank you{name}!", classes="title", markup=False)
                 yield Label(f"You paid {format_money(done.total, done.sale.currency)}.", classes="center big")
                 if done.change:
                     yield Label(f"Please take your change: {format_money(done.change, done.sale.currency)}", classes="center big")
@@ -34,7 +36,8 @@ class ThankYouScreen(Screen[None]):
                     yield Label(f"Your balance is now {done.loyalty.balance:,} points.", classes="center", id="thanks-balance")
                     if done.loyalty.next_reward:
                         reward = done.loyalty.next_reward
-                        yield Label(f"Only {reward.points_needed:,} points to {reward.name}!", classes="center", id="thanks-next")
+                        yield Label(f"Only {reward.points_needed:,} points to {printable(reward.name)}!", classes="center",
+                                    id="thanks-next", markup=False)
                 elif done.points_pending:
                     yield Label(f"+{done.points_expected:,} points on the way", id="thanks-points", classes="center big")
                     yield Label("They'll be added to your account shortly.", classes="center")

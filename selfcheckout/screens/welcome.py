@@ -27,7 +27,7 @@ class WelcomeScreen(Screen[None]):
                     yield Button("Continue without", id="welcome-skip")
                 yield Label("Or scan your first item to start.", classes="center muted")
                 yield Input(placeholder="Scan here", max_length=64, id="welcome-scan")
-                yield Label("", id="welcome-problem", classes="problem center")
+                yield Label("", id="welcome-problem", classes="problem center", markup=False)
                 with Horizontal(classes="row"):
                     yield Button("Call assistance", variant="warning", id="assist")
 

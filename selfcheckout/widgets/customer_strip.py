@@ -8,6 +8,7 @@ from textual.reactive import reactive
 from textual.widgets import Label, ProgressBar
 
 from pos_core.loyalty_models import AccountSummary
+from pos_core.shown_text import printable
 
 
 class CustomerStrip(Vertical):
@@ -18,13 +19,15 @@ class CustomerStrip(Vertical):
         if customer is None:
             yield Label("Not signed in to rewards — tap Add rewards to collect points.", classes="muted")
             return
-        first_name = customer.display_name.split()[0]
+        # The name, tier and reward are the service's data: text, never markup.
+        first_name = printable(next(iter(customer.display_name.split()), ""))
         balance = customer.balance + customer.pending_points
         about = "about " if customer.provisional else ""
-        yield Label(f"Hi {first_name}! {customer.tier.name} member · {about}{balance:,} points", classes="big", id="hello")
+        yield Label(f"Hi {first_name}! {printable(customer.tier.name)} member · {about}{balance:,} points", classes="big",
+                    id="hello", markup=False)
         if customer.next_reward:
             reward = customer.next_reward
-            yield Label(f"Only {reward.points_needed:,} points to {reward.name}", id="next-reward")
+            yield Label(f"Only {reward.points_needed:,} points to {printable(reward.name)}", id="next-reward", markup=False)
             bar = ProgressBar(total=reward.cost, show_eta=False, show_percentage=False, id="reward-progress")
             bar.progress = max(0, reward.cost - reward.points_needed)
             yield bar
