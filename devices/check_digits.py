@@ -3,12 +3,22 @@ payment card numbers. Pure functions over ASCII digit strings; anything else is 
 
 from __future__ import annotations
 
+import unicodedata
+
 GTIN_LENGTHS = (8, 12, 13, 14)  # EAN-8, UPC-A, EAN-13, GTIN-14
 
 
 def _ascii_digits(text: str) -> bool:
     # str.isdigit() alone accepts '²' and Arabic-Indic digits, which int() then mishandles or refuses.
     return text.isascii() and text.isdigit()
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit of any script (full-width ０–９, Arabic-Indic, Devanagari…) as
+    its ASCII digit, one character for one; everything else unchanged."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text)
 
 
 def gs1_mod10_ok(digits: str) -> bool:

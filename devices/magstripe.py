@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from devices.check_digits import ascii_digits
+
 # The name field may hold any track-1 character but the sentinels; only ``?`` ends a track.
 _TRACK1 = r"%(?P<fc>[A-Z])(?P<t1>[^?]*)\?"
 _TRACK2 = r";(?P<pan2>[0-9]{1,19})(?:=[0-9]*)?\?"
@@ -23,8 +25,10 @@ _TRACK1_OTHER = re.compile(r"(?P<pan>[0-9]{1,19})(?:\^.*)?", re.DOTALL)
 
 
 def masked(number: str) -> str:
-    """``•••• 1234``: what may be shown or logged of a card number."""
-    return "•••• " + number[-4:]
+    """``•••• 1234``: what may be shown or logged of a card number (its last four digits, whatever
+    separators or script it was written with)."""
+    digits = "".join(char for char in ascii_digits(number) if char.isdigit())
+    return "•••• " + digits[-4:]
 
 
 @dataclass(frozen=True, slots=True)

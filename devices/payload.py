@@ -7,7 +7,9 @@ next. It is pure: no I/O, no clock, no Textual.
 Kinds, in the order they are decided:
 
 - ``payment_card``: a stripe with track-1 format code ``B``, a track-2 number that passes Luhn, or a
-  13–19 digit Luhn-valid number anywhere in the text, unless it is one of our loyalty numbers. Refused;
+  12–19 digit Luhn-valid number anywhere in the text, unless it is one of our loyalty numbers. The
+  digits may be grouped by spaces, dashes, dots, slashes, underscores, commas or plus signs (ASCII or
+  full-width), and be any script's digits (full-width ``４１１１…`` is read as ``4111…``). Refused;
   the object keeps only the last four digits (``•••• 1234``), so a card number cannot reach a log.
   A bare 13 or 14 digit number whose GTIN check digit is right is read as a product first: scanners
   read product barcodes all day, and payment cards carry no barcode.
@@ -31,6 +33,11 @@ Kinds, in the order they are decided:
 - ``unknown``: everything else, with a message. ``shown`` is then a short printable preview: control
   characters, ANSI escapes and NULs are dropped, square brackets become parentheses (so Rich/Textual
   markup cannot style or hide anything), long digit runs are masked, and the length is capped.
+
+Whatever echoes a code back to a person ("No product has the code …") shows ``shown_code(code)``:
+printable, markup-free, capped, with every card number in it (``mask_card_numbers``) masked to its
+last four digits. A bare EAN-13 may pass Luhn too (``3600000000008`` is both): it is looked up as a
+product, and if the store has no such product it is echoed masked.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from devices.check_digits import GTIN_LENGTHS, gs1_mod10_ok, gtin_check_digit_ok, luhn_ok
+from devices.check_digits import GTIN_LENGTHS, ascii_digits, gs1_mod10_ok, gtin_check_digit_ok, luhn_ok
 from devices.identification import Identification
 from devices.magstripe import Stripe, masked, parse_stripe
 from pos_core.basket import MAX_QUANTITY
@@ -68,9 +75,14 @@ _QUANTITY = re.compile(r"([0-9]{1,4})\*(.+)", re.DOTALL)
 _DIGITS = re.compile(r"[0-9]+")
 _PHONE_TEXT = re.compile(r"\+?[0-9 ().\-/]{7,30}")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,30}:\S+")
-# A card number typed or printed in groups: digits with at most one space or dash between.
-_PAN_RUN = re.compile(r"[0-9](?:[ \-]?[0-9])*")
-_LONG_DIGITS = re.compile(r"[0-9](?:[ \-]?[0-9]){7,}")
+# What people and printers put between a card number's digit groups: any space, dashes and the minus
+# sign, dots, slashes, underscores, commas, plus signs, middle dots, and their full-width forms.
+_SEPARATOR = r"[\s\-./_,+\u00b7\u2010-\u2015\u2022\u2024\u2027\u2212\u30fb\uff0b-\uff0f\uff3f\uff65]"
+# A card number typed or printed in groups (``\d`` is any script's decimal digit).
+_PAN_RUN = re.compile(rf"\d(?:{_SEPARATOR}{{0,3}}\d)*")
+_LONG_DIGITS = re.compile(rf"\d(?:{_SEPARATOR}?\d){{7,}}")
+# Card numbers (ISO/IEC 7812) are 12 to 19 digits.
+CARD_LENGTHS = range(19, 11, -1)
 _ANSI = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
@@ -125,7 +137,8 @@ class Payload:
             "source": ident.source if ident else None,
             "shown": self.shown,
             "message": self.message,
-            "product_code": self.product_code,
+            # A product code may pass Luhn too (an EAN-13 can): printed, it is masked like any card.
+            "product_code": mask_card_numbers(self.product_code) if self.product_code else None,
             "quantity": self.quantity,
         }
 
@@ -134,8 +147,9 @@ def classify(text: str, rules: PayloadRules = PayloadRules(), *, source: str = "
     """Classify one read. ``source`` names the device (``scanner``, ``camera``, ``nfc``, ``keyboard``)."""
     if len(text) > rules.max_length:
         return _unknown(TOO_LONG, "")
-    # Keyboard-wedge devices end a read with CR, LF or Tab.
-    read = text.strip()
+    # Keyboard-wedge devices end a read with CR, LF or Tab. A full-width (IME) or other script's
+    # digit is the same digit: products, cards and phones are read whatever the keyboard typed.
+    read = ascii_digits(text).strip()
     if not read:
         return _unknown(EMPTY, "")
     if read.startswith(("%", ";")):
@@ -153,7 +167,7 @@ def classify_command(text: str, rules: PayloadRules = PayloadRules()) -> dict[st
     data = payload.to_json()
     answer = {key: data[key] for key in ("kind", "method", "value", "shown", "message")}
     if payload.kind == "product":
-        answer["product_code"] = payload.product_code
+        answer["product_code"] = data["product_code"]
         answer["quantity"] = payload.quantity
     return answer
 
@@ -204,7 +218,7 @@ def _from_digits(digits: str, rules: PayloadRules, source: str) -> Payload:
             return _loyalty_card(digits, source)
         return _unknown(MISREAD, masked(digits))
     if len(digits) in GTIN_LENGTHS and gtin_check_digit_ok(digits):
-        return Payload(kind="product", shown=digits, product_code=digits)
+        return Payload(kind="product", shown=shown_code(digits), product_code=digits)
     if len(digits) <= 8:
         return Payload(kind="product", shown=digits, product_code=digits)
     if 13 <= len(digits) <= 19 and luhn_ok(digits):
@@ -256,15 +270,39 @@ def _phone(text: str, rules: PayloadRules, source: str) -> Payload | None:
 def _payment_card_in(text: str, rules: PayloadRules) -> Payload | None:
     """A refusal when the text holds a card number, so no path can echo one."""
     for match in _PAN_RUN.finditer(text):
-        digits = re.sub(r"[ \-]", "", match[0])
+        digits = _digits_of(match[0])
         if len(digits) > 40:
             continue
-        for length in range(19, 12, -1):
-            for start in range(len(digits) - length + 1):
-                window = digits[start : start + length]
-                if luhn_ok(window) and not (rules.is_loyalty_range(window) and gs1_mod10_ok(window)):
-                    return _payment_card(window)
+        number = _card_number_in(digits, rules)
+        if number is not None:
+            return _payment_card(number)
     return None
+
+
+def _digits_of(run: str) -> str:
+    return "".join(char for char in ascii_digits(run) if char.isdigit())
+
+
+def _card_number_in(digits: str, rules: PayloadRules | None = None) -> str | None:
+    """The longest Luhn-valid 12–19 digit stretch of ``digits`` (not one of our loyalty numbers)."""
+    for length in CARD_LENGTHS:
+        for start in range(len(digits) - length + 1):
+            window = digits[start : start + length]
+            if luhn_ok(window) and not (rules and rules.is_loyalty_range(window) and gs1_mod10_ok(window)):
+                return window
+    return None
+
+
+def mask_card_numbers(text: str) -> str:
+    """``text`` with every run of 12 or more digits that holds a Luhn-valid card number, however its
+    groups are separated and whatever script its digits are in, replaced by ``•••• 1234``."""
+
+    def mask(run: re.Match[str]) -> str:
+        digits = _digits_of(run[0])
+        number = _card_number_in(digits) if len(digits) >= 12 else None
+        return masked(number) if number is not None else run[0]
+
+    return _PAN_RUN.sub(mask, text)
 
 
 def _loyalty_card(number: str, source: str) -> Payload:
@@ -285,13 +323,26 @@ def _unknown(message: str, shown: str) -> Payload:
     return Payload(kind="unknown", shown=shown, message=message)
 
 
-def _preview(text: str) -> str:
-    """A short, printable, markup-free view of what was read."""
+def shown_code(text: str) -> str:
+    """What may be echoed to a person of a code that was refused or not found: card numbers masked
+    to their last four digits, no control character, ANSI escape or markup bracket, at most
+    ``SHOWN_LIMIT`` characters. Every "No product has the code …" must show this, never the code."""
+    return _capped(_cleaned(text))
+
+
+def _cleaned(text: str) -> str:
+    text = mask_card_numbers(text)  # before cleaning, and again after it joined what it dropped
     text = _ANSI.sub("", text)
     text = "".join(char for char in text if char.isprintable())
     text = text.replace("[", "(").replace("]", ")").replace("\\", "/")
-    text = " ".join(text.split())
-    text = _LONG_DIGITS.sub(lambda run: masked(re.sub(r"[ \-]", "", run[0])), text)
-    if len(text) > SHOWN_LIMIT:
-        text = text[: SHOWN_LIMIT - 1] + "…"
-    return text
+    return mask_card_numbers(" ".join(text.split()))
+
+
+def _capped(text: str) -> str:
+    return text if len(text) <= SHOWN_LIMIT else text[: SHOWN_LIMIT - 1] + "…"
+
+
+def _preview(text: str) -> str:
+    """A short, printable, markup-free view of what was read: as ``shown_code``, with every run of
+    eight or more digits masked too (nobody needs them back from a read that was not understood)."""
+    return _capped(_LONG_DIGITS.sub(lambda run: masked(run[0]), _cleaned(text)))

@@ -61,3 +61,18 @@ def test_list_says_what_is_here_and_why_not(tmp_path: Path) -> None:
     assert rows["barcode decoder zxing"]["available"]
     camera = rows[f"camera {tmp_path / 'none.avi'}"]
     assert not camera["available"] and camera["why_not"]
+
+
+def test_classify_never_prints_a_card_number_however_it_is_written() -> None:
+    for text in ["4111.1111.1111.1111", "4111/1111/1111/1111", "4111_1111_1111_1111", "４１１１１１１１１１１１１１１１"]:
+        result = devices("classify", text)
+        assert result.returncode == 0, result.stderr
+        answer = json.loads(result.stdout)
+        assert (answer["kind"], answer["shown"]) == ("payment_card", "•••• 1111")
+        assert "4111" not in result.stdout.replace("•••• 1111", "") and "４１１１" not in result.stdout
+    # An EAN-13 / GTIN-14 whose check digits fit both GS1 and Luhn: a product, printed masked.
+    for code in ("3600000000061", "36000000000081"):
+        result = devices("classify", code)
+        answer = json.loads(result.stdout)
+        assert (answer["kind"], answer["product_code"], answer["shown"]) == ("product", f"•••• {code[-4:]}", f"•••• {code[-4:]}")
+        assert code[:8] not in result.stdout

@@ -9,7 +9,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from devices.identification import Identification
-from devices.payload import Payload, PayloadRules, classify, classify_command
+from devices.check_digits import ascii_digits
+from devices.payload import Payload, PayloadRules, classify, classify_command, mask_card_numbers, shown_code
 
 RULES = PayloadRules()
 VISA = "4111111111111111"
@@ -316,3 +317,78 @@ def test_every_valid_loyalty_number_is_a_loyalty_card(tail: str) -> None:
     assert payload.kind == "loyalty_card"
     assert payload.identification is not None and payload.identification.value == card
     assert classify(f";{card}?").kind == "loyalty_card"
+
+
+# -- card numbers however they are written, and the codes echoed back ---------------------------------
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+# Both an EAN-13 / GTIN-14 with a right check digit and a Luhn-valid number: read as a product.
+GTIN_AND_LUHN = ["3600000000061", "36000000000081"]
+
+
+@pytest.mark.parametrize("text", [
+    "4111.1111.1111.1111", "4111/1111/1111/1111", "4111_1111_1111_1111", "4111,1111,1111,1111",
+    "4111+1111+1111+1111", "4111 - 1111 - 1111 - 1111", "4111\u00a01111\u00a01111\u00a01111",
+    "4111\u20131111\u20131111\u20131111", VISA.translate(FULL_WIDTH),
+    "４１１１－１１１１．１１１１／１１１１", "٤١١١١١١١١١١١١١١١", "card 4111.1111.1111.1111 please",
+    "4111._1111", "411111111111111" "1",
+])
+def test_a_card_number_with_any_separator_or_digits_is_refused(text: str) -> None:
+    if text == "4111._1111":  # two separators between groups still join them; this is too short for a card
+        assert classify(text).kind != "payment_card"
+        return
+    assert_only_last_four(text, VISA)
+
+
+@pytest.mark.parametrize("code", GTIN_AND_LUHN)
+def test_a_product_code_that_is_also_a_card_number_is_looked_up_but_never_echoed(code: str) -> None:
+    payload = classify(code)
+    assert (payload.kind, payload.product_code) == ("product", code)  # the till must still find the product
+    assert payload.shown == shown_code(code) == "•••• " + code[-4:]
+    command = classify_command(code)
+    assert command["product_code"] == command["shown"] == "•••• " + code[-4:]
+    assert code not in json.dumps(command) + json.dumps(payload.to_json())
+    assert mask_card_numbers(f"No product has the code {code}.") == f"No product has the code •••• {code[-4:]}."
+
+
+@pytest.mark.parametrize("separator", [" ", "-", ".", "/", "_", ",", "+", "\u00a0", "\u2212", "．", "／", "＿", "，"])
+def test_mask_card_numbers_finds_them_whatever_separates_the_groups(separator: str) -> None:
+    for pan in (VISA, "378282246310005", "6011000990139424", "30569309025904", "4111111111119"):
+        grouped = separator.join(pan[i : i + 4] for i in range(0, len(pan), 4))
+        for written in (grouped, grouped.translate(FULL_WIDTH)):
+            assert mask_card_numbers(f"code {written}!") == f"code •••• {pan[-4:]}!"
+            assert pan[:8] not in shown_code(written) and shown_code(written) == f"•••• {pan[-4:]}"
+
+
+def test_mask_card_numbers_leaves_other_numbers_alone() -> None:
+    for text in ["5000112546231", "1001", "3*1001", "020 7946 0001", "R-1234", "4111 1111 1112", "12345678901"]:
+        assert mask_card_numbers(text) == text
+    # A longer run is masked when any 12-19 digit stretch of it passes Luhn: safe, if eager.
+    assert mask_card_numbers("code 9 4111111111111111 9.") == "code •••• 1111."
+    assert mask_card_numbers("941111111111111119") == "•••• 1111"
+    assert masked_twice("4111111111111111 and 5500005555555559") == "•••• 1111 and •••• 5559"
+
+
+def masked_twice(text: str) -> str:
+    once = mask_card_numbers(text)
+    assert mask_card_numbers(once) == once
+    return once
+
+
+def test_shown_code_is_printable_markup_free_and_short() -> None:
+    assert shown_code("\x1b[31m[b]ABC\x00\n123 4") == "(b)ABC123 4"
+    assert shown_code("4111\x001111\x1b[0m1111 1111") == "•••• 1111"  # what cleaning joins is masked too
+    assert len(shown_code("X" * 500)) == 40
+
+
+SEPARATORS = st.sampled_from([" ", "-", ".", "/", "_", ",", "+", "", "\u3000", "－", "．", "／"])
+
+
+@given(pans(), st.lists(SEPARATORS, min_size=18, max_size=18), st.booleans())
+def test_a_card_number_never_escapes_mask_card_numbers(pan: str, separators: list[str], full_width: bool) -> None:
+    written = pan[0] + "".join(sep + digit for sep, digit in zip(separators, pan[1:]))
+    if full_width:
+        written = written.translate(FULL_WIDTH)
+    for shown in (mask_card_numbers(f"x {written} y"), shown_code(written)):
+        digits = "".join(ch for ch in ascii_digits(shown) if ch.isdigit())
+        assert digits == pan[-4:], shown
