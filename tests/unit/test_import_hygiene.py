@@ -10,7 +10,7 @@ import pytest
     "modules",
     [
         "pos_core.checkout, pos_core.receipt, pos_core.settings, pos_core.embedded_service, pos_core.item_entry,"
-        " pos_core.live_updates, pos_core.launch, pos_core.till_sim",
+        " pos_core.live_updates, pos_core.launch, pos_core.till_sim, pos_core.shown_text, pos_core.keystroke_logging",
         "pos_core.training.scenario, pos_core.training.scoring, pos_core.training.results, pos_core.training.report,"
         " pos_core.training.sandbox",
         "devices.phone_entry, devices.identification, devices.barcode_decoder, devices.repeat_filter, devices.camera,"
