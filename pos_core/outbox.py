@@ -139,21 +139,16 @@ class Outbox:
     def confirm(self, sale_id: str, answer: Mapping[str, Any]) -> None:
         """The service has the sale: keep its answer, take it off the outbox.
 
-        This write alone skips the fsync (synchronous=NORMAL): if a power cut loses it, the sale
-        is still queued and is sent again, and the service answers a replay without crediting.
+        Committed with synchronous=FULL like every other write: the setting belongs to the one
+        connection every thread shares, so lowering it here, even briefly, would also lower it
+        for a sale the cashier records at the same moment.
         """
-        with self._lock:
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-        try:
-            with self._transaction() as conn:
-                conn.execute(
-                    "UPDATE completed_sales SET loyalty_answer = ? WHERE sale_id = ?",
-                    (json.dumps(answer, separators=(",", ":")), sale_id),
-                )
-                conn.execute("DELETE FROM outbox WHERE sale_id = ?", (sale_id,))
-        finally:
-            with self._lock:
-                self._conn.execute("PRAGMA synchronous=FULL")
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE completed_sales SET loyalty_answer = ? WHERE sale_id = ?",
+                (json.dumps(answer, separators=(",", ":")), sale_id),
+            )
+            conn.execute("DELETE FROM outbox WHERE sale_id = ?", (sale_id,))
 
     def retry_later(self, sale_id: str, at: float, error: str) -> None:
         with self._transaction() as conn:

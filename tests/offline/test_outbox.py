@@ -66,3 +66,39 @@ def test_a_damaged_outbox_is_refused_and_never_thrown_away(tmp_path: Path) -> No
     with pytest.raises(OutboxError, match="cannot open"):
         Outbox(path)
     assert path.read_bytes() == damaged  # the sales in it may still be recovered by hand
+
+
+def test_every_commit_that_records_a_sale_is_synced_while_the_sender_confirms(tmp_path: Path) -> None:
+    """Sales recorded while the sender confirms others in a tight loop: each one commits with
+    synchronous=FULL (2), so each is fsync'd before the cashier is told "done"."""
+    import threading
+
+    outbox = Outbox(tmp_path / "outbox.db")
+    seen: list[int] = []
+
+    def watch(statement: str) -> None:
+        # Runs on the recording thread, inside record_completed's own transaction.
+        if statement.startswith("INSERT INTO completed_sales"):
+            seen.append(outbox._conn.execute("PRAGMA synchronous").fetchone()[0])
+
+    outbox._conn.set_trace_callback(watch)
+    confirming, recorded = threading.Event(), threading.Event()
+
+    def confirm_in_a_loop() -> None:
+        n = 0
+        while not recorded.is_set():
+            outbox.confirm(f"s{n % 300}", {"points_earned": 5})
+            n += 1
+            confirming.set()
+
+    confirmer = threading.Thread(target=confirm_in_a_loop)
+    confirmer.start()
+    try:
+        assert confirming.wait(10)
+        for n in range(300):
+            record(outbox, f"s{n}")
+    finally:
+        recorded.set()
+        confirmer.join()
+    assert len(seen) == 300
+    assert set(seen) == {2}, f"{seen.count(1)} of 300 sales committed without an fsync"
