@@ -113,9 +113,9 @@ def watch_outbox(checkout: Checkout, credited: dict[str, float], run: Run) -> No
         confirm(sale_id, answer)
         credited[sale_id] = time.perf_counter()
 
-    def again(sale_id: str, at: float, error: str) -> None:
+    def again(sale_id: str, error: str, **details: object) -> int:
         run.retries[error] += 1
-        retry_later(sale_id, at, error)
+        return retry_later(sale_id, error, **details)
 
     checkout.outbox.confirm = confirmed  # type: ignore[method-assign]
     checkout.outbox.retry_later = again  # type: ignore[method-assign]

@@ -8,6 +8,8 @@ Failures come out as the types in ``loyalty_errors``; nothing here knows about s
 from __future__ import annotations
 
 import asyncio
+import math
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -318,16 +320,38 @@ def _error_from(response: httpx.Response) -> LoyaltyError:
     return kind(message, code=code, status=status)
 
 
+# The longest wait a Retry-After can impose; a longer one (or a date far ahead) is cut to this.
+RETRY_AFTER_LONGEST = 300.0
+# RFC 9110 delay-seconds is digits only; a fraction is tolerated, signs, exponents and words are not.
+_DELAY_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
 def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: either a number of seconds or an HTTP date."""
-    if not value:
+    """Retry-After as seconds, at most RETRY_AFTER_LONGEST: a number of seconds or an HTTP date.
+
+    Anything else (garbage, a negative number, NaN, infinity) is None: the caller waits by its
+    own backoff instead, so a broken proxy cannot stall the queue for ever.
+    """
+    if not value or not value.strip():
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    text = value.strip()
+    if _DELAY_SECONDS.fullmatch(text):
+        seconds = min(float(text), RETRY_AFTER_LONGEST)  # so hundreds of digits are "long", not inf
+    else:
+        seconds = _seconds_until_date(text)
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
         return None
+    return min(seconds, RETRY_AFTER_LONGEST)
+
+
+def _seconds_until_date(text: str) -> float | None:
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # HTTP dates are GMT
+    # A date already past means "now".
     return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -35,10 +35,26 @@ CREATE TABLE IF NOT EXISTS outbox (
     points_expected INTEGER NOT NULL,
     state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'set_aside')),
     attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL NOT NULL DEFAULT 0,  -- wall-clock seconds
-    last_error TEXT
+    last_error TEXT,
+    last_status INTEGER,            -- the HTTP status of the last failed attempt that had one
+    status_streak INTEGER NOT NULL DEFAULT 0  -- 5xx answers in a row with that same status
 );
 """
+# Made after the columns are there (files from before gain them first).
+INDEXES = """
+CREATE INDEX IF NOT EXISTS outbox_by_customer ON outbox (state, account_id, seq);
+"""
+# Columns added since the first files were made: (name, definition), added when missing.
+# (Files made before also keep a next_attempt_at column, unused: waits are the sender's,
+# on its monotonic clock, so a step of the wall clock cannot stretch them.)
+_ADDED_COLUMNS = (
+    ("last_status", "INTEGER"),
+    ("status_streak", "INTEGER NOT NULL DEFAULT 0"),
+)
+
+# After this many attempts in a row answered with the same 5xx status, a sale is "stuck": the
+# service keeps failing on this sale in particular. It stays queued and is still retried.
+STUCK_AFTER = 5
 
 
 class OutboxError(RuntimeError):
@@ -52,8 +68,24 @@ class PendingSale:
     body: dict[str, Any]
     points_expected: int
     attempts: int
-    next_attempt_at: float
     last_error: str | None
+    last_status: int | None = None
+    status_streak: int = 0
+
+    @property
+    def stuck(self) -> bool:
+        return self.status_streak >= STUCK_AFTER
+
+
+@dataclass(frozen=True, slots=True)
+class StuckSale:
+    """A sale the service keeps failing with the same 5xx: shown to the supervisor."""
+
+    sale_id: str
+    account_id: str
+    status: int
+    attempts: int
+    last_error: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +108,8 @@ class Outbox:
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(SCHEMA)
+            _add_missing_columns(self._conn)
+            self._conn.executescript(INDEXES)
         except sqlite3.Error as error:
             raise OutboxError(f"cannot open the till's sales file {path}: {error}") from None
 
@@ -101,9 +135,12 @@ class Outbox:
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            cursor = self._conn.execute(sql, params)
-            cursor.row_factory = sqlite3.Row
-            return cursor.fetchall()
+            try:
+                cursor = self._conn.execute(sql, params)
+                cursor.row_factory = sqlite3.Row
+                return cursor.fetchall()
+            except sqlite3.Error as error:
+                raise OutboxError(f"the till cannot read its sales file ({error})") from None
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -150,12 +187,23 @@ class Outbox:
             )
             conn.execute("DELETE FROM outbox WHERE sale_id = ?", (sale_id,))
 
-    def retry_later(self, sale_id: str, at: float, error: str) -> None:
+    def retry_later(self, sale_id: str, error: str, *, status: int | None = None) -> int:
+        """An attempt failed: count it, keep why. ``status`` is the HTTP status when the service
+        (or a proxy) answered, None when it could not be reached. Returns the sale's streak of
+        the same 5xx in a row (STUCK_AFTER or more: the sale is stuck)."""
         with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT last_status, status_streak FROM outbox WHERE sale_id = ?", (sale_id,)
+            ).fetchone()
+            if row is None:
+                return 0
+            streak = next_streak(row[0], row[1], status)
             conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE sale_id = ?",
-                (at, error, sale_id),
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_status = COALESCE(?, last_status),"
+                " status_streak = ? WHERE sale_id = ?",
+                (error, status, streak, sale_id),
             )
+        return streak
 
     def set_aside(self, sale_id: str, reason: str) -> None:
         """The service refused the sale for good: keep it, stop sending it, show it to people."""
@@ -168,23 +216,33 @@ class Outbox:
     # -- reading -------------------------------------------------------------------------------
 
     def next_pending(self) -> PendingSale | None:
-        """The oldest sale still to send (sales go in the order they were made)."""
+        """The oldest sale still to send."""
+        rows = self._read(f"SELECT {_PENDING_COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1")
+        return _pending(rows[0]) if rows else None
+
+    def pending_heads(self) -> list[PendingSale]:
+        """The oldest pending sale of each customer, oldest first: the only sales that may go
+        now, since a customer's sales reach the service in the order they were made."""
         rows = self._read(
-            "SELECT sale_id, account_id, body, points_expected, attempts, next_attempt_at, last_error"
-            " FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1"
+            f"SELECT {_PENDING_COLUMNS} FROM outbox WHERE seq IN"
+            " (SELECT MIN(seq) FROM outbox WHERE state = 'pending' GROUP BY account_id) ORDER BY seq"
         )
-        if not rows:
-            return None
-        row = rows[0]
-        return PendingSale(
-            sale_id=row["sale_id"],
-            account_id=row["account_id"],
-            body=json.loads(row["body"]),
-            points_expected=row["points_expected"],
-            attempts=row["attempts"],
-            next_attempt_at=row["next_attempt_at"],
-            last_error=row["last_error"],
+        return [_pending(row) for row in rows]
+
+    def stuck_sales(self) -> list[StuckSale]:
+        """Sales still queued that the service keeps failing with the same 5xx, oldest first."""
+        rows = self._read(
+            "SELECT sale_id, account_id, last_status, attempts, last_error FROM outbox"
+            " WHERE state = 'pending' AND status_streak >= ? ORDER BY seq",
+            (STUCK_AFTER,),
         )
+        return [StuckSale(r["sale_id"], r["account_id"], r["last_status"], r["attempts"], r["last_error"] or "")
+                for r in rows]
+
+    def stuck_count(self) -> int:
+        return int(self._read(
+            "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND status_streak >= ?", (STUCK_AFTER,)
+        )[0][0])
 
     def pending_count(self) -> int:
         return int(self._read("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")[0][0])
@@ -210,6 +268,46 @@ class Outbox:
 
     def integrity_ok(self) -> bool:
         return self._read("PRAGMA integrity_check")[0][0] == "ok"
+
+
+def next_streak(last_status: int | None, streak: int, status: int | None) -> int:
+    """The same-5xx streak after one more failed attempt answered with ``status``.
+
+    Not reaching the service (None) leaves it as it was: when the service is away every sale
+    waits, and none of them is to blame. Any answer that is not a 5xx ends it.
+    """
+    if status is None:
+        return streak
+    if status < 500:
+        return 0
+    return streak + 1 if status == last_status else 1
+
+
+_PENDING_COLUMNS = "sale_id, account_id, body, points_expected, attempts, last_error, last_status, status_streak"
+
+
+def _pending(row: sqlite3.Row) -> PendingSale:
+    try:
+        body = json.loads(row["body"])
+    except ValueError:
+        raise OutboxError(f"the till's sales file holds an unreadable sale ({row['sale_id']})") from None
+    return PendingSale(
+        sale_id=row["sale_id"],
+        account_id=row["account_id"],
+        body=body,
+        points_expected=row["points_expected"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        last_status=row["last_status"],
+        status_streak=row["status_streak"],
+    )
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    have = {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
+    for name, definition in _ADDED_COLUMNS:
+        if name not in have:
+            conn.execute(f"ALTER TABLE outbox ADD COLUMN {name} {definition}")
 
 
 def _plain(error: sqlite3.Error) -> str:

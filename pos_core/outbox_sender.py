@@ -1,16 +1,31 @@
-"""Deliver the outbox to the loyalty service, in order, until the service has every sale.
+"""Deliver the outbox to the loyalty service until the service has every sale.
 
 One sender per till, and it is the only code that sends sales, so a sale is never in flight
 twice from the same till; the Idempotency-Key (the sale id) makes any repeat harmless anyway.
-A sale that cannot be delivered now waits with exponential backoff and full jitter, or for the
-service's own Retry-After; a sale the service refuses for good is set aside and reported, never
-retried forever and never dropped.
+
+Order: a customer's sales reach the service in the order they were made (a later sale of an
+account never goes before an earlier one still queued); different customers' sales do not
+wait for each other. So one sale the service keeps failing holds back only its own customer.
+
+Waits: all on the monotonic clock, in memory. A sale that failed with an answer (a 5xx) waits
+its own backoff (exponential, full jitter) or the service's Retry-After (at most 300 s); when
+the service cannot be reached, or refuses the till's key, or says "too many requests", the
+whole queue waits. After a restart every sale is due at once. A step of the wall clock changes
+none of it. A sale answered with the same 5xx STUCK_AFTER times in a row is "stuck": kept,
+shown, and retried at a slow pace. A sale the service refuses for good is set aside and
+reported, never retried forever and never dropped.
+
+Storage: a failure to read or write the outbox is reported (``SenderStatus.storage_error``)
+and tried again later; it never ends ``run()``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
+import logging
 import random
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,17 +33,27 @@ from dataclasses import dataclass
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import IdempotencyConflict, LoyaltyAuthError, LoyaltyError, LoyaltyUnavailable, NotFound
 from pos_core.loyalty_models import SaleResult
-from pos_core.outbox import Outbox, PendingSale
+from pos_core.outbox import STUCK_AFTER, Outbox, OutboxError, PendingSale
+
+log = logging.getLogger(__name__)
+
+# Answers that say the service is not there (a proxy or gateway speaking for it).
+_AWAY_STATUSES = frozenset({502, 503, 504})
 
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
     first: float = 0.5
     longest: float = 30.0
+    # A stuck sale is retried after between half this and this many seconds.
+    slow: float = 120.0
 
     def delay(self, attempts: int, rng: random.Random) -> float:
         # Full jitter: tills that lost the service together do not come back together.
         return rng.uniform(0, min(self.longest, self.first * 2 ** min(attempts, 16)))
+
+    def slow_delay(self, rng: random.Random) -> float:
+        return rng.uniform(self.slow / 2, self.slow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +61,20 @@ class SenderStatus:
     waiting: int
     reachable: bool | None  # None until the first attempt
     last_error: str | None = None
+    stuck: int = 0  # sales the service keeps failing with the same 5xx (Outbox.stuck_sales())
+    storage_error: str | None = None  # the outbox could not be read or written; the sender retries
 
 
 @dataclass(frozen=True, slots=True)
 class SetAside:
     sale_id: str
     reason: str
+
+
+class _Outcome(enum.Enum):
+    LEFT = "the sale left the queue"  # confirmed, or set aside
+    SALE_WAITS = "this sale (and its customer's later sales) waits"
+    QUEUE_WAITS = "every sale waits"
 
 
 class OutboxSender:
@@ -54,6 +87,8 @@ class OutboxSender:
         on_status: Callable[[SenderStatus], None] | None = None,
         on_set_aside: Callable[[SetAside], None] | None = None,
         rng: random.Random | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        storage_retry: float = 5.0,
     ) -> None:
         self.outbox = outbox
         self.client = client
@@ -61,18 +96,39 @@ class OutboxSender:
         self.on_status = on_status
         self.on_set_aside = on_set_aside
         self.rng = rng or random.Random()
+        self.monotonic = monotonic
+        self.storage_retry = storage_retry
         self._wake = asyncio.Event()
         self._confirmed: dict[str, asyncio.Future[SaleResult]] = {}
+        # When each sale that failed may be tried again (monotonic); a sale not here is due now.
+        self._due: dict[str, float] = {}
+        # Before this (monotonic) only a just-made sale is tried: the service is away.
+        self._queue_due = 0.0
+        self._queue_failures = 0  # queue-wide failures in a row, for their backoff
         self.reachable: bool | None = None
+        self.last_error: str | None = None
+        self.storage_error: str | None = None
+        self._counts = (0, 0)  # (waiting, stuck) as last read, for a report while storage fails
         self.running = False
 
     def kick(self) -> None:
         """Something was queued, or the service may be back: look now, not after the backoff."""
         self._wake.set()
 
+    def service_back(self) -> None:
+        """The service answered (e.g. a health check): the queue-wide wait is over, look now.
+        A sale waiting its own backoff after a 5xx still waits it."""
+        self._queue_due = 0.0
+        self._queue_failures = 0
+        self.kick()
+
     async def wait_confirmed(self, sale_id: str, timeout: float) -> SaleResult | None:
         """The service's answer for this sale if it comes within ``timeout``, else None."""
-        answer = await asyncio.to_thread(self.outbox.loyalty_answer, sale_id)
+        try:
+            answer = await asyncio.to_thread(self.outbox.loyalty_answer, sale_id)
+        except OutboxError as error:
+            self._storage_failed(error)
+            answer = None
         if answer is not None:
             return SaleResult.from_json(answer)
         future = self._confirmed.setdefault(sale_id, asyncio.get_running_loop().create_future())
@@ -97,7 +153,7 @@ class OutboxSender:
     async def _deliver_forever(self) -> None:
         while True:
             await self.deliver_due()
-            delay = await self._seconds_until_due()
+            delay = await self.seconds_until_due()
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), delay)
@@ -105,24 +161,31 @@ class OutboxSender:
                 pass
 
     async def drain(self, timeout: float) -> bool:
-        """Deliver until nothing is waiting, ignoring backoff; False if time ran out."""
+        """Deliver until nothing is waiting, ignoring every wait; False if time ran out."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            item = await asyncio.to_thread(self.outbox.next_pending)
-            if item is None:
-                return True
-            if not await self._send(item):
+            try:
+                if not await asyncio.to_thread(self.outbox.pending_heads):
+                    return True
+                moved = await self._round(ignore_waits=True)
+            except (OutboxError, sqlite3.Error) as error:
+                self._storage_failed(error)
+                moved = False
+            if not moved:
                 await asyncio.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
-        return await asyncio.to_thread(self.outbox.pending_count) == 0
+        try:
+            return await asyncio.to_thread(self.outbox.pending_count) == 0
+        except (OutboxError, sqlite3.Error) as error:
+            self._storage_failed(error)
+            return False
 
     async def deliver_due(self) -> None:
-        """Send sales in order while the head of the queue is due and gets through."""
-        while True:
-            item = await asyncio.to_thread(self.outbox.next_pending)
-            if item is None or item.next_attempt_at > time.time() and not self._urgent(item):
-                break
-            if not await self._send(item):
-                break
+        """Send every sale that is due and first in its customer's line, until none is left."""
+        try:
+            await self._round(ignore_waits=False)
+            self.storage_error = None
+        except (OutboxError, sqlite3.Error) as error:
+            self._storage_failed(error)
         # Whoever still waits on a sale now will not see it confirmed soon: let them go on.
         for sale_id, future in list(self._confirmed.items()):
             if not future.done():
@@ -130,69 +193,157 @@ class OutboxSender:
             del self._confirmed[sale_id]
         self._report()
 
+    async def seconds_until_due(self) -> float | None:
+        """How long until some sale may be tried; None when nothing is queued."""
+        try:
+            heads = await asyncio.to_thread(self.outbox.pending_heads)
+        except (OutboxError, sqlite3.Error) as error:
+            self._storage_failed(error)
+            return self.storage_retry
+        if self.storage_error is not None:
+            return self.storage_retry
+        if not heads:
+            return None
+        now = self.monotonic()
+        return max(0.0, min(0.0 if self._urgent(item) else self._due_at(item) - now for item in heads))
+
+    async def _round(self, *, ignore_waits: bool) -> bool:
+        """Try the first sale of each customer that may go; again while sales leave the queue.
+        True when at least one sale left it."""
+        held: set[str] = set()  # accounts whose first sale waits: their later sales wait too
+        failed_in_a_row = 0
+        moved = False
+        while True:
+            moved_now = False
+            for item in await asyncio.to_thread(self.outbox.pending_heads):
+                if item.account_id in held:
+                    continue
+                if not ignore_waits and not self._is_due(item):
+                    held.add(item.account_id)
+                    continue
+                outcome = await self._send(item)
+                if outcome is _Outcome.LEFT:
+                    moved = moved_now = True
+                    failed_in_a_row = 0
+                    continue  # the customer's next sale is first in line on the next pass
+                held.add(item.account_id)
+                if outcome is _Outcome.QUEUE_WAITS:
+                    return moved
+                failed_in_a_row += 1
+                if failed_in_a_row >= 2:
+                    # Different sales failing one after the other: the service is unwell, not
+                    # one sale. Do not try every sale in the queue on it; all wait a while.
+                    self._queue_wait(None)
+                    return moved
+            if not moved_now:
+                return moved
+
+    def _due_at(self, item: PendingSale) -> float:
+        return max(self._queue_due, self._due.get(item.sale_id, 0.0))
+
+    def _is_due(self, item: PendingSale) -> bool:
+        return self._urgent(item) or self._due_at(item) <= self.monotonic()
+
     def _urgent(self, item: PendingSale) -> bool:
-        # A cashier is waiting on this very sale: try it once now, whatever the backoff says.
+        # A just-made sale, or a cashier waiting on this very sale: try it once now, whatever
+        # the wait. (Only a customer's first queued sale is ever asked, so order is kept.)
         return item.attempts == 0 or (item.sale_id in self._confirmed and not self._confirmed[item.sale_id].done())
 
-    async def _seconds_until_due(self) -> float | None:
-        item = await asyncio.to_thread(self.outbox.next_pending)
-        if item is None:
-            return None
-        return max(0.0, item.next_attempt_at - time.time())
+    def _queue_wait(self, retry_after: float | None) -> None:
+        wait = retry_after if retry_after is not None else self.backoff.delay(self._queue_failures, self.rng)
+        self._queue_failures += 1
+        self._queue_due = self.monotonic() + wait
 
-    async def _send(self, item: PendingSale) -> bool:
-        """One attempt; True when the sale left the queue (confirmed or set aside)."""
+    async def _send(self, item: PendingSale) -> _Outcome:
+        """One attempt at one sale."""
         try:
             result = await self.client.record_sale(item.sale_id, item.body)
         except IdempotencyConflict:
             # The service holds a different sale under this id: look at what it has.
             return await self._resolve_conflict(item)
-        except (LoyaltyUnavailable, LoyaltyAuthError) as error:
-            # A refused key is the till's problem, not the sale's: keep it and keep trying.
-            self.reachable = isinstance(error, LoyaltyAuthError)
-            wait = getattr(error, "retry_after", None)
-            if wait is None:
-                wait = self.backoff.delay(item.attempts, self.rng)
-            await asyncio.to_thread(self.outbox.retry_later, item.sale_id, time.time() + wait, error.message)
-            return False
+        except LoyaltyAuthError as error:
+            # A refused key is the till's problem, not the sale's: keep it, everything waits.
+            self.reachable = True
+            await self._failed(item, error.message, None)
+            self._queue_wait(None)
+            return _Outcome.QUEUE_WAITS
+        except LoyaltyUnavailable as error:
+            return await self._unavailable(item, error)
         except LoyaltyError as error:
             self.reachable = True
             await self._set_aside(item, error.message)
-            return True
+            return _Outcome.LEFT
         self.reachable = True
+        self.last_error = None
+        self._queue_due, self._queue_failures = 0.0, 0
         await asyncio.to_thread(self.outbox.confirm, item.sale_id, result.document)
+        self._due.pop(item.sale_id, None)
         future = self._confirmed.pop(item.sale_id, None)
         if future is not None and not future.done():
             future.set_result(result)
-        return True
+        return _Outcome.LEFT
 
-    async def _resolve_conflict(self, item: PendingSale) -> bool:
+    async def _unavailable(self, item: PendingSale, error: LoyaltyUnavailable) -> _Outcome:
+        status = error.status
+        self.reachable = status is not None and status not in _AWAY_STATUSES
+        if status is None or status == 429:
+            # Not reached, or "too many requests": nothing to do with this sale; all wait.
+            await self._failed(item, error.message, status)
+            self._queue_wait(error.retry_after)
+            return _Outcome.QUEUE_WAITS
+        streak = await self._failed(item, error.message, status)
+        wait = error.retry_after if error.retry_after is not None else self.backoff.delay(item.attempts, self.rng)
+        if streak >= STUCK_AFTER:
+            if streak == STUCK_AFTER:
+                log.warning("sale %s is stuck: the service answered %s %d times in a row", item.sale_id, status, streak)
+            wait = max(wait, self.backoff.slow_delay(self.rng))
+        self._due[item.sale_id] = self.monotonic() + wait
+        return _Outcome.SALE_WAITS
+
+    async def _failed(self, item: PendingSale, message: str, status: int | None) -> int:
+        self.last_error = message
+        return await asyncio.to_thread(self.outbox.retry_later, item.sale_id, message, status=status)
+
+    async def _resolve_conflict(self, item: PendingSale) -> _Outcome:
         try:
             recorded = await self.client.sale(item.sale_id)
         except NotFound:
             await self._set_aside(item, "the service refused this sale id")
-            return True
+            return _Outcome.LEFT
         except LoyaltyError as error:
-            await asyncio.to_thread(
-                self.outbox.retry_later, item.sale_id, time.time() + self.backoff.delay(item.attempts, self.rng), error.message
-            )
-            return False
+            await self._failed(item, error.message, None)
+            self._due[item.sale_id] = self.monotonic() + self.backoff.delay(item.attempts, self.rng)
+            return _Outcome.SALE_WAITS
         await self._set_aside(
             item,
             "the service holds a different sale under this id"
             f" (it credited {recorded.points_earned} points); check it by hand",
         )
-        return True
+        return _Outcome.LEFT
 
     async def _set_aside(self, item: PendingSale, reason: str) -> None:
         await asyncio.to_thread(self.outbox.set_aside, item.sale_id, reason)
+        self._due.pop(item.sale_id, None)
         future = self._confirmed.pop(item.sale_id, None)
         if future is not None and not future.done():
             future.set_result(None)  # type: ignore[arg-type] - the waiting cashier gets "not confirmed"
         if self.on_set_aside is not None:
             self.on_set_aside(SetAside(item.sale_id, reason))
 
-    def _report(self) -> None:
-        if self.on_status is not None:
-            self.on_status(SenderStatus(waiting=self.outbox.pending_count(), reachable=self.reachable))
+    def _storage_failed(self, error: Exception) -> None:
+        message = str(error) if isinstance(error, OutboxError) else f"the till cannot use its sales file ({error})"
+        if message != self.storage_error:
+            log.error("outbox: %s", message)  # sqlite's words: no customer data in them
+        self.storage_error = message
 
+    def _report(self) -> None:
+        try:
+            self._counts = (self.outbox.pending_count(), self.outbox.stuck_count())
+        except (OutboxError, sqlite3.Error) as error:
+            self._storage_failed(error)
+        if self.on_status is not None:
+            waiting, stuck = self._counts
+            self.on_status(SenderStatus(
+                waiting=waiting, reachable=self.reachable, last_error=self.last_error, stuck=stuck,
+                storage_error=self.storage_error,
+            ))

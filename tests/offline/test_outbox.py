@@ -29,7 +29,7 @@ def test_sales_queue_in_order_and_leave_only_when_confirmed(tmp_path: Path) -> N
     assert outbox.pending_count() == 3
     assert outbox.pending_points("acc_1") == 15
     assert outbox.next_pending().sale_id == "s0"
-    outbox.retry_later("s0", at=0, error="offline")
+    outbox.retry_later("s0", "offline")
     assert outbox.next_pending().attempts == 1  # still first: order is kept through failures
     outbox.confirm("s0", {"points_earned": 5})
     assert outbox.next_pending().sale_id == "s1"
