@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         from pos_core.training.report import main as training_report
 
         return training_report(argv[1:])
+    if argv[:1] == ["recover-outbox"]:
+        from pos_core.outbox_recovery import main as recover_outbox
+
+        return recover_outbox(argv[1:])
     parser = argument_parser(
         "cashier-tui", "The register. Without --api-url it starts the reference loyalty service with the demo store."
     )

@@ -10,11 +10,13 @@ rebuilt (unlike the customer cache); if it cannot be written, the sale is not do
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, closing
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,10 @@ STUCK_AFTER = 5
 
 class OutboxError(RuntimeError):
     """The till could not save a sale (disk full, read-only, damaged file)."""
+
+
+class OutboxDamaged(OutboxError):
+    """The sales file is not a sound SQLite database (open_outbox moves it aside)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +117,8 @@ class Outbox:
             _add_missing_columns(self._conn)
             self._conn.executescript(INDEXES)
         except sqlite3.Error as error:
-            raise OutboxError(f"cannot open the till's sales file {path}: {error}") from None
+            kind = OutboxDamaged if is_damage(error) else OutboxError
+            raise kind(f"cannot open the till's sales file {path}: {error}") from None
 
     def close(self) -> None:
         with self._lock:
@@ -268,6 +275,100 @@ class Outbox:
 
     def integrity_ok(self) -> bool:
         return self._read("PRAGMA integrity_check")[0][0] == "ok"
+
+
+# -- opening at start ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedOutbox:
+    """The outbox the till sells with, and whether a damaged one had to be moved aside first."""
+
+    outbox: Outbox
+    moved_aside: Path | None = None  # the damaged file, renamed beside the new one (never deleted)
+    problem: str | None = None  # what the check found, in SQLite's words
+
+    @property
+    def notice(self) -> str | None:
+        """What the supervisor is told on screen, or None when the file was sound."""
+        if self.moved_aside is None:
+            return None
+        return (
+            f"The till's sales file was damaged. It was kept as {self.moved_aside.name} and a new one"
+            " started, so selling goes on. Sales in the damaged file that had not reached the loyalty"
+            f" service yet are sent by: cashier-tui recover-outbox {self.moved_aside}"
+        )
+
+
+def open_outbox(path: Path, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> OpenedOutbox:
+    """Open the till's sales file for selling, checked first (``PRAGMA quick_check``).
+
+    A damaged file (not a database, or failing the check) is moved aside with its -wal and -shm
+    as ``<name>.damaged-<UTC time>.db`` and a fresh one is opened. Any other failure (read-only,
+    disk full, no permission) raises OutboxError: nothing is moved for those.
+    """
+    problem = check_file(path)
+    if problem is None:
+        try:
+            return OpenedOutbox(Outbox(path))
+        except OutboxDamaged as error:  # damage the read-only check could not see
+            problem = str(error)
+    moved = move_aside(path, now())  # before the fresh file is made in its place
+    return OpenedOutbox(Outbox(path), moved, problem)
+
+
+def check_file(path: Path) -> str | None:
+    """None when the file is sound (or not there yet), else what is wrong with it.
+
+    Read-only, so SQLite neither checkpoints nor deletes anything of a damaged file's WAL.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)) as conn:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.Error as error:
+        return str(error) if is_damage(error) else None  # not damage: Outbox() will say what it is
+    found = [row[0] for row in rows]
+    return None if found == ["ok"] else "; ".join(found[:5])
+
+
+def move_aside(path: Path, when: datetime) -> Path:
+    """Rename the file and its -wal/-shm to a free ``<stem>.damaged-<UTC time>.db`` beside it."""
+    stamp = when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.stem}.damaged-{stamp}{path.suffix}")
+    n = 1
+    while any(Path(f"{target}{suffix}").exists() for suffix in ("", "-wal", "-shm")):
+        n += 1
+        target = path.with_name(f"{path.stem}.damaged-{stamp}-{n}{path.suffix}")
+    for suffix in ("-wal", "-shm", ""):  # the main file last: while it is there, it is the outbox
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            os.replace(source, f"{target}{suffix}")
+    _sync_directory(path.parent)
+    return target
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """The file itself is bad (SQLITE_CORRUPT, SQLITE_NOTADB), not the disk or the permissions."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (11, 26)
+    text = str(error)
+    return "malformed" in text or "not a database" in text
+
+
+def _sync_directory(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def next_streak(last_status: int | None, streak: int, status: int | None) -> int:

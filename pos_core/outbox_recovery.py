@@ -1,0 +1,259 @@
+"""``cashier-tui recover-outbox FILE``: send the sales a damaged outbox still holds, exactly once.
+
+A damaged sales file is moved aside at start (``outbox.open_outbox``); this reads what it can
+of it, never writing to it, and delivers each sale it finds to the loyalty service the register
+uses. The sale id is the Idempotency-Key, so the service answers a sale it already has without
+crediting it again: running this twice, or on sales the till had already delivered, is safe.
+
+Reading a damaged file: first SQLite itself (the whole outbox table; then, if that fails, in
+ranges of ``seq`` and one row at a time, skipping what cannot be read), then the raw bytes of
+the file and its WAL, for sale rows on pages SQLite can no longer reach (a damaged first page
+makes the whole file unreadable to SQLite while most sales are still there, byte for byte).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pos_core.loyalty_client import LoyaltyClient
+from pos_core.loyalty_errors import LoyaltyError, LoyaltyUnavailable, NotFound
+from pos_core.settings import Settings
+
+_CHUNK = 256
+# An outbox row as SQLite lays it out: the sale id, the account id, then the body (JSON that
+# starts with the account id), with nothing between them.
+_RAW_ROW = re.compile(
+    rb"(?P<sale>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    rb"(?P<account>[A-Za-z0-9_.:-]{1,100})"
+    rb'(?=\{"account_id":")'
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SalvagedSale:
+    sale_id: str
+    account_id: str
+    body: dict[str, Any]
+
+
+@dataclass
+class Salvage:
+    sales: dict[str, SalvagedSale] = field(default_factory=dict)  # by sale id, in the order found
+    unreadable: int = 0  # rows (seq values) SQLite could not read; the raw scan may still find them
+    whole_file_unreadable: str | None = None  # SQLite could not read the outbox at all: why
+    from_raw_bytes: int = 0  # sales found only by the raw scan
+    # Sales the file says are settled: confirmed by the service, or set aside for a person to
+    # check (sending one of those again might now credit it, behind that person's back).
+    settled: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Summary:
+    delivered: list[str] = field(default_factory=list)
+    already_there: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    not_sent: list[tuple[str, str]] = field(default_factory=list)  # the service could not be reached
+    unreadable: int = 0  # rows neither SQLite nor the raw scan could read (as near as can be told)
+    from_raw_bytes: int = 0
+
+    def lines(self) -> list[str]:
+        out = [
+            f"delivered {len(self.delivered)}, already there {len(self.already_there)},"
+            f" refused {len(self.refused)}, not sent {len(self.not_sent)}, unreadable rows {self.unreadable}"
+        ]
+        if self.from_raw_bytes:
+            out.append(f"{self.from_raw_bytes} of these sales were read from the file's bytes (SQLite could not reach them)")
+        out += [f"refused: sale {sale_id}: {reason}" for sale_id, reason in self.refused]
+        out += [f"not sent: sale {sale_id}: {reason}" for sale_id, reason in self.not_sent]
+        if self.not_sent:
+            out.append("Some sales could not be sent now; run this again when the service can be reached.")
+        return out
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def salvage(path: Path) -> Salvage:
+    """Every queued sale that can still be read from the damaged file (and its -wal)."""
+    found = Salvage()
+    try:
+        with closing(_connect_read_only(path)) as conn:
+            _read_with_sqlite(conn, found)
+    except sqlite3.Error as error:
+        found.whole_file_unreadable = str(error)
+    for sale in _scan_raw(path):
+        if sale.sale_id not in found.sales and sale.sale_id not in found.settled:
+            found.sales[sale.sale_id] = sale
+            found.from_raw_bytes += 1
+    return found
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    if not path.exists():
+        raise FileNotFoundError(path)
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+
+
+def _read_with_sqlite(conn: sqlite3.Connection, found: Salvage) -> None:
+    for sql in (
+        "SELECT sale_id FROM completed_sales NOT INDEXED WHERE loyalty_answer IS NOT NULL",
+        "SELECT sale_id FROM outbox NOT INDEXED WHERE state = 'set_aside'",
+    ):
+        try:
+            found.settled.update(row[0] for row in conn.execute(sql))
+        except sqlite3.DatabaseError:
+            pass  # not knowing only means more replays, which the service answers without crediting
+    query = "SELECT sale_id, account_id, body FROM outbox NOT INDEXED WHERE state = 'pending'"
+    try:
+        rows = conn.execute(query + " ORDER BY seq").fetchall()
+    except sqlite3.DatabaseError as error:
+        failure, rows = str(error), None
+    if rows is not None:
+        _keep(rows, found)
+        return
+    last = _last_seq(conn)
+    if last == 0:
+        found.whole_file_unreadable = failure
+    for start in range(1, last + 1, _CHUNK):
+        _read_range(conn, query, start, min(last, start + _CHUNK - 1), found)
+
+
+def _read_range(conn: sqlite3.Connection, query: str, first: int, last: int, found: Salvage) -> None:
+    try:
+        rows = conn.execute(query + " AND seq BETWEEN ? AND ? ORDER BY seq", (first, last)).fetchall()
+    except sqlite3.DatabaseError:
+        if first == last:
+            found.unreadable += 1
+            return
+        middle = (first + last) // 2
+        _read_range(conn, query, first, middle, found)
+        _read_range(conn, query, middle + 1, last, found)
+        return
+    _keep(rows, found)
+
+
+def _last_seq(conn: sqlite3.Connection) -> int:
+    """The highest seq ever given out, as far as anything in the file still says."""
+    for sql in ("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'", "SELECT MAX(seq) FROM outbox"):
+        try:
+            row = conn.execute(sql).fetchone()
+        except sqlite3.DatabaseError:
+            continue
+        if row and row[0]:
+            return int(row[0])
+    return 0
+
+
+def _keep(rows: list[tuple[Any, ...]], found: Salvage) -> None:
+    for sale_id, account_id, body in rows:
+        try:
+            document = json.loads(body)
+        except (TypeError, ValueError):
+            found.unreadable += 1
+            continue
+        if isinstance(document, dict):
+            found.sales[sale_id] = SalvagedSale(sale_id, account_id, document)
+
+
+def _scan_raw(path: Path) -> Iterator[SalvagedSale]:
+    """Sale rows read straight from the bytes: what SQLite cannot reach may still be there.
+
+    Stale copies (a row since confirmed and deleted, an old WAL frame) may turn up too: the
+    service answers those as replays, so sending them again changes nothing.
+    """
+    decoder = json.JSONDecoder()
+    for part in (path, Path(f"{path}-wal")):
+        try:
+            data = part.read_bytes()
+        except OSError:
+            continue
+        for match in _RAW_ROW.finditer(data):
+            start = match.end()
+            text = data[start:start + 65536].decode("utf-8", errors="replace")
+            try:
+                body, _ = decoder.raw_decode(text)
+            except ValueError:
+                continue  # cut by a page boundary or by the damage
+            account_id = match["account"].decode()
+            if isinstance(body, dict) and body.get("account_id") == account_id:
+                yield SalvagedSale(match["sale"].decode(), account_id, body)
+
+
+# -- sending ---------------------------------------------------------------------------------------
+
+
+async def deliver(found: Salvage, client: LoyaltyClient) -> Summary:
+    """Each salvaged sale to the service once: looked up first, sent only if it is not there."""
+    summary = Summary(unreadable=max(0, found.unreadable - found.from_raw_bytes), from_raw_bytes=found.from_raw_bytes)
+    for sale in found.sales.values():
+        try:
+            await client.sale(sale.sale_id)
+        except NotFound:
+            pass
+        except LoyaltyUnavailable as error:
+            summary.not_sent.append((sale.sale_id, error.message))
+            continue
+        except LoyaltyError as error:
+            summary.refused.append((sale.sale_id, error.message))
+            continue
+        else:
+            summary.already_there.append(sale.sale_id)
+            continue
+        try:
+            await client.record_sale(sale.sale_id, sale.body)
+        except LoyaltyUnavailable as error:
+            summary.not_sent.append((sale.sale_id, error.message))
+        except LoyaltyError as error:
+            summary.refused.append((sale.sale_id, error.message))
+        else:
+            summary.delivered.append(sale.sale_id)
+    return summary
+
+
+async def recover(path: Path, settings: Settings) -> Summary:
+    found = await asyncio.to_thread(salvage, path)
+    async with LoyaltyClient(settings.api_url or "", settings.api_key or "", deadlines=settings.deadlines) as client:
+        return await deliver(found, client)
+
+
+# -- the command -----------------------------------------------------------------------------------
+
+
+def main(argv: list[str]) -> int:
+    """0: every sale found is on the service (or was refused, listed); 1: some could not be sent."""
+    from pos_core.launch import argument_parser, run
+
+    parser = argument_parser(
+        "cashier-tui recover-outbox",
+        "Send the sales a damaged sales file (outbox.damaged-….db) still holds to the loyalty service,"
+        " with the register's settings. Safe to run again.",
+    )
+    parser.add_argument("file", type=Path, metavar="FILE", help="the damaged sales file")
+    args = parser.parse_args(argv)
+    if not args.file.is_file():
+        print(f"cashier-tui recover-outbox: no such file: {args.file}", file=sys.stderr)
+        return 2
+    outcome: list[int] = []
+
+    def start(settings: Settings) -> None:
+        outcome.append(_report(args, settings))
+
+    status = run("cashier-tui recover-outbox", args, start)
+    return outcome[0] if outcome else status
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    summary = asyncio.run(recover(args.file, settings))
+    for line in summary.lines():
+        print(line)
+    return 1 if summary.not_sent else 0
