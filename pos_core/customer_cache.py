@@ -6,6 +6,9 @@ in the clear — a lookup is stored as an HMAC of the value under a key that nev
 till's data folder, so a copied cache file does not give away anyone's number. Entries older
 than the age limit are not used. The file is checked at start and rebuilt when damaged: it only
 ever holds copies, unlike the outbox, which is a separate file and never thrown away.
+
+Best effort: a write that fails (disk full, read-only) or a read that fails is logged, without
+any customer data, and the lookup goes on without the cache; it never fails a sale.
 """
 
 from __future__ import annotations
@@ -13,15 +16,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -83,6 +90,20 @@ class CustomerCache:
         with self._lock:
             self._conn.close()
 
+    @contextmanager
+    def _best_effort(self, what: str) -> Iterator[None]:
+        """Hold the lock; an SQLite failure inside is logged (SQLite's words only) and swallowed."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as error:
+                log.warning("customer cache: could not %s (%s); going on without it", what, error)
+                try:
+                    if self._conn.in_transaction:
+                        self._conn.rollback()  # so the next write does not join a failed one
+                except sqlite3.Error:
+                    pass
+
     def _lookup_hash(self, method: str, value: str) -> str:
         return hmac.new(self._key, f"{method}\x00{value}".encode(), hashlib.sha256).hexdigest()
 
@@ -90,7 +111,7 @@ class CustomerCache:
         """Keep the summary, findable again by this method and value."""
         now = time.time()
         kept = {name: summary.get(name) for name in SUMMARY_FIELDS}
-        with self._lock, self._conn:
+        with self._best_effort("remember a customer"), self._conn:
             self._conn.execute(
                 "INSERT INTO accounts (account_id, summary, stored_at) VALUES (?, ?, ?)"
                 " ON CONFLICT(account_id) DO UPDATE SET summary = excluded.summary, stored_at = excluded.stored_at",
@@ -103,7 +124,7 @@ class CustomerCache:
 
     def update_balance(self, account_id: str, balance: int, as_of: str | None) -> None:
         """A confirmed sale told us the new balance: keep the cached summary in step."""
-        with self._lock, self._conn:
+        with self._best_effort("update a balance"), self._conn:
             row = self._conn.execute("SELECT summary FROM accounts WHERE account_id = ?", (account_id,)).fetchone()
             if row is None:
                 return
@@ -117,7 +138,8 @@ class CustomerCache:
 
     def recall(self, method: str, value: str) -> CachedSummary | None:
         """The summary last seen for this method and value, unless it is older than the limit."""
-        with self._lock:
+        row = None
+        with self._best_effort("look a customer up"):
             row = self._conn.execute(
                 "SELECT a.summary, a.stored_at FROM lookups l JOIN accounts a USING (account_id)"
                 " WHERE l.key_hash = ?",
@@ -128,14 +150,15 @@ class CustomerCache:
         return CachedSummary(json.loads(row[0]), row[1])
 
     def remember_document(self, name: str, body: Mapping[str, Any]) -> None:
-        with self._lock, self._conn:
+        with self._best_effort("keep a document"), self._conn:
             self._conn.execute(
                 "INSERT OR REPLACE INTO documents (name, body, stored_at) VALUES (?, ?, ?)",
                 (name, json.dumps(body), time.time()),
             )
 
     def recall_document(self, name: str) -> dict[str, Any] | None:
-        with self._lock:
+        row = None
+        with self._best_effort("read a document"):
             row = self._conn.execute("SELECT body FROM documents WHERE name = ?", (name,)).fetchone()
         return json.loads(row[0]) if row else None
 
