@@ -102,3 +102,24 @@ def test_every_commit_that_records_a_sale_is_synced_while_the_sender_confirms(tm
         confirmer.join()
     assert len(seen) == 300
     assert set(seen) == {2}, f"{seen.count(1)} of 300 sales committed without an fsync"
+
+
+def test_a_file_from_before_the_stuck_columns_opens_and_keeps_its_sales(tmp_path: Path) -> None:
+    old = sqlite3.connect(tmp_path / "outbox.db")
+    old.executescript("""
+        CREATE TABLE completed_sales (sale_id TEXT PRIMARY KEY, completed_at TEXT NOT NULL, account_id TEXT,
+            total INTEGER NOT NULL, journal TEXT NOT NULL, loyalty_answer TEXT);
+        CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            sale_id TEXT NOT NULL UNIQUE REFERENCES completed_sales(sale_id), account_id TEXT NOT NULL,
+            body TEXT NOT NULL, points_expected INTEGER NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'set_aside')),
+            attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL DEFAULT 0, last_error TEXT);
+        INSERT INTO completed_sales VALUES ('s0', 'x', 'acc_1', 100, '{}', NULL);
+        INSERT INTO outbox (sale_id, account_id, body, points_expected, attempts, next_attempt_at)
+            VALUES ('s0', 'acc_1', '{"account_id": "acc_1"}', 5, 3, 9999999999);
+    """)
+    old.close()
+    outbox = Outbox(tmp_path / "outbox.db")
+    assert outbox.next_pending().attempts == 3 and not outbox.next_pending().stuck
+    assert outbox.retry_later("s0", "boom", status=500) == 1
+    assert record(outbox, "s1") and [s.sale_id for s in outbox.pending_heads()] == ["s0"]
