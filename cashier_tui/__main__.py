@@ -10,14 +10,16 @@ from pos_core.launch import argument_parser, run
 from pos_core.settings import Settings
 
 
-def start(settings: Settings) -> None:
+def start(settings: Settings) -> int:
     from cashier_tui.app import make_app  # Textual loads only once the settings are good.
 
     while True:
         app = make_app(settings)
         app.run()
+        if app.return_code:
+            return app.return_code  # a crash: the report is in the data folder
         if not app.switch_to_training:
-            return
+            return 0
         # The trainer's PIN was given (Ctrl+T): training on the sandbox, then back to the register.
         from cashier_tui.training.launch import start_training
 

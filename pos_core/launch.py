@@ -27,8 +27,10 @@ def argument_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def run(prog: str, args: argparse.Namespace, start: Callable[[Settings], None], **defaults: object) -> int:
-    """Build the settings, start the demo store when no URL is set, run the app, stop the store."""
+def run(prog: str, args: argparse.Namespace, start: Callable[[Settings], int | None], **defaults: object) -> int:
+    """Build the settings, start the demo store when no URL is set, run the app, stop the store.
+
+    Returns what ``start`` returned (the app's exit code: non-zero after a crash)."""
     try:
         settings = load_settings(
             args.config,
@@ -55,8 +57,8 @@ def run(prog: str, args: argparse.Namespace, start: Callable[[Settings], None], 
             return 1
         settings = replace(settings, api_url=service.url, api_key=service.api_key)
     try:
-        start(settings)
+        code = start(settings)
     finally:
         if service is not None:
             service.stop()
-    return 0
+    return code or 0

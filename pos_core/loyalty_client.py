@@ -3,6 +3,11 @@
 Every call has a single overall deadline (``asyncio.timeout``), not only httpx's per-phase
 timeouts, so a service that accepts the connection and then drips bytes cannot hold the till.
 Failures come out as the types in ``loyalty_errors``; nothing here knows about screens.
+
+The client is also the one place that knows whether the service answers: every real answer or
+failure sets ``reachability`` ("checking" until the first, then "online", "offline" or
+"refused") and tells whoever listens, so no caller has to guess from what it got back (an
+answer from the till's cache is not the service answering).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -79,6 +84,17 @@ _ERRORS_BY_STATUS: dict[int, type[LoyaltyError]] = {
 # Statuses that say "try again later" rather than "this request is wrong".
 _RETRYABLE_STATUSES = frozenset({408, 425, 429})
 
+CHECKING, ONLINE, OFFLINE, REFUSED = "checking", "online", "offline", "refused"
+
+
+def reachability_after(error: LoyaltyError) -> str:
+    """What a failure says about the service: a refusal of the key, no answer, or an answer."""
+    if isinstance(error, LoyaltyAuthError):
+        return REFUSED
+    if isinstance(error, LoyaltyUnavailable) and error.status != 429:
+        return OFFLINE  # no answer, a 5xx, or a reply that is not the contract
+    return ONLINE  # it answered: "not now" (429), "unknown customer", "not enough points"...
+
 
 class LoyaltyClient:
     def __init__(
@@ -98,6 +114,19 @@ class LoyaltyClient:
             timeout=httpx.Timeout(longest, connect=min(longest, 2.0)),
             transport=transport,
         )
+        self.reachability = CHECKING
+        self._listeners: list[Callable[[str], None]] = []
+
+    def on_reachability(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(state)`` whenever an answer or a failure changes ``reachability``."""
+        self._listeners.append(listener)
+
+    def _reached(self, state: str) -> None:
+        changed = state != self.reachability
+        self.reachability = state
+        if changed:
+            for listener in list(self._listeners):
+                listener(state)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -264,9 +293,14 @@ class LoyaltyClient:
                 if not source.response.is_success:
                     await source.response.aread()
                     raise _error_from(source.response)
+                self._reached(ONLINE)
                 yield source
         except httpx.ConnectError:
+            self._reached(OFFLINE)
             raise LoyaltyUnavailable(f"cannot connect to {self.base_url}") from None
+        except LoyaltyError as error:
+            self._reached(reachability_after(error))
+            raise
 
     # -- transport -----------------------------------------------------------------------------
 
@@ -280,24 +314,41 @@ class LoyaltyClient:
         headers: Mapping[str, str] | None = None,
     ) -> Mapping[str, Any]:
         try:
+            response = await self._response(method, path, deadline, json=json, headers=headers)
+            data = _document(response)
+        except LoyaltyError as error:
+            self._reached(reachability_after(error))
+            raise
+        self._reached(ONLINE)
+        return data
+
+    async def _response(
+        self, method: str, path: str, deadline: float, *, json: Any, headers: Mapping[str, str] | None
+    ) -> httpx.Response:
+        try:
             async with asyncio.timeout(deadline):
                 response = await self._http.request(method, path, json=json, headers=headers)
                 await response.aread()
+                return response
         except TimeoutError:
             raise LoyaltyUnavailable(f"no answer within {deadline:g} s") from None
         except httpx.ConnectError:
             raise LoyaltyUnavailable(f"cannot connect to {self.base_url}") from None
         except httpx.HTTPError as error:
             raise LoyaltyUnavailable(f"{type(error).__name__} talking to {self.base_url}") from None
-        if response.is_success:
-            try:
-                data = response.json()
-            except ValueError:
-                raise LoyaltyUnavailable("the service answered with something that is not JSON") from None
-            if not isinstance(data, dict):
-                raise LoyaltyUnavailable("the service answered with an unexpected document")
-            return data
+
+
+def _document(response: httpx.Response) -> Mapping[str, Any]:
+    """The answer's JSON object, or the contract's error as one of our types."""
+    if not response.is_success:
         raise _error_from(response)
+    try:
+        data = response.json()
+    except ValueError:
+        raise LoyaltyUnavailable("the service answered with something that is not JSON") from None
+    if not isinstance(data, dict):
+        raise LoyaltyUnavailable("the service answered with an unexpected document")
+    return data
 
 
 def _error_from(response: httpx.Response) -> LoyaltyError:

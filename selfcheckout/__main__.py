@@ -8,10 +8,12 @@ from pos_core.launch import argument_parser, run
 from pos_core.settings import Settings
 
 
-def start(settings: Settings) -> None:
+def start(settings: Settings) -> int:
     from selfcheckout.app import make_app  # Textual loads only once the settings are good.
 
-    make_app(settings, theme=settings.theme if settings.theme.startswith("kiosk") else "kiosk").run()
+    app = make_app(settings, theme=settings.theme if settings.theme.startswith("kiosk") else "kiosk")
+    app.run()
+    return app.return_code or 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -94,11 +94,13 @@ class TrainingApp(CashierApp):
         self.scenarios = scenarios
         self.trainee = trainee
         self.results_dir = sandbox.results_dir
-        self.register_screen = TrainingRegisterScreen()
         self.results: list[TrainingResult] = []
         self.run_state: ScenarioRun | None = None
         self.customer: SimulatedCustomer | None = None
         self._scenario_over: asyncio.Event | None = None
+
+    def make_register_screen(self) -> RegisterScreen:
+        return TrainingRegisterScreen(self.session, self.settings)
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.run_training)

@@ -45,6 +45,8 @@ def start_training(settings: Settings, *, folder: Path | None = None, trainee: s
 
         app = make_training_app(settings, sandbox, scenarios, trainee=trainee)
         app.run()
+        if app.return_code:
+            return app.return_code
         for result in app.results:
             print(f"{result.trainee} · {result.scenario_title}: {result.score}/100", file=sys.stderr)
         if app.results:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -10,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from pos_core.outbox import SetAsideSale
 from selfcheckout.widgets.keypad import Keypad
 
 STAFF_ACTIONS = ("remove_item", "void_sale")
@@ -18,10 +20,12 @@ STAFF_ACTIONS = ("remove_item", "void_sale")
 class AssistanceScreen(ModalScreen[str | None]):
     """Dismisses with a staff action ("remove_item", "void_sale") or None."""
 
-    def __init__(self, staff_pin: str, reason: str) -> None:
+    def __init__(self, staff_pin: str, reason: str, *, set_aside: Sequence[SetAsideSale] = ()) -> None:
         super().__init__()
         self.staff_pin = staff_pin
         self.reason = reason
+        # Sales the loyalty service refused for good, kept on this kiosk: shown to staff once unlocked.
+        self.set_aside = tuple(set_aside)
         self.typed = ""
         self.unlocked = False
 
@@ -32,6 +36,7 @@ class AssistanceScreen(ModalScreen[str | None]):
             yield Label("Staff: enter your PIN", id="pin-shown", classes="center")
             yield Keypad(id="pin-pad")
             yield Label("", id="pin-problem", classes="problem")
+            yield Label("", id="staff-set-aside", classes="center", markup=False)
             with Horizontal(classes="row", id="staff-actions"):
                 yield Button("Unlock", variant="primary", id="pin-ok")
                 yield Button("Remove item", id="staff-remove_item", disabled=True)
@@ -60,6 +65,13 @@ class AssistanceScreen(ModalScreen[str | None]):
         self.query_one("#pin-shown", Label).update("Unlocked: choose what to do")
         for action in STAFF_ACTIONS:
             self.query_one(f"#staff-{action}", Button).disabled = False
+        if self.set_aside:
+            ids = ", ".join(sale.sale_id[:8].upper() for sale in self.set_aside[:5])
+            more = f" and {len(self.set_aside) - 5} more" if len(self.set_aside) > 5 else ""
+            self.query_one("#staff-set-aside", Label).update(
+                f"{len(self.set_aside)} sale(s) refused by the loyalty service are kept on this kiosk"
+                f" ({ids}{more}); they will not be sent again. Tell your supervisor."
+            )
 
     @on(Button.Pressed, "#staff-remove_item, #staff-void_sale")
     def staff_action(self, event: Button.Pressed) -> None:

@@ -30,10 +30,20 @@ class WelcomeScreen(Screen[None]):
                 yield Label("", id="welcome-problem", classes="problem center", markup=False)
                 with Horizontal(classes="row"):
                     yield Button("Call assistance", variant="warning", id="assist")
+                yield Label("", id="staff-attention", classes="center muted")
 
     @property
     def kiosk(self) -> SelfCheckoutApp:
         return cast("SelfCheckoutApp", self.app)
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "set_aside_count", self._show_set_aside)
+
+    def _show_set_aside(self, count: int) -> None:
+        # For staff walking by, as the register's cashier is told: sales kept here need a supervisor.
+        label = self.query_one("#staff-attention", Label)
+        label.update(f"Staff: {count} sale(s) kept on this kiosk need a supervisor (Call assistance)")
+        label.display = count > 0
 
     def on_screen_resume(self) -> None:
         self.query_one("#welcome-problem", Label).update("")

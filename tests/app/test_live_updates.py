@@ -60,7 +60,7 @@ async def test_a_balance_change_made_elsewhere_shows_on_the_panel(cashier, api: 
         # Off the sale: no longer followed.
         await pilot.press("f7")
         await wait_for(pilot, lambda: screen.sale.customer is None)
-        await wait_for(pilot, lambda: not [w for w in screen.workers if w.group == "live" and w.is_running])
+        await wait_for(pilot, lambda: app.session.following is None)
 
 
 async def test_adjusting_points_needs_a_manager_pin(cashier, api: httpx.Client) -> None:

@@ -156,6 +156,7 @@ def test_the_cli_goes_to_training_and_back_to_the_register(monkeypatch: pytest.M
     class Register:
         def __init__(self, switch: bool) -> None:
             self.switch_to_training = switch
+            self.return_code = 0
 
         def run(self) -> None:
             ran.append("register")

@@ -1,0 +1,357 @@
+"""One sale at a till, as the register and the kiosk both run it: no screens.
+
+The session owns the sale while it changes (basket, customer, rewards), its loyalty quote, the
+hold on the points of its rewards, the live follow of its customer's account and every fall-back
+when the service is away. The register and the kiosk are views of it: they call its methods,
+redraw on ``on_change`` and put the ``Notice``s it raises into their own words. Every rule about a
+sale lives here once:
+
+- a change of basket, customer or rewards drops the quote and fetches a new one in the
+  background; a reward that no longer fits (or cannot be used offline) is taken off and said;
+- the rewards' points are held while the sale is open and given back when the rewards, the
+  customer or the sale go;
+- while a customer is on the sale, points changed elsewhere show at once (live updates), except
+  while this sale itself is being paid;
+- the total taken at payment is the service's (or the offline estimate), never a guess.
+
+Background work runs as asyncio tasks the session owns; none of them lets an error out (a fault
+becomes a ``Notice`` or is dropped, and selling goes on). ``close()`` cancels them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from pos_core.checkout import Checkout
+from pos_core.item_entry import InvalidItemEntry, parse_item_entry
+from pos_core.live_updates import current_summaries, standing
+from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNeedTheService
+from pos_core.loyalty_models import AccountSummary, Quote
+from pos_core.sale import CompletedSale, Sale, Tender, amount_due
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the person at the till must be told; each app words it for its own people.
+
+    ``kind``: "rewards_removed" (``error`` says why: RewardsNeedTheService when offline, else the
+    basket changed), or "quote_failed" (``error`` is the LoyaltyError).
+    """
+
+    kind: str
+    error: LoyaltyError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRefused:
+    """An item entry that added nothing, and why: "not_ready" (no catalog yet), "bad_entry"
+    (``detail`` is the parser's message), "unknown_product" (``detail`` is the code read) or
+    "too_many" (``detail`` says what limit)."""
+
+    reason: str
+    detail: str = ""
+
+
+def with_rewards(sale: Sale, rewards: tuple[str, ...]) -> Sale:
+    """The sale with exactly ``rewards``, in that order (the service applies them in order)."""
+    for reward_id in sale.rewards:
+        sale = sale.with_reward(reward_id, False)
+    for reward_id in rewards:
+        sale = sale.with_reward(reward_id, True)
+    return sale
+
+
+class SaleSession:
+    def __init__(
+        self,
+        checkout: Checkout,
+        *,
+        on_change: Callable[[], None] = lambda: None,
+        on_notice: Callable[[Notice], None] = lambda notice: None,
+    ) -> None:
+        self.checkout = checkout
+        self.on_change = on_change
+        self.on_notice = on_notice
+        self.sale: Sale | None = None
+        self.quote: Quote | None = None
+        self.quote_pending = False
+        self.looking_up = False
+        self._followed: str | None = None
+        self._paying = False
+        self._follow_task: asyncio.Task[None] | None = None
+        self._quote_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # -- the sale as it changes ----------------------------------------------------------------
+
+    def start(self) -> Sale:
+        """A new, empty sale in place of whatever was there (its held points go back)."""
+        self._change(self.checkout.new_sale())
+        assert self.sale is not None
+        return self.sale
+
+    def clear(self) -> None:
+        """No sale at all (the kiosk between shoppers): nobody's name or basket is kept."""
+        self._change(None)
+
+    def ensure_sale(self) -> Sale:
+        return self.sale if self.sale is not None else self.start()
+
+    def add(self, text: str) -> ItemRefused | None:
+        """Add what the item field or a scanner read (``1001``, an EAN, ``3*1001``); None when added."""
+        catalog = self.checkout.catalog
+        if catalog is None:
+            return ItemRefused("not_ready")
+        try:
+            entry = parse_item_entry(text)
+        except InvalidItemEntry as error:
+            return ItemRefused("bad_entry", str(error))
+        product = catalog.lookup(entry.code)
+        if product is None:
+            return ItemRefused("unknown_product", entry.code)
+        sale = self.ensure_sale()
+        try:
+            self._change(sale.with_basket(sale.basket.add(product, entry.quantity)))
+        except ValueError as error:
+            return ItemRefused("too_many", str(error))
+        return None
+
+    def void_line(self, index: int) -> None:
+        sale = self.sale
+        if sale is not None and 0 <= index < len(sale.basket.lines):
+            self._change(sale.with_basket(sale.basket.void(index)))
+
+    def set_quantity(self, index: int, quantity: int) -> None:
+        sale = self.sale
+        if sale is not None and 0 <= index < len(sale.basket.lines):
+            self._change(sale.with_basket(sale.basket.set_quantity(index, quantity)))
+
+    def set_customer(self, customer: AccountSummary | None) -> None:
+        self._change(self.ensure_sale().with_customer(customer))
+
+    def _change(self, new: Sale | None, *, quote: Quote | None = None) -> None:
+        """The one way the sale changes: holds, live follow and the quote follow it."""
+        old = self.sale
+        self.sale = new
+        self._release_outdated_hold(old, new)
+        self._follow(new)
+        if new is None or old is None or (old.basket, old.rewards, old.customer) != (new.basket, new.rewards, new.customer):
+            self.quote = quote
+            self._cancel_quote()
+            if quote is None and new is not None and new.customer is not None and new.basket.lines:
+                self._quote_task = self._spawn(lambda: self._refresh_quote(new))
+        self.on_change()
+
+    # -- the customer --------------------------------------------------------------------------
+
+    async def identify(self, method: str, value: str) -> AccountSummary:
+        """Find the customer and put them on the sale. Raises UnknownCustomer, LoyaltyError or
+        InvalidPhoneNumber (nothing changes then)."""
+        self._looking(True)
+        try:
+            customer = await self.checkout.identify(method, value)
+        finally:
+            self._looking(False)
+        self.set_customer(customer)
+        return customer
+
+    async def enrol(self, *, phone: str, name: str, marketing: bool) -> AccountSummary:
+        """Make the customer a member (their consent recorded) and put them on the sale."""
+        self._looking(True)
+        try:
+            customer = await self.checkout.enrol(phone=phone, name=name, marketing=marketing)
+        finally:
+            self._looking(False)
+        self.set_customer(customer)
+        return customer
+
+    async def adjust_points(self, account_id: str, *, points: int, reason: str, manager_pin: str) -> AccountSummary:
+        summary = await self.checkout.adjust_points(account_id, points=points, reason=reason, manager_pin=manager_pin)
+        self._customer_refreshed(summary, always=True)
+        return summary
+
+    def _looking(self, looking: bool) -> None:
+        self.looking_up = looking
+        self.on_change()
+
+    # -- rewards and the quote -----------------------------------------------------------------
+
+    async def quote_for(self, sale: Sale) -> Quote | None:
+        """The quote of a sale that is not (yet) the session's: a reward's new total, say."""
+        return await self.checkout.quote(sale)
+
+    async def apply_rewards(self, rewards: tuple[str, ...]) -> None:
+        """Use exactly ``rewards`` (in that order) on the sale: quoted, their points held, then
+        applied. Raises LoyaltyError and changes nothing when they cannot be used."""
+        sale = self.sale
+        if sale is None or sale.customer is None or rewards == sale.rewards:
+            return
+        candidate = with_rewards(sale, rewards)
+        self._set_quote_pending(True)
+        try:
+            quote = await self.checkout.quote(candidate)
+            # Reserve the rewards' points, so another till cannot spend them before this sale is paid.
+            await self.checkout.hold_rewards(candidate)
+        finally:
+            self._set_quote_pending(False)
+        if self.sale is not sale:  # the sale went on meanwhile: these rewards were for another basket
+            if self.sale is None or not self.checkout.hold_fits(self.sale):
+                await self.checkout.release_hold(candidate.sale_id)
+            return
+        self._change(candidate, quote=quote)
+
+    async def settle_quote(self) -> Quote | None:
+        """The quote to take payment on, fetched now if there is none yet. Rewards that no longer
+        fit (or cannot be used offline) are taken off first, as while ringing up. Raises
+        LoyaltyError when there is a customer and no total can be had."""
+        sale = self.sale
+        if sale is None or sale.customer is None or not sale.basket.lines:
+            return None
+        if self.quote is not None:
+            return self.quote
+        self._cancel_quote()
+        self._set_quote_pending(True)
+        try:
+            try:
+                quote = await self.checkout.quote(sale)
+            except (RewardNotAvailable, RewardsNeedTheService) as error:
+                if not sale.rewards:
+                    raise
+                self.on_notice(Notice("rewards_removed", error))
+                sale = with_rewards(sale, ())
+                self._change(sale, quote=None)
+                self._cancel_quote()
+                quote = await self.checkout.quote(sale)
+        finally:
+            self._set_quote_pending(False)
+        if self.sale is sale:
+            self.quote = quote
+            self.on_change()
+        return quote
+
+    async def _refresh_quote(self, sale: Sale) -> None:
+        self._set_quote_pending(True)
+        try:
+            quote = await self.checkout.quote(sale)
+        except (RewardNotAvailable, RewardsNeedTheService) as error:
+            if sale is self.sale and sale.rewards:
+                self.on_notice(Notice("rewards_removed", error))
+                self._quote_task = None  # this task is done; the change starts the next one
+                self._change(with_rewards(sale, ()))
+            return
+        except LoyaltyError as error:
+            if sale is self.sale:
+                self.on_notice(Notice("quote_failed", error))
+            return
+        finally:
+            self._set_quote_pending(False)
+        if sale is self.sale:
+            self.quote = quote
+            self.on_change()
+
+    def _set_quote_pending(self, pending: bool) -> None:
+        self.quote_pending = pending
+        self.on_change()
+
+    def _cancel_quote(self) -> None:
+        task, self._quote_task = self._quote_task, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            self.quote_pending = False
+
+    # -- payment -------------------------------------------------------------------------------
+
+    def amount_due(self) -> int:
+        return amount_due(self.sale, self.quote) if self.sale is not None else 0
+
+    async def complete(self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None) -> CompletedSale:
+        """Take payment for ``sale`` (saved, then sent). Raises OutboxError when the till could not
+        save it (the sale is NOT done and stays open) or ValueError for a tender that does not fit.
+        The caller starts the next sale (``start`` or ``clear``)."""
+        # This sale's own points change is not news from elsewhere: stop following while it pays.
+        self._paying = True
+        self._follow(self.sale)
+        try:
+            return await self.checkout.complete(sale, tender, quote)
+        finally:
+            self._paying = False
+            self._follow(self.sale)
+
+    # -- holds ---------------------------------------------------------------------------------
+
+    def _release_outdated_hold(self, old: Sale | None, new: Sale | None) -> None:
+        """The points held for ``old`` go back when its rewards, its customer or the sale itself
+        changed (removed, voided, customer taken off). A paid sale's hold was redeemed by it."""
+        if old is None or self.checkout.hold_for(old.sale_id) is None:
+            return
+        if new is not None and new.sale_id == old.sale_id and self.checkout.hold_fits(new):
+            return
+        # Best effort: with the service away the reservation expires by itself.
+        self._spawn(lambda: self.checkout.release_hold(old.sale_id))
+
+    # -- live updates --------------------------------------------------------------------------
+
+    @property
+    def following(self) -> str | None:
+        """The account whose live updates the session follows now, if any."""
+        task = self._follow_task
+        return self._followed if task is not None and not task.done() else None
+
+    def _follow(self, sale: Sale | None) -> None:
+        account = sale.customer.account_id if sale is not None and sale.customer is not None and not self._paying else None
+        if account == self._followed:
+            return
+        self._followed = account
+        if self._follow_task is not None:
+            self._follow_task.cancel()
+            self._follow_task = None
+        if account is not None:
+            self._follow_task = self._spawn(lambda: self._follow_account(account))
+
+    async def _follow_account(self, account_id: str) -> None:
+        try:
+            async for summary in current_summaries(self.checkout, account_id):
+                self._customer_refreshed(summary)
+        except LoyaltyError:
+            return  # the key refused, the account gone, or no live updates there: nothing to follow
+
+    def _customer_refreshed(self, summary: AccountSummary, *, always: bool = False) -> None:
+        sale = self.sale
+        current = sale.customer if sale is not None else None
+        if sale is None or current is None or current.account_id != summary.account_id:
+            return
+        if always or current.provisional or standing(current) != standing(summary):
+            self._change(sale.with_customer(summary))
+
+    # -- background work -----------------------------------------------------------------------
+
+    def _spawn(self, work: Callable[[], Coroutine[Any, Any, Any]]) -> asyncio.Task[Any]:
+        """Run ``work()`` in the background (made inside the task, so a task cancelled before it
+        started leaves no coroutine un-awaited)."""
+        task = asyncio.get_running_loop().create_task(self._guarded(work))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def _guarded(self, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        try:
+            await work()
+        except asyncio.CancelledError:
+            raise
+        except LoyaltyError:
+            pass  # best effort (a hold released, a refresh): the service's absence is not news here
+        except Exception as error:  # a fault in background work must never stop the till
+            log.error("sale session: background work failed: %s", type(error).__name__)
+
+    async def close(self) -> None:
+        """Stop the background work (the app is closing)."""
+        tasks = list(self._background)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,174 @@
+"""``TillApp``: what the register and the kiosk run alike, under one policy.
+
+- The sale session (pos_core), the devices (a scanner's keys never reach a text field) and the
+  outbox sender are started and stopped here.
+- ``service_state`` is the loyalty client's own reachability (set from every real answer or
+  failure, never guessed from a cached answer); the first health check runs at start, so
+  "online" shows as soon as the service answers, then one every ``health_interval``.
+- A worker that fails (``WorkFailed``) is logged by type only and the person at the till is
+  told in plain words that selling goes on; the outbox sender is restarted if it ever stops.
+- A real crash (an error outside any worker) exits non-zero, prints where it happened without
+  any variable's value, and leaves a short crash report in the till's data folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from rich.text import Text
+from textual import events, on
+from textual.app import App
+from textual.reactive import reactive
+
+from devices_tui.bridge import DeviceBridge
+from pos_core.checkout import Checkout, till_dir
+from pos_core.crash_report import crash_summary, write_crash_report
+from pos_core.loyalty_errors import LoyaltyError
+from pos_core.outbox_sender import SenderStatus, SetAside
+from pos_core.sale_session import SaleSession
+from pos_core.settings import Settings
+from till_tui.workers import WorkFailed, guarded, till_work
+
+log = logging.getLogger(__name__)
+
+
+class TillApp(App[None]):
+    # "checking" until the first answer, then "online", "offline" or "refused" (bad key).
+    service_state: reactive[str] = reactive("checking")
+    # Completed sales whose loyalty transaction the service has not confirmed yet.
+    waiting_sales: reactive[int] = reactive(0)
+    # Sales the service refused for good, kept on this till for a supervisor.
+    set_aside_count: reactive[int] = reactive(0)
+    store_loaded: reactive[bool] = reactive(False)
+    APP_NAME = "till"
+
+    def __init__(self, settings: Settings, checkout: Checkout) -> None:
+        super().__init__()
+        self.settings = settings
+        self.checkout = checkout
+        self.session = SaleSession(checkout)
+        self.devices = DeviceBridge(self, settings.devices, settings.region)
+        self.crash_report: Path | None = None
+
+    # -- start and stop --------------------------------------------------------------------------
+
+    def start_till(self) -> None:
+        """Called from the app's ``on_mount``: devices, status, sender, store and health checks."""
+        self.devices.start()
+        client = self.checkout.client
+        client.on_reachability(self._reachability_changed)
+        self.service_state = client.reachability
+        sender = self.checkout.sender
+        sender.on_status = self.outbox_status
+        sender.on_set_aside = self._sale_set_aside
+        self.set_aside_count = len(self.checkout.outbox.set_aside_sales())
+        self.run_worker(self._deliver_forever(), name="outbox sender", group="outbox", exclusive=True)
+        self.load_store()
+        self.check_health()  # at once: "online" as soon as the service answers
+        self.set_interval(self.settings.health_interval, self.check_health)
+
+    async def stop_till(self) -> None:
+        self.devices.stop()
+        await self.session.close()
+        await self.checkout.client.aclose()
+        self.checkout.close()
+
+    async def _deliver_forever(self) -> None:
+        """The outbox sender, restarted if it ever stops on an error: sales must keep going out."""
+        while True:
+            await guarded(self, "outbox", self.checkout.sender.run())
+            await asyncio.sleep(5)
+
+    @till_work(exclusive=True, group="store")
+    async def load_store(self) -> None:
+        """Programme and products; retried until they come, since nothing can be sold without them."""
+        delay = 1.0
+        while True:
+            try:
+                await self.checkout.load_store()
+            except (LoyaltyError, ValueError) as error:
+                self.store_not_loaded(error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            self.store_loaded = True
+            return
+
+    def store_not_loaded(self, error: LoyaltyError | ValueError, retry_in: float) -> None:
+        """Say why nothing can be sold yet (the register does; the kiosk just waits)."""
+
+    @till_work(exclusive=True, group="health")
+    async def check_health(self) -> None:
+        try:
+            await self.checkout.client.health()
+        except LoyaltyError:
+            return  # the client has set service_state already
+        self.checkout.sender.kick()  # the service is back: deliver what waits now
+
+    def _reachability_changed(self, state: str) -> None:
+        self.service_state = state
+        if state == "online":
+            self.checkout.sender.kick()
+
+    def outbox_status(self, status: SenderStatus) -> None:
+        drained = self.waiting_sales > 0 and status.waiting == 0
+        self.waiting_sales = status.waiting
+        if drained:
+            self.all_sales_delivered()
+
+    def all_sales_delivered(self) -> None:
+        """Every waiting sale reached the service (the register says so)."""
+
+    def _sale_set_aside(self, set_aside: SetAside) -> None:
+        self.set_aside_count = len(self.checkout.outbox.set_aside_sales())
+        self.sale_set_aside(set_aside)
+
+    def sale_set_aside(self, set_aside: SetAside) -> None:
+        """The service refused a sale for good: tell the staff (each app in its own way)."""
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.devices.wedge.key(event)  # a scanner's burst never reaches a text field
+            return
+        await super().on_event(event)
+
+    # -- the worker policy -----------------------------------------------------------------------
+
+    @on(WorkFailed)
+    def work_failed(self, message: WorkFailed) -> None:
+        # The type only: an error's text may hold a name or a number someone typed.
+        log.error("%s failed: %s", message.what, type(message.error).__name__)
+        self.log.error(f"{message.what} failed: {type(message.error).__name__}")
+        self.notify(self.work_failed_words(message.what), title="Something went wrong",
+                    severity="error", timeout=10, markup=False)
+
+    def work_failed_words(self, what: str) -> str:
+        return "That did not work, but the till is still running: try again, or carry on with the sale."
+
+    # -- a real crash ------------------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's own handler exits with code 1; first leave the report where IT will look.
+        if self.crash_report is None:
+            self.crash_report = write_crash_report(till_dir(self.settings), error, app=self.APP_NAME)
+        self._crash_error = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        # Textual would print the traceback with every variable's value (a typed card number, a
+        # customer's name): print only what failed and where, and where the report is.
+        error = getattr(self, "_crash_error", None)
+        text = crash_summary(error, app=self.APP_NAME) if error is not None else "The app stopped after an error.\n"
+        if self.crash_report is not None:
+            text += f"A crash report is in {self.crash_report}\n"
+        self.bell()
+        self._exit_renderables.append(Text(text))
+        self._close_messages_no_wait()
+
+
+def exit_code(app: App[object]) -> int:
+    """What the process should exit with after ``app.run()``: non-zero after a crash."""
+    return app.return_code or 0
+
