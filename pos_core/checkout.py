@@ -22,7 +22,7 @@ from pos_core.loyalty_errors import LoyaltyUnavailable, RewardsNeedTheService
 from pos_core.loyalty_errors import LoyaltyError
 from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnableLine, ReturnResult, returnable_lines
 from pos_core.receipt import sale_id_from_receipt
-from pos_core.outbox import Outbox
+from pos_core.outbox import Outbox, open_outbox
 from pos_core.outbox_sender import OutboxSender
 from pos_core.phone_number import PhoneNumber, parse_phone
 from pos_core.offline_quote import offline_quote
@@ -54,7 +54,13 @@ class Checkout:
         self.settings = settings
         self.clock = clock
         self.new_sale_id = new_sale_id
-        self.outbox = outbox or Outbox(till_dir(settings) / "outbox.db")
+        # A damaged outbox is moved aside (never deleted) and a fresh one opened; ``outbox_notice``
+        # then says so, for the supervisor, with the command that delivers what it still holds.
+        self.outbox_notice: str | None = None
+        if outbox is None:
+            opened = open_outbox(till_dir(settings) / "outbox.db")
+            outbox, self.outbox_notice = opened.outbox, opened.notice
+        self.outbox = outbox
         self.cache = cache or CustomerCache(
             till_dir(settings) / "cache.db", max_age_seconds=settings.cache_max_age_days * 24 * 3600
         )

@@ -41,6 +41,10 @@ class TillApp(App[None]):
     waiting_sales: reactive[int] = reactive(0)
     # Sales the service refused for good, kept on this till for a supervisor.
     set_aside_count: reactive[int] = reactive(0)
+    # Sales the service keeps failing with the same 5xx: kept, retried slowly, shown to a supervisor.
+    stuck_sales: reactive[int] = reactive(0)
+    # The till's sales file could not be read or written just now (the sender retries), or None.
+    storage_problem: reactive[str | None] = reactive(None)
     store_loaded: reactive[bool] = reactive(False)
     APP_NAME = "till"
 
@@ -65,9 +69,19 @@ class TillApp(App[None]):
         sender.on_set_aside = self._sale_set_aside
         self.set_aside_count = len(self.checkout.outbox.set_aside_sales())
         self.run_worker(self._deliver_forever(), name="outbox sender", group="outbox", exclusive=True)
+        for notice in self.storage_notices():
+            self.notify(notice, title="Till storage", severity="warning", timeout=60, markup=False)
         self.load_store()
         self.check_health()  # at once: "online" as soon as the service answers
         self.set_interval(self.settings.health_interval, self.check_health)
+
+    def storage_notices(self) -> list[str]:
+        """What the supervisor must know about the till's own files at start."""
+        notices = [self.checkout.outbox_notice] if self.checkout.outbox_notice else []
+        if self.checkout.cache.rebuilt:
+            notices.append("The till's customer cache was damaged and has been started afresh; nothing is lost"
+                           " (it only holds copies), but customers cannot be found offline until they are seen again.")
+        return notices
 
     async def stop_till(self) -> None:
         self.devices.stop()
@@ -105,16 +119,18 @@ class TillApp(App[None]):
             await self.checkout.client.health()
         except LoyaltyError:
             return  # the client has set service_state already
-        self.checkout.sender.kick()  # the service is back: deliver what waits now
+        self.checkout.sender.service_back()  # the service answers: deliver what waits now
 
     def _reachability_changed(self, state: str) -> None:
         self.service_state = state
         if state == "online":
-            self.checkout.sender.kick()
+            self.checkout.sender.service_back()
 
     def outbox_status(self, status: SenderStatus) -> None:
         drained = self.waiting_sales > 0 and status.waiting == 0
         self.waiting_sales = status.waiting
+        self.stuck_sales = status.stuck
+        self.storage_problem = status.storage_error
         if drained:
             self.all_sales_delivered()
 

@@ -154,6 +154,8 @@ class RegisterScreen(Screen[None]):
         status.location = f"{self.settings.store_name} · {self.settings.terminal_id}"
         self.watch(app, "service_state", lambda state: setattr(status, "service_state", state))
         self.watch(app, "waiting_sales", lambda count: setattr(status, "waiting_sales", count))
+        self.watch(app, "stuck_sales", lambda count: setattr(status, "stuck_sales", count))
+        self.watch(app, "storage_problem", lambda problem: setattr(status, "storage_problem", problem))
         self.query_one("#basket").border_title = "Basket"
         self.query_one("#loyalty-panel").border_title = "Customer"
         self.session.on_change = self._session_changed

@@ -28,6 +28,8 @@ class StatusBar(Horizontal):
     location: reactive[str] = reactive("")
     service_state: reactive[str] = reactive("checking")
     waiting_sales: reactive[int] = reactive(0)
+    stuck_sales: reactive[int] = reactive(0)
+    storage_problem: reactive[str | None] = reactive(None)
 
     def compose(self) -> ComposeResult:
         yield Label(id="status-location")
@@ -44,11 +46,22 @@ class StatusBar(Horizontal):
     def watch_waiting_sales(self) -> None:
         self._show()
 
+    def watch_stuck_sales(self) -> None:
+        self._show()
+
+    def watch_storage_problem(self) -> None:
+        self._show()
+
     def _show(self) -> None:
         state = shown_state(self.service_state, self.waiting_sales)
         text = f"● {SERVICE_WORDS.get(state, state)}"
         if self.waiting_sales:
             text += f" · {self.waiting_sales} sale{'s' if self.waiting_sales != 1 else ''} waiting"
+        if self.stuck_sales:
+            # The service keeps failing these (the same 5xx): kept and retried slowly; a supervisor checks.
+            text += f" ({self.stuck_sales} stuck: tell your supervisor)"
+        if self.storage_problem:
+            text += " · TILL STORAGE FAULT: tell IT"
         label = self.query_one("#status-service", Label)
         label.update(text)
-        label.set_classes(f"service-{state}")
+        label.set_classes(f"service-{'offline' if self.storage_problem else state}")

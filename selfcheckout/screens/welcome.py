@@ -37,13 +37,22 @@ class WelcomeScreen(Screen[None]):
         return cast("SelfCheckoutApp", self.app)
 
     def on_mount(self) -> None:
-        self.watch(self.app, "set_aside_count", self._show_set_aside)
+        for name in ("set_aside_count", "stuck_sales", "storage_problem"):
+            self.watch(self.app, name, self._show_staff_attention)
 
-    def _show_set_aside(self, count: int) -> None:
+    def _show_staff_attention(self) -> None:
         # For staff walking by, as the register's cashier is told: sales kept here need a supervisor.
+        kiosk = self.kiosk
+        problems = []
+        if kiosk.set_aside_count:
+            problems.append(f"{kiosk.set_aside_count} sale(s) refused by the loyalty service are kept here")
+        if kiosk.stuck_sales:
+            problems.append(f"{kiosk.stuck_sales} sale(s) the loyalty service keeps failing are being retried")
+        if kiosk.storage_problem:
+            problems.append("this kiosk cannot write its sales file")
         label = self.query_one("#staff-attention", Label)
-        label.update(f"Staff: {count} sale(s) kept on this kiosk need a supervisor (Call assistance)")
-        label.display = count > 0
+        label.update("Staff: " + "; ".join(problems) + ". Tell your supervisor." if problems else "")
+        label.display = bool(problems)
 
     def on_screen_resume(self) -> None:
         self.query_one("#welcome-problem", Label).update("")
