@@ -7,6 +7,8 @@
   "online" shows as soon as the service answers, then one every ``health_interval``.
 - A worker that fails (``WorkFailed``) is logged by type only and the person at the till is
   told in plain words that selling goes on; the outbox sender is restarted if it ever stops.
+- Every notification is text (``notify`` never parses markup), and a warning shows at start
+  when Textual is recording keystrokes (TEXTUAL_LOG, devtools).
 - A real crash (an error outside any worker) exits non-zero, prints where it happened without
   any variable's value, and leaves a short crash report in the till's data folder.
 """
@@ -15,20 +17,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 
 from rich.text import Text
 from textual import events, on
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 
 from devices_tui.bridge import DeviceBridge
 from pos_core.checkout import Checkout, till_dir
 from pos_core.crash_report import crash_summary, write_crash_report
+from pos_core.keystroke_logging import keystroke_recording_warning
 from pos_core.loyalty_errors import LoyaltyError
 from pos_core.outbox_sender import SenderStatus, SetAside
 from pos_core.sale_session import SaleSession
 from pos_core.settings import Settings
+from pos_core.shown_text import printable
 from till_tui.workers import WorkFailed, guarded, till_work
 
 log = logging.getLogger(__name__)
@@ -61,6 +67,7 @@ class TillApp(App[None]):
     def start_till(self) -> None:
         """Called from the app's ``on_mount``: devices, status, sender, store and health checks."""
         self.devices.start()
+        self._warn_if_keystrokes_recorded()
         client = self.checkout.client
         client.on_reachability(self._reachability_changed)
         self.service_state = client.reachability
@@ -68,7 +75,7 @@ class TillApp(App[None]):
         sender.on_status = self.outbox_status
         sender.on_set_aside = self._sale_set_aside
         self.set_aside_count = len(self.checkout.outbox.set_aside_sales())
-        self.run_worker(self._deliver_forever(), name="outbox sender", group="outbox", exclusive=True)
+        self.run_worker(self._deliver_forever(), name="outbox sender", group="outbox", exclusive=True, exit_on_error=False)
         for notice in self.storage_notices():
             self.notify(notice, title="Till storage", severity="warning", timeout=60, markup=False)
         self.load_store()
@@ -149,6 +156,29 @@ class TillApp(App[None]):
             await self.devices.wedge.key(event)  # a scanner's burst never reaches a text field
             return
         await super().on_event(event)
+
+    # -- what people are told ------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification at a till is text, never markup: its words may hold a customer's
+        name, a code read, a file path or a service's message. Control characters are shown as
+        visible stand-ins (an ESC from data must not reach the terminal)."""
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=False)
+
+    def _warn_if_keystrokes_recorded(self) -> None:
+        warning = keystroke_recording_warning(os.environ)
+        if warning:
+            log.warning(warning)
+            self.log.warning(warning)
+            self.notify(warning, title="Keystrokes are being recorded", severity="error", timeout=60)
 
     # -- the worker policy -----------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -19,6 +19,7 @@ from cashier_tui.error_messages import cashier_message
 from pos_core.loyalty_errors import LoyaltyError, RequestRefused, RewardNotAvailable
 from pos_core.loyalty_models import AccountSummary
 from pos_core.shown_text import printable
+from till_tui.workers import till_work
 
 MAX_POINTS = 100_000
 
@@ -97,7 +98,7 @@ class AdjustPointsScreen(ModalScreen[AccountSummary | None]):
         if focus:
             self.query_one(focus, Input).focus()
 
-    @work(exclusive=True, group="adjust")
+    @till_work(exclusive=True, group="adjust")
     async def send(self, points: int, reason: str, pin: str) -> None:
         self.query_one("#adjust-error", Label).update("Asking the loyalty service…")
         try:

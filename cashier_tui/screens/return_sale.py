@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -23,6 +23,7 @@ from pos_core.loyalty_models import ReturnableLine, ReturnResult
 from pos_core.money import format_money
 from pos_core.receipt import receipt_number
 from pos_core.shown_text import printable
+from till_tui.workers import till_work
 
 if TYPE_CHECKING:
     from pos_core.checkout import Checkout
@@ -72,7 +73,7 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
     def receipt_typed(self, event: Input.Submitted) -> None:
         self.find(event.value)
 
-    @work(exclusive=True, group="return")
+    @till_work(exclusive=True, group="return")
     async def find(self, text: str) -> None:
         error = self.query_one("#return-error", Label)
         error.update("Looking up the sale…")
@@ -143,7 +144,7 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
         if picked is not None:
             self.record(self.sale_id, picked)
 
-    @work(exclusive=True, group="return")
+    @till_work(exclusive=True, group="return")
     async def record(self, sale_id: str, picked: dict[str, int]) -> None:
         error = self.query_one("#return-error", Label)
         choice = tuple(sorted(picked.items()))

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -34,6 +34,7 @@ from pos_core.training.results import TrainingResult, save_result
 from pos_core.training.sandbox import Sandbox
 from pos_core.training.scenario import Scenario, Step, shipped_scenarios
 from pos_core.training.scoring import ScenarioRun, TillView
+from till_tui.workers import till_work
 
 TRAINING_CSS = themes.THEMES_DIR / "training.tcss"
 TRAINING_THEME = "training"
@@ -111,7 +112,7 @@ class TrainingApp(CashierApp):
 
     # -- the session: who, which scenario, the result ----------------------------------------------
 
-    @work(exclusive=True, group="training")
+    @till_work(exclusive=True, group="training")
     async def run_training(self) -> None:
         while not (self.store_loaded and self.register_screen.is_mounted):
             await asyncio.sleep(0.05)
@@ -240,7 +241,7 @@ class TrainingApp(CashierApp):
         if run is not None and sale_id is not None:
             self.check_returns(run, sale_id)
 
-    @work(exclusive=True, group="returns")
+    @till_work(exclusive=True, group="returns")
     async def check_returns(self, run: ScenarioRun, sale_id: str) -> None:
         """What has come back from the earlier sale, as the sandbox recorded it (every return, also
         one done and then looked past on the same screen)."""
@@ -306,7 +307,7 @@ class TrainingApp(CashierApp):
         self._label_customer_key()
         self.customer_acts(act, run)
 
-    @work(group="customer")
+    @till_work(group="customer")
     async def customer_acts(self, act: str, run: ScenarioRun) -> None:
         assert self.customer is not None
         try:

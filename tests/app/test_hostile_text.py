@@ -177,8 +177,6 @@ async def scan_at_kiosk(pilot: Pilot, code: str) -> None:
     await wait_for(pilot, lambda: len(pilot.app.sale.basket.lines) > before)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the lead's register.py change: RegisterScreen.enrol notifies "
-                   "f'{customer.display_name} is now a member.' with markup on (MarkupError for '[/] Zed')")
 async def test_a_customer_enrolled_at_the_register_with_brackets_in_their_name(cashier) -> None:
     app = cashier()
     async with app.run_test(size=SIZE, notifications=True) as pilot:  # toasts shown, as on a till
