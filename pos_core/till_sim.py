@@ -233,7 +233,11 @@ def make_tills(args: argparse.Namespace) -> list[Till]:
         checkout = Checkout(client, settings)
         if args.backoff_longest is not None:
             backoff = checkout.sender.backoff
-            checkout.sender.backoff = replace(backoff, first=min(backoff.first, args.backoff_longest), longest=args.backoff_longest)
+            # A stuck sale (the same 5xx again and again) is retried at the same scale: 4× slower.
+            checkout.sender.backoff = replace(
+                backoff, first=min(backoff.first, args.backoff_longest), longest=args.backoff_longest,
+                slow=4 * args.backoff_longest,
+            )
         tills.append(Till(checkout, Tally(), random.Random(rng.random())))
     return tills
 
@@ -301,7 +305,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--terminal-prefix", default="sim", help="tills are PREFIX-0, PREFIX-1, ... (default sim)")
     parser.add_argument(
         "--backoff-longest", type=float, default=None,
-        help="the longest wait between tries of one sale (default: the sender's own)",
+        help="the longest wait between tries of one sale, and a quarter of a stuck sale's (default: the sender's own)",
     )
     args = parser.parse_args(argv)
     if not 1 <= args.customers <= 1000:
