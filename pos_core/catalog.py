@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# The Loyalty API's longest line name: a longer one (from a catalog file) is cut to fit, so a
+# long name never makes every quote and sale of the basket be refused.
+NAME_LIMIT = 200
+
 
 @dataclass(frozen=True, slots=True)
 class Product:
@@ -22,10 +26,15 @@ class Product:
         return cls(
             sku=str(data["sku"]),
             ean=str(data["ean"]) if data.get("ean") else None,
-            name=str(data["name"]),
+            name=fitted_name(str(data["name"])),
             category=str(data["category"]),
             unit_price=int(data["unit_price"]),
         )
+
+
+def fitted_name(name: str) -> str:
+    """A product's name as the till keeps it: at most the contract's ``NAME_LIMIT`` characters."""
+    return name if len(name) <= NAME_LIMIT else name[: NAME_LIMIT - 1] + "…"
 
 
 class CatalogError(ValueError):

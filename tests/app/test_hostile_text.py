@@ -30,6 +30,7 @@ from cashier_tui.screens.receipt import ReceiptScreen
 from cashier_tui.screens.rewards import RewardsScreen
 from cashier_tui.widgets.basket_view import BasketView
 from loyalty_service.program import DEMO_PROGRAM
+from pos_core.catalog import fitted_name
 from pos_core.embedded_service import RunningService, start_service
 from pos_core.settings import KioskSettings, Settings
 from pos_core.shown_text import printable
@@ -224,13 +225,13 @@ def catalog_with(tmp_path: Path, names: list[str]) -> Path:
     return path
 
 
-# A tier or reward name stays legal (the programme is checked like any TOML); names on a sale line
-# are at most 200 characters (the contract), so products are capped there; store names, reward
-# descriptions may be 4 KB; a catalog file and the settings may hold ANSI escapes too.
+# A tier or reward name stays legal (the programme is checked like any TOML); product names (a
+# 4 KB one is cut to the contract's 200 on the sale line), store names and reward descriptions may
+# be 4 KB; a catalog file and the settings may hold ANSI escapes too.
 tier_names = st.lists(hostile(LEGAL, FRAGMENTS, 6).filter(lambda t: bool(t.strip())), min_size=3, max_size=3, unique=True)
 reward_texts = st.lists(st.tuples(hostile(LEGAL, FRAGMENTS, 6).filter(lambda t: bool(t.strip())),
                                   long_text(LEGAL, FRAGMENTS)), min_size=4, max_size=4)
-product_names = st.lists(hostile(ANY, FRAGMENTS + ANSI, 8).map(lambda t: t[:200]).filter(lambda t: bool(t.strip())),
+product_names = st.lists(hostile(ANY, FRAGMENTS + ANSI, 8).filter(lambda t: bool(t.strip())),
                          min_size=2, max_size=2)
 store_names = long_text(ANY, FRAGMENTS + ANSI).filter(lambda t: bool(t.strip()))
 
@@ -242,7 +243,7 @@ store_names = long_text(ANY, FRAGMENTS + ANSI).filter(lambda t: bool(t.strip()))
 @example(tiers=["[/]", "[@click=app.quit]Silver[/]", "Gold\u202e"],
          rewards=[("[@click=app.quit]Free[/] drink", "[/]"), ("£5 [bold]off", "x" * 4096),
                   ("10%", "e\u0301"), ("Pay", "[$accent]")],
-         products=["\x1b[31mRed tea\x1b[0m [/]", "[@click=app.quit]Bun[/]\n\tnext"],
+         products=["\x1b[31mRed tea\x1b[0m [/]" + "t" * 4096, "[@click=app.quit]Bun[/]\n\tnext"],
          store="\x1b]0;pwned\x07[/] Store \x1b[2J")
 def test_programme_catalog_and_store_names_show_as_given(tmp_path_factory: pytest.TempPathFactory, tiers: list[str],
                                                           rewards: list[tuple[str, str]], products: list[str],
@@ -272,7 +273,7 @@ async def _at_the_register(service, folder, tiers, rewards, products, store, cat
         basket = screen.query_one(BasketView)
         await wait_for(pilot, lambda: basket.row_count == 2)
         for row, name in enumerate(products):
-            assert printable(name).startswith(cell(basket, row).rstrip("…"))
+            assert printable(fitted_name(name)).startswith(cell(basket, row).rstrip("…"))
         await identify(pilot, ALICE)
         await wait_for(pilot, lambda: screen.sale.customer is not None and screen.query("#customer-tier"))
         tier = shown(screen.query_one("#customer-tier", Label))
@@ -306,7 +307,7 @@ async def _at_the_kiosk(service, folder, tiers, rewards, products, catalog) -> N
         await scan_at_kiosk(pilot, "9000")
         await scan_at_kiosk(pilot, "9001")
         table = app.screen.query_one("#kiosk-basket", DataTable)
-        assert [cell(table, row) for row in range(2)] == [printable(name) for name in products]
+        assert [cell(table, row) for row in range(2)] == [printable(fitted_name(name)) for name in products]
         await pilot.click("#add-rewards")
         await pilot.press(*ALICE)
         await pilot.press("enter")
