@@ -278,10 +278,13 @@ class SaleSession:
         self._paying = True
         self._follow(self.sale)
         try:
-            return await self.checkout.complete(sale, tender, quote)
-        finally:
+            done = await self.checkout.complete(sale, tender, quote)
+        except BaseException:
             self._paying = False
-            self._follow(self.sale)
+            self._follow(self.sale)  # not done: the customer is still on the sale
+            raise
+        self._paying = False  # done: the next sale (start or clear) follows whoever is on it
+        return done
 
     # -- holds ---------------------------------------------------------------------------------
 

@@ -107,9 +107,10 @@ async def test_an_app_qr_shown_to_the_camera_brings_up_the_customer(cashier, tmp
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        app.devices.hub.add_camera(str(video))  # what [devices] camera = "…" starts with the app
+        camera = app.devices.hub.add_camera(str(video))  # what [devices] camera = "…" starts with the app
         await wait_for(pilot, lambda: customer_name(app) == "Alice S.")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: not camera.running)  # the video played to its end
+        await pilot.pause()  # and anything its end posted has been handled
         assert not [m for m in notifications(app) if "camera" in m.lower()]  # the end of a file is no problem
 
 
@@ -156,7 +157,7 @@ async def test_garbage_from_any_device_never_crashes_the_till(cashier) -> None:
             entry.value = payload[:64]  # typed or pasted into the item field
             await entry.action_submit()
             await pilot.pause()
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: len(notifications(app)) >= len(payloads))
         assert app.is_running and app.screen is screen
         assert not screen.sale.basket.lines and screen.sale.customer is None
         assert len(notifications(app)) >= len(payloads)
