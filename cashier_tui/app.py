@@ -98,9 +98,10 @@ class CashierApp(TillApp):
 
     # -- what the till tells the cashier ---------------------------------------------------------
 
-    def store_not_loaded(self, error: LoyaltyError | ValueError, retry_in: float) -> None:
+    def store_not_loaded(self, error: Exception, retry_in: float) -> None:
         self.notify(
-            f"{cashier_message(error)} The till will retry by itself.",
+            f"{cashier_message(error) if isinstance(error, (LoyaltyError, ValueError)) else 'The products could not be loaded.'}"
+            " The till will retry by itself.",
             title="Products not loaded",
             severity="error",
             timeout=retry_in + 2,

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pos_core.money import currency_code
+
 # The Loyalty API's longest line name: a longer one (from a catalog file) is cut to fit, so a
 # long name never makes every quote and sale of the basket be refused.
 NAME_LIMIT = 200
@@ -72,7 +74,7 @@ class Catalog:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Catalog:
         """The ``GET /v1/catalog`` document."""
-        return cls((Product.from_json(p) for p in data["products"]), str(data["currency"]), data)
+        return cls((Product.from_json(p) for p in data["products"]), currency_code(data["currency"]), data)
 
     @classmethod
     def from_csv(cls, path: Path, currency: str) -> Catalog:

@@ -34,6 +34,10 @@ class PaymentError(ValueError):
     """Tender that cannot pay for the sale; the message says why."""
 
 
+class SaleAlreadyPaid(PaymentError):
+    """The sale's id is recorded as completed on this till already: it is not taken again."""
+
+
 def till_dir(settings: Settings) -> Path:
     """Where this till keeps its outbox and cache (not the demo service's data)."""
     return settings.data_dir / "till" / settings.terminal_id
@@ -209,7 +213,7 @@ class Checkout:
         if body is not None and hold is not None and self.hold_fits(sale):
             body["reservation_id"] = hold.reservation_id  # this sale redeems the held points
         expected = quote.points_earned if quote is not None else 0
-        await asyncio.to_thread(
+        recorded = await asyncio.to_thread(
             self.outbox.record_completed,
             sale.sale_id,
             completed_at=done.completed_at,
@@ -224,6 +228,9 @@ class Checkout:
             body=body,
             points_expected=expected,
         )
+        if not recorded:
+            # This very sale was paid already (a second press, a retried script): never take it twice.
+            raise SaleAlreadyPaid("This sale was paid already; start the next sale.")
         self._holds.pop(sale.sale_id, None)
         if hold is not None and (body is None or "reservation_id" not in body):
             await self._release(hold)

@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -42,6 +42,7 @@ from pos_core.loyalty_errors import (
 from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnResult, SaleResult
 
 USER_AGENT = "loyalty-checkout/0.1"
+Model = TypeVar("Model")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,11 +147,11 @@ class LoyaltyClient:
         data = await self._call(
             "POST", "/v1/identify", self.deadlines.identify, json={"method": method, "value": value}
         )
-        return AccountSummary.from_json(data)
+        return self._parsed(AccountSummary.from_json, data)
 
     async def account(self, account_id: str) -> AccountSummary:
         data = await self._call("GET", f"/v1/accounts/{quote(account_id, safe='')}", self.deadlines.other)
-        return AccountSummary.from_json(data)
+        return self._parsed(AccountSummary.from_json, data)
 
     async def qr_token(self, account_id: str) -> str:
         """A fresh signed, single-use app QR token (``LQR1.…``) for the account, as the app would show it."""
@@ -182,30 +183,30 @@ class LoyaltyClient:
         if terminal_id:
             body["terminal_id"] = terminal_id
         data = await self._call("POST", "/v1/accounts", self.deadlines.other, json=body)
-        return AccountSummary.from_json(data)
+        return self._parsed(AccountSummary.from_json, data)
 
     async def quote(
         self, *, account_id: str, currency: str, lines: Sequence[Mapping[str, Any]], rewards: Sequence[str]
     ) -> Quote:
         body = {"account_id": account_id, "currency": currency, "lines": list(lines), "rewards": list(rewards)}
-        return Quote.from_json(await self._call("POST", "/v1/quote", self.deadlines.quote, json=body))
+        return self._parsed(Quote.from_json, await self._call("POST", "/v1/quote", self.deadlines.quote, json=body))
 
     async def record_sale(self, sale_id: str, body: Mapping[str, Any]) -> SaleResult:
         """Send a completed sale; safe to repeat with the same id and body (it is the idempotency key)."""
         data = await self._call(
             "POST", "/v1/sales", self.deadlines.sale, json=dict(body), headers={"Idempotency-Key": sale_id}
         )
-        return SaleResult.from_json(data)
+        return self._parsed(SaleResult.from_json, data)
 
     async def sale(self, sale_id: str) -> SaleResult:
         data = await self._call("GET", f"/v1/sales/{quote(sale_id, safe='')}", self.deadlines.other)
-        return SaleResult.from_json(data)
+        return self._parsed(SaleResult.from_json, data)
 
     async def program(self) -> Program:
-        return Program.from_json(await self._call("GET", "/v1/program", self.deadlines.other))
+        return self._parsed(Program.from_json, await self._call("GET", "/v1/program", self.deadlines.other))
 
     async def catalog(self) -> Catalog:
-        return Catalog.from_json(await self._call("GET", "/v1/catalog", self.deadlines.other))
+        return self._parsed(Catalog.from_json, await self._call("GET", "/v1/catalog", self.deadlines.other))
 
     async def reserve(
         self,
@@ -225,13 +226,13 @@ class LoyaltyClient:
             body["replaces"] = replaces
         if ttl_seconds is not None:
             body["ttl_seconds"] = ttl_seconds
-        return Reservation.from_json(await self._call("POST", "/v1/reservations", self.deadlines.quote, json=body))
+        return self._parsed(Reservation.from_json, await self._call("POST", "/v1/reservations", self.deadlines.quote, json=body))
 
     async def release(self, reservation_id: str) -> Reservation:
         data = await self._call(
             "DELETE", f"/v1/reservations/{quote(reservation_id, safe='')}", self.deadlines.other
         )
-        return Reservation.from_json(data)
+        return self._parsed(Reservation.from_json, data)
 
     async def sale_document(self, sale_id: str) -> Mapping[str, Any]:
         """``GET /v1/sales/{sale_id}`` as the service sent it (its lines, for a return)."""
@@ -251,7 +252,7 @@ class LoyaltyClient:
             "POST", f"/v1/sales/{quote(sale_id, safe='')}/returns", self.deadlines.sale, json=body,
             headers={"Idempotency-Key": return_id},
         )
-        return ReturnResult.from_json(data)
+        return self._parsed(ReturnResult.from_json, data)
 
     async def adjust_points(
         self,
@@ -303,6 +304,16 @@ class LoyaltyClient:
             raise
 
     # -- transport -----------------------------------------------------------------------------
+
+    def _parsed(self, parse: Callable[[Mapping[str, Any]], Model], data: Mapping[str, Any]) -> Model:
+        """The answer as the contract's model; an answer that is not the contract (a proxy's page,
+        another platform's document) is no answer: LoyaltyUnavailable, and not "online"."""
+        try:
+            return parse(data)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            error = LoyaltyUnavailable("the service answered with a document that is not the contract", status=200)
+            self._reached(reachability_after(error))
+            raise error from None
 
     async def _call(
         self,

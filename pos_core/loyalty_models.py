@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pos_core.money import currency_code
+
 Json = Mapping[str, Any]
 
 
@@ -115,7 +117,7 @@ class AccountSummary:
         return cls(
             account_id=str(data["account_id"]),
             display_name=str(data["display_name"]),
-            currency=str(data.get("currency", "")),
+            currency=currency_code(data.get("currency"), optional=True),
             balance=int(data["balance"]),
             balance_as_of=data.get("balance_as_of"),
             tier=Tier.from_json(data["tier"]),
@@ -196,7 +198,7 @@ class Quote:
     @classmethod
     def from_json(cls, data: Json) -> Quote:
         return cls(
-            currency=str(data["currency"]),
+            currency=currency_code(data["currency"]),
             subtotal=int(data["subtotal"]),
             discounts=tuple(Discount.from_json(d) for d in data.get("discounts", ())),
             discount_total=int(data.get("discount_total", 0)),
@@ -235,7 +237,7 @@ class SaleResult:
         return cls(
             sale_id=str(data["sale_id"]),
             account_id=str(data["account_id"]),
-            currency=str(data["currency"]),
+            currency=currency_code(data["currency"]),
             subtotal=int(data["subtotal"]),
             discounts=tuple(Discount.from_json(d) for d in data.get("discounts", ())),
             discount_total=int(data.get("discount_total", 0)),
@@ -369,7 +371,7 @@ class Program:
     def from_json(cls, data: Json) -> Program:
         earning = data.get("earning", {})
         return cls(
-            currency=str(data["currency"]),
+            currency=currency_code(data["currency"]),
             exponent=int(data.get("exponent", 2)),
             region=str(data.get("region", "")),
             terms_version=str(data["terms_version"]),
@@ -448,7 +450,7 @@ class ReturnResult:
             return_id=str(data["return_id"]),
             sale_id=str(data["sale_id"]),
             account_id=str(data["account_id"]),
-            currency=str(data["currency"]),
+            currency=currency_code(data["currency"]),
             lines=tuple(ReturnedLine.from_json(line) for line in data.get("lines", ())),
             refund_amount=int(data["refund_amount"]),
             points_reversed=int(data.get("points_reversed", 0)),

@@ -18,6 +18,17 @@ _CURRENCIES: dict[str, tuple[str, int]] = {
 }
 
 
+def currency_code(value: object, *, optional: bool = False) -> str:
+    """An ISO 4217 code as the contract sends it (three letters, upper-cased here). Anything else
+    (markup, a symbol, a long string) is refused with ValueError: the code is shown on every total."""
+    text = str(value or "").strip().upper()
+    if optional and not text:
+        return ""
+    if len(text) != 3 or not text.isascii() or not text.isalpha():
+        raise ValueError("a currency must be a three-letter ISO 4217 code")
+    return text
+
+
 def exponent(currency: str) -> int:
     """Number of minor-unit digits of ``currency`` (2 for GBP, 0 for JPY)."""
     return _CURRENCIES.get(currency.upper(), ("", 2))[1]

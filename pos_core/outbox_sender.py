@@ -105,6 +105,9 @@ class OutboxSender:
         # Before this (monotonic) only a just-made sale is tried: the service is away.
         self._queue_due = 0.0
         self._queue_failures = 0  # queue-wide failures in a row, for their backoff
+        # Why the whole queue waits: "away" (not reached), "throttled" (the service's own
+        # Retry-After or a 429) or "refused" (the key). Only "away" ends when the service answers.
+        self._queue_reason: str | None = None
         self.reachable: bool | None = None
         self.last_error: str | None = None
         self.storage_error: str | None = None
@@ -116,10 +119,13 @@ class OutboxSender:
         self._wake.set()
 
     def service_back(self) -> None:
-        """The service answered (e.g. a health check): the queue-wide wait is over, look now.
-        A sale waiting its own backoff after a 5xx still waits it."""
-        self._queue_due = 0.0
-        self._queue_failures = 0
+        """The service answered (e.g. a health check): a queue that waited because the service
+        was away may go now. A wait the service asked for (Retry-After, 429) or one for a refused
+        key still runs, and so does a sale's own backoff after a 5xx."""
+        if self._queue_reason == "away":
+            self._queue_due = 0.0
+            self._queue_failures = 0
+            self._queue_reason = None
         self.kick()
 
     async def wait_confirmed(self, sale_id: str, timeout: float) -> SaleResult | None:
@@ -135,11 +141,15 @@ class OutboxSender:
         if not self.running:
             # No delivery loop (a script using Checkout on its own): try once, right here.
             await self.deliver_due()
+            self._confirmed.pop(sale_id, None)
             return future.result() if future.done() else None
         self.kick()
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
+            # Nobody waits on it any more: it goes back to its normal turn (no longer urgent).
+            if self._confirmed.get(sale_id) is future:
+                del self._confirmed[sale_id]
             return None
 
     async def run(self) -> None:
@@ -186,12 +196,16 @@ class OutboxSender:
             self.storage_error = None
         except (OutboxError, sqlite3.Error) as error:
             self._storage_failed(error)
-        # Whoever still waits on a sale now will not see it confirmed soon: let them go on.
-        for sale_id, future in list(self._confirmed.items()):
-            if not future.done():
-                future.set_result(None)  # type: ignore[arg-type]
-            del self._confirmed[sale_id]
+            self._let_waiters_go()  # nothing can be confirmed while the file fails
         self._report()
+
+    def _let_waiters_go(self, sale_id: str | None = None) -> None:
+        """Whoever waits on this sale (None: on any) will not see it confirmed soon: let them go on."""
+        for waited, future in list(self._confirmed.items()):
+            if sale_id is None or waited == sale_id:
+                if not future.done():
+                    future.set_result(None)  # type: ignore[arg-type]
+                del self._confirmed[waited]
 
     async def seconds_until_due(self) -> float | None:
         """How long until some sale may be tried; None when nothing is queued."""
@@ -233,7 +247,7 @@ class OutboxSender:
                 if failed_in_a_row >= 2:
                     # Different sales failing one after the other: the service is unwell, not
                     # one sale. Do not try every sale in the queue on it; all wait a while.
-                    self._queue_wait(None)
+                    self._queue_wait(None, "away")
                     return moved
             if not moved_now:
                 return moved
@@ -249,15 +263,18 @@ class OutboxSender:
         # the wait. (Only a customer's first queued sale is ever asked, so order is kept.)
         return item.attempts == 0 or (item.sale_id in self._confirmed and not self._confirmed[item.sale_id].done())
 
-    def _queue_wait(self, retry_after: float | None) -> None:
+    def _queue_wait(self, retry_after: float | None, reason: str) -> None:
         wait = retry_after if retry_after is not None else self.backoff.delay(self._queue_failures, self.rng)
         self._queue_failures += 1
         self._queue_due = self.monotonic() + wait
+        self._queue_reason = "throttled" if retry_after is not None else reason
 
     async def _send(self, item: PendingSale) -> _Outcome:
         """One attempt at one sale."""
         try:
             result = await self.client.record_sale(item.sale_id, item.body)
+        except asyncio.CancelledError:
+            raise
         except IdempotencyConflict:
             # The service holds a different sale under this id: look at what it has.
             return await self._resolve_conflict(item)
@@ -265,7 +282,7 @@ class OutboxSender:
             # A refused key is the till's problem, not the sale's: keep it, everything waits.
             self.reachable = True
             await self._failed(item, error.message, None)
-            self._queue_wait(None)
+            self._queue_wait(None, "refused")
             return _Outcome.QUEUE_WAITS
         except LoyaltyUnavailable as error:
             return await self._unavailable(item, error)
@@ -273,9 +290,14 @@ class OutboxSender:
             self.reachable = True
             await self._set_aside(item, error.message)
             return _Outcome.LEFT
+        except Exception as error:  # anything unforeseen: this sale waits; the sender and the queue go on
+            log.error("outbox: sending a sale failed: %s", type(error).__name__)
+            await self._failed(item, f"the till could not send this sale ({type(error).__name__})", None)
+            self._due[item.sale_id] = self.monotonic() + self.backoff.delay(item.attempts, self.rng)
+            return _Outcome.SALE_WAITS
         self.reachable = True
         self.last_error = None
-        self._queue_due, self._queue_failures = 0.0, 0
+        self._queue_due, self._queue_failures, self._queue_reason = 0.0, 0, None
         await asyncio.to_thread(self.outbox.confirm, item.sale_id, result.document)
         self._due.pop(item.sale_id, None)
         future = self._confirmed.pop(item.sale_id, None)
@@ -286,10 +308,11 @@ class OutboxSender:
     async def _unavailable(self, item: PendingSale, error: LoyaltyUnavailable) -> _Outcome:
         status = error.status
         self.reachable = status is not None and status not in _AWAY_STATUSES
-        if status is None or status == 429:
-            # Not reached, or "too many requests": nothing to do with this sale; all wait.
-            await self._failed(item, error.message, status)
-            self._queue_wait(error.retry_after)
+        if status is None or status == 429 or status in _AWAY_STATUSES:
+            # Not reached, a gateway saying the service is away, or "too many requests": nothing
+            # to do with this sale (it is not counted towards "stuck"); all wait.
+            await self._failed(item, error.message, None if status != 429 else status)
+            self._queue_wait(error.retry_after, "away")
             return _Outcome.QUEUE_WAITS
         streak = await self._failed(item, error.message, status)
         wait = error.retry_after if error.retry_after is not None else self.backoff.delay(item.attempts, self.rng)
@@ -302,6 +325,7 @@ class OutboxSender:
 
     async def _failed(self, item: PendingSale, message: str, status: int | None) -> int:
         self.last_error = message
+        self._let_waiters_go(item.sale_id)  # a cashier waiting on this sale goes on: points pending
         return await asyncio.to_thread(self.outbox.retry_later, item.sale_id, message, status=status)
 
     async def _resolve_conflict(self, item: PendingSale) -> _Outcome:

@@ -12,7 +12,10 @@ sale lives here once:
   customer or the sale go;
 - while a customer is on the sale, points changed elsewhere show at once (live updates), except
   while this sale itself is being paid;
-- the total taken at payment is the service's (or the offline estimate), never a guess.
+- the total taken at payment is the service's (or the offline estimate), never a guess, and
+  from ``begin_payment`` until the payment is done or abandoned the sale is frozen: nothing
+  scanned, presented or pushed by live updates changes what is being paid for;
+- an unknown phone number is offered enrolment (``sign_in``); an unknown card or code is not.
 
 Background work runs as asyncio tasks the session owns; none of them lets an error out (a fault
 becomes a ``Notice`` or is dropped, and selling goes on). ``close()`` cancels them.
@@ -22,14 +25,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from pos_core.checkout import Checkout
 from pos_core.item_entry import InvalidItemEntry, parse_item_entry
 from pos_core.live_updates import current_summaries, standing
-from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNeedTheService
+from pos_core.checkout import PaymentError
+from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNeedTheService, UnknownCustomer
 from pos_core.loyalty_models import AccountSummary, Quote
 from pos_core.sale import CompletedSale, Sale, Tender, amount_due
 
@@ -50,12 +54,30 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class ItemRefused:
-    """An item entry that added nothing, and why: "not_ready" (no catalog yet), "bad_entry"
-    (``detail`` is the parser's message), "unknown_product" (``detail`` is the code read) or
-    "too_many" (``detail`` says what limit)."""
+    """An item entry that added nothing, and why: "not_ready" (no catalog yet), "paying" (the
+    sale is being paid for), "bad_entry" (``detail`` is the parser's message), "unknown_product"
+    (``detail`` is the code read) or "too_many" (``detail`` says what limit)."""
 
     reason: str
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """The sale as it is being paid for: frozen, with the quote and the amount due."""
+
+    sale: Sale
+    quote: Quote | None
+    due: int
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """What the app's enrolment form gave: the number (as confirmed), the name, the consent."""
+
+    phone: str
+    name: str
+    marketing: bool
 
 
 def with_rewards(sale: Sale, rewards: tuple[str, ...]) -> Sale:
@@ -83,21 +105,35 @@ class SaleSession:
         self.quote_pending = False
         self.looking_up = False
         self._followed: str | None = None
-        self._paying = False
+        self._payment: Payment | None = None
+        self._frozen = False  # from begin_payment until the payment is done or abandoned
+        self._completing = False
         self._follow_task: asyncio.Task[None] | None = None
         self._quote_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
 
     # -- the sale as it changes ----------------------------------------------------------------
 
+    @property
+    def paying(self) -> bool:
+        """The sale is frozen for payment: changes are refused until it is paid or abandoned."""
+        return self._frozen
+
     def start(self) -> Sale:
-        """A new, empty sale in place of whatever was there (its held points go back)."""
+        """A new, empty sale in place of whatever was there (its held points go back). A payment
+        on the screen is abandoned; one being written now is not interrupted."""
+        if self._completing and self.sale is not None:
+            return self.sale
+        self._unfreeze()
         self._change(self.checkout.new_sale())
         assert self.sale is not None
         return self.sale
 
     def clear(self) -> None:
         """No sale at all (the kiosk between shoppers): nobody's name or basket is kept."""
+        if self._completing:
+            return
+        self._unfreeze()
         self._change(None)
 
     def ensure_sale(self) -> Sale:
@@ -108,6 +144,8 @@ class SaleSession:
         catalog = self.checkout.catalog
         if catalog is None:
             return ItemRefused("not_ready")
+        if self._frozen:
+            return ItemRefused("paying")
         try:
             entry = parse_item_entry(text)
         except InvalidItemEntry as error:
@@ -124,18 +162,19 @@ class SaleSession:
 
     def void_line(self, index: int) -> None:
         sale = self.sale
-        if sale is not None and 0 <= index < len(sale.basket.lines):
+        if sale is not None and not self._frozen and 0 <= index < len(sale.basket.lines):
             self._change(sale.with_basket(sale.basket.void(index)))
 
     def set_quantity(self, index: int, quantity: int) -> None:
         sale = self.sale
-        if sale is not None and 0 <= index < len(sale.basket.lines):
+        if sale is not None and not self._frozen and 0 <= index < len(sale.basket.lines):
             self._change(sale.with_basket(sale.basket.set_quantity(index, quantity)))
 
     def set_customer(self, customer: AccountSummary | None) -> None:
-        self._change(self.ensure_sale().with_customer(customer))
+        if not self._frozen:
+            self._change(self.ensure_sale().with_customer(customer))
 
-    def _change(self, new: Sale | None, *, quote: Quote | None = None) -> None:
+    def _change(self, new: Sale | None, *, quote: Quote | None = None, refresh: bool = True) -> None:
         """The one way the sale changes: holds, live follow and the quote follow it."""
         old = self.sale
         self.sale = new
@@ -144,11 +183,28 @@ class SaleSession:
         if new is None or old is None or (old.basket, old.rewards, old.customer) != (new.basket, new.rewards, new.customer):
             self.quote = quote
             self._cancel_quote()
-            if quote is None and new is not None and new.customer is not None and new.basket.lines:
+            if refresh and quote is None and new is not None and new.customer is not None and new.basket.lines:
                 self._quote_task = self._spawn(lambda: self._refresh_quote(new))
         self.on_change()
 
     # -- the customer --------------------------------------------------------------------------
+
+    async def sign_in(
+        self, method: str, value: str, shown: str, *, join: Callable[[str], Awaitable[Enrolment | None]]
+    ) -> AccountSummary | None:
+        """Identify the customer and put them on the sale. An unknown phone number is offered
+        enrolment: ``join(shown)`` is the app's form (None: they declined, and None comes back).
+        Raises UnknownCustomer for an unknown card or code, LoyaltyError, InvalidPhoneNumber, or
+        ValueError from the enrolment (a name left empty)."""
+        try:
+            return await self.identify(method, value)
+        except UnknownCustomer:
+            if method != "phone":
+                raise
+        form = await join(shown)
+        if form is None:
+            return None
+        return await self.enrol(phone=form.phone, name=form.name, marketing=form.marketing)
 
     async def identify(self, method: str, value: str) -> AccountSummary:
         """Find the customer and put them on the sale. Raises UnknownCustomer, LoyaltyError or
@@ -200,13 +256,17 @@ class SaleSession:
             await self.checkout.hold_rewards(candidate)
         finally:
             self._set_quote_pending(False)
-        if self.sale is not sale:  # the sale went on meanwhile: these rewards were for another basket
-            if self.sale is None or not self.checkout.hold_fits(self.sale):
-                await self.checkout.release_hold(candidate.sale_id)
-            return
-        self._change(candidate, quote=quote)
+        current = self.sale
+        if current is sale:
+            self._change(candidate, quote=quote)
+        elif current is not None and current.sale_id == sale.sale_id and current.customer == sale.customer and not self._frozen:
+            # An item came meanwhile: the same customer's sale, so the rewards (and the points
+            # held for them) go on it; its quote is fetched again for the new basket.
+            self._change(with_rewards(current, rewards))
+        else:  # the sale ended or its customer changed: the points held for it go back
+            await self.checkout.release_hold(candidate.sale_id)
 
-    async def settle_quote(self) -> Quote | None:
+    async def _settle_quote(self) -> Quote | None:
         """The quote to take payment on, fetched now if there is none yet. Rewards that no longer
         fit (or cannot be used offline) are taken off first, as while ringing up. Raises
         LoyaltyError when there is a customer and no total can be had."""
@@ -225,14 +285,12 @@ class SaleSession:
                     raise
                 self.on_notice(Notice("rewards_removed", error))
                 sale = with_rewards(sale, ())
-                self._change(sale, quote=None)
-                self._cancel_quote()
+                self._change(sale, quote=None, refresh=False)
                 quote = await self.checkout.quote(sale)
         finally:
             self._set_quote_pending(False)
-        if self.sale is sale:
-            self.quote = quote
-            self.on_change()
+        self.quote = quote
+        self.on_change()
         return quote
 
     async def _refresh_quote(self, sale: Sale) -> None:
@@ -267,24 +325,59 @@ class SaleSession:
 
     # -- payment -------------------------------------------------------------------------------
 
-    def amount_due(self) -> int:
-        return amount_due(self.sale, self.quote) if self.sale is not None else 0
-
-    async def complete(self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None) -> CompletedSale:
-        """Take payment for ``sale`` (saved, then sent). Raises OutboxError when the till could not
-        save it (the sale is NOT done and stays open) or ValueError for a tender that does not fit.
-        The caller starts the next sale (``start`` or ``clear``)."""
-        # This sale's own points change is not news from elsewhere: stop following while it pays.
-        self._paying = True
-        self._follow(self.sale)
+    async def begin_payment(self) -> Payment | None:
+        """Freeze the sale and settle what is due on it (the service's total, or the offline
+        estimate, never a guess); None when there is nothing to pay for. Raises LoyaltyError (and
+        the sale is not frozen) when no total can be had. Then ``complete`` or ``cancel_payment``."""
+        if self._payment is not None:
+            return self._payment
+        if self.sale is None or not self.sale.basket.lines:
+            return None
+        self._frozen = True
+        self._follow(self.sale)  # this sale's own points change is not news from elsewhere
         try:
-            done = await self.checkout.complete(sale, tender, quote)
+            quote = await self._settle_quote()
         except BaseException:
-            self._paying = False
-            self._follow(self.sale)  # not done: the customer is still on the sale
+            self._unfreeze()
             raise
-        self._paying = False  # done: the next sale (start or clear) follows whoever is on it
+        sale = self.sale
+        assert sale is not None
+        self._payment = Payment(sale, quote, amount_due(sale, quote))
+        self.on_change()
+        return self._payment
+
+    def cancel_payment(self) -> None:
+        """The payment was abandoned (the tender dialog closed): the sale is open again."""
+        if not self._completing:
+            self._unfreeze()
+            self.on_change()
+
+    async def complete(self, tender: tuple[Tender, ...]) -> CompletedSale:
+        """Take ``tender`` for the frozen sale: saved, then sent. Raises OutboxError when the till
+        could not save it, or PaymentError/ValueError for a tender that does not fit; the sale is
+        NOT done then and is open again. The caller starts the next sale (``start`` or ``clear``).
+        The write is not cancelled with the caller: a sale half-saved is never left behind."""
+        payment = self._payment
+        if payment is None or self._completing:
+            raise PaymentError("There is no payment to take: press Pay again.")
+        self._completing = True
+        try:
+            done = await asyncio.shield(self.checkout.complete(payment.sale, tender, payment.quote))
+        except BaseException:
+            self._completing = False
+            self._unfreeze()  # not done: the sale (and its customer) is open again
+            self.on_change()
+            raise
+        self._completing = False
+        self._payment = None
+        self._frozen = False  # the next sale (start or clear) follows whoever is on it
         return done
+
+    def _unfreeze(self) -> None:
+        self._payment = None
+        if self._frozen:
+            self._frozen = False
+            self._follow(self.sale)
 
     # -- holds ---------------------------------------------------------------------------------
 
@@ -307,7 +400,7 @@ class SaleSession:
         return self._followed if task is not None and not task.done() else None
 
     def _follow(self, sale: Sale | None) -> None:
-        account = sale.customer.account_id if sale is not None and sale.customer is not None and not self._paying else None
+        account = sale.customer.account_id if sale is not None and sale.customer is not None and not self._frozen else None
         if account == self._followed:
             return
         self._followed = account
@@ -327,7 +420,7 @@ class SaleSession:
     def _customer_refreshed(self, summary: AccountSummary, *, always: bool = False) -> None:
         sale = self.sale
         current = sale.customer if sale is not None else None
-        if sale is None or current is None or current.account_id != summary.account_id:
+        if sale is None or current is None or current.account_id != summary.account_id or self._frozen:
             return
         if always or current.provisional or standing(current) != standing(summary):
             self._change(sale.with_customer(summary))

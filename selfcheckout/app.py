@@ -19,12 +19,12 @@ from devices.identification import Identification
 from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ScanRejected
 from pos_core.checkout import Checkout
 from pos_core.loyalty_client import LoyaltyClient
-from pos_core.loyalty_errors import LoyaltyError, UnknownCustomer
+from pos_core.loyalty_errors import LoyaltyError
 from pos_core.loyalty_models import Quote
 from pos_core.outbox import OutboxError
 from pos_core.phone_number import InvalidPhoneNumber
-from pos_core.sale import Sale, amount_due
-from pos_core.sale_session import Notice, with_rewards
+from pos_core.sale import Sale
+from pos_core.sale_session import Enrolment, Notice, with_rewards
 from pos_core.settings import Settings
 from selfcheckout.screens.assistance import AssistanceScreen
 from selfcheckout.screens.join import JoinScreen
@@ -109,6 +109,7 @@ class SelfCheckoutApp(TillApp):
             return None
         return {
             "not_ready": "Just a moment, the kiosk is getting ready.",
+            "paying": "Please finish paying first, then scan the item again.",
             "bad_entry": "That code wasn't recognised. Please scan the item again.",
             "unknown_product": "That item wasn't recognised. Please scan it again or call for assistance.",
         }.get(refused.reason, "That's more than we can sell in one go. Please call for assistance.")
@@ -116,30 +117,29 @@ class SelfCheckoutApp(TillApp):
     @till_work(exclusive=True, group="dialog")
     async def sign_in(self, presented: Identification | None = None) -> None:
         """Sign the shopper in: with what they presented to a reader, or by the phone keypad."""
+        if self.session.paying:
+            self.tell("Please finish paying first.")
+            return
         identification = presented or await self.push_screen_wait(PhoneKeypadScreen(self.checkout.region))
         if identification is None:
             return
-        try:
-            await self.session.identify(identification.method, identification.value)
-        except UnknownCustomer as error:
-            if identification.method != "phone":
-                self.tell(shopper_message(error, identification.method))
-                return
+
+        async def join(phone: str) -> Enrolment | None:
             program = self.checkout.program
             joined = await self.push_screen_wait(
-                JoinScreen(identification.shown, program.terms_version if program else "", program.privacy_notice if program else "")
+                JoinScreen(phone, program.terms_version if program else "", program.privacy_notice if program else "")
             )
-            if joined is None:
-                return
-            try:
-                await self.session.enrol(phone=identification.value, name=joined[0], marketing=joined[1])
-            except (LoyaltyError, InvalidPhoneNumber, ValueError) as error:
-                self.tell(shopper_message(error))
-                return
-        except (LoyaltyError, InvalidPhoneNumber) as error:
-            self.tell(shopper_message(error))
+            return Enrolment(identification.value, joined[0], joined[1]) if joined is not None else None
+
+        try:
+            customer = await self.session.sign_in(
+                identification.method, identification.value, identification.shown, join=join
+            )
+        except (LoyaltyError, InvalidPhoneNumber, ValueError) as error:
+            self.tell(shopper_message(error, identification.method))
             return
-        await self.offer_reward()
+        if customer is not None:
+            await self.offer_reward()
 
     async def offer_reward(self) -> None:
         """One touch to use the best reward the shopper can afford, with the new total shown first."""
@@ -169,24 +169,26 @@ class SelfCheckoutApp(TillApp):
                     self.offer_declined = True
             return
 
-    @till_work(exclusive=True, group="dialog")
+    @till_work(exclusive=True, group="payment")
     async def pay(self) -> None:
+        # Its own group: no other window's worker can cancel a payment half-way.
         session = self.session
-        if session.sale is None or not session.sale.basket.lines:
+        if session.sale is None or not session.sale.basket.lines or session.paying:
             return
         await self.offer_reward()
         try:
-            quote = await session.settle_quote()
+            payment = await session.begin_payment()
         except LoyaltyError as error:
             self.tell(shopper_message(error))
             return
-        sale = session.sale
-        assert sale is not None
-        tender = await self.push_screen_wait(KioskPaymentScreen(amount_due(sale, quote), sale.currency))
-        if tender is None or session.sale is not sale:
+        if payment is None:
+            return
+        tender = await self.push_screen_wait(KioskPaymentScreen(payment.due, payment.sale.currency))
+        if tender is None:
+            session.cancel_payment()
             return
         try:
-            done = await session.complete(sale, tender, quote)
+            done = await session.complete(tender)
         except (OutboxError, ValueError) as error:
             self.tell(shopper_message(error))
             return
@@ -205,7 +207,7 @@ class SelfCheckoutApp(TillApp):
     @till_work(exclusive=True, group="dialog")
     async def call_assistance(self, reason: str, index: int | None = None) -> None:
         action = await self.push_screen_wait(
-            AssistanceScreen(self.settings.kiosk.staff_pin, reason, set_aside=self.checkout.outbox.set_aside_sales())
+            AssistanceScreen(self.settings.kiosk.staff_pin, reason, set_aside=self.set_aside_sales())
         )
         sale = self.session.sale
         if action == "void_sale":

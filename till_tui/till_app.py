@@ -31,6 +31,7 @@ from pos_core.checkout import Checkout, till_dir
 from pos_core.crash_report import crash_summary, write_crash_report
 from pos_core.keystroke_logging import keystroke_recording_warning
 from pos_core.loyalty_errors import LoyaltyError
+from pos_core.outbox import OutboxError, SetAsideSale
 from pos_core.outbox_sender import SenderStatus, SetAside
 from pos_core.sale_session import SaleSession
 from pos_core.settings import Settings
@@ -74,7 +75,7 @@ class TillApp(App[None]):
         sender = self.checkout.sender
         sender.on_status = self.outbox_status
         sender.on_set_aside = self._sale_set_aside
-        self.set_aside_count = len(self.checkout.outbox.set_aside_sales())
+        self.set_aside_count = len(self.set_aside_sales())
         self.run_worker(self._deliver_forever(), name="outbox sender", group="outbox", exclusive=True, exit_on_error=False)
         for notice in self.storage_notices():
             self.notify(notice, title="Till storage", severity="warning", timeout=60, markup=False)
@@ -109,7 +110,9 @@ class TillApp(App[None]):
         while True:
             try:
                 await self.checkout.load_store()
-            except (LoyaltyError, ValueError) as error:
+            except Exception as error:  # whatever it is, nothing can be sold without the store: retry
+                if not isinstance(error, (LoyaltyError, ValueError)):
+                    log.error("loading the store failed: %s", type(error).__name__)
                 self.store_not_loaded(error, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
@@ -117,7 +120,7 @@ class TillApp(App[None]):
             self.store_loaded = True
             return
 
-    def store_not_loaded(self, error: LoyaltyError | ValueError, retry_in: float) -> None:
+    def store_not_loaded(self, error: Exception, retry_in: float) -> None:
         """Say why nothing can be sold yet (the register does; the kiosk just waits)."""
 
     @till_work(exclusive=True, group="health")
@@ -144,8 +147,16 @@ class TillApp(App[None]):
     def all_sales_delivered(self) -> None:
         """Every waiting sale reached the service (the register says so)."""
 
+    def set_aside_sales(self) -> list[SetAsideSale]:
+        """The sales kept for a supervisor; none shown (not a crash) while the file cannot be read."""
+        try:
+            return self.checkout.outbox.set_aside_sales()
+        except OutboxError as error:
+            self.storage_problem = str(error)
+            return []
+
     def _sale_set_aside(self, set_aside: SetAside) -> None:
-        self.set_aside_count = len(self.checkout.outbox.set_aside_sales())
+        self.set_aside_count = max(self.set_aside_count + 1, len(self.set_aside_sales()))
         self.sale_set_aside(set_aside)
 
     def sale_set_aside(self, set_aside: SetAside) -> None:

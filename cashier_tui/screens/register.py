@@ -37,13 +37,13 @@ from cashier_tui.widgets.totals_view import TotalsView
 from devices.identification import Identification
 from devices.payload import classify, shown_code
 from pos_core.checkout import Checkout
-from pos_core.loyalty_errors import LoyaltyError, RewardsNeedTheService, UnknownCustomer
+from pos_core.loyalty_errors import LoyaltyError, RewardsNeedTheService
 from pos_core.loyalty_models import AccountSummary, Quote, ReturnResult
 from pos_core.outbox import OutboxError
 from pos_core.phone_number import InvalidPhoneNumber
 from pos_core.receipt import ReceiptHeader, render_receipt
-from pos_core.sale import CompletedSale, Sale, Tender, amount_due
-from pos_core.sale_session import Notice, SaleSession
+from pos_core.sale import CompletedSale, Sale
+from pos_core.sale_session import Enrolment, Notice, SaleSession
 from pos_core.settings import Settings
 from till_tui.workers import till_work
 
@@ -196,6 +196,8 @@ class RegisterScreen(Screen[None]):
     # -- keys that work now ----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.session.paying:
+            return action == "help"  # the sale is being paid for: nothing may change it
         sale = self.sale
         has_lines = bool(sale and sale.basket.lines)
         customer = sale.customer if sale else None
@@ -260,7 +262,10 @@ class RegisterScreen(Screen[None]):
         refused = self.session.add(text)
         if refused is None or refused.reason == "not_ready":
             return
-        if refused.reason == "unknown_product":
+        if refused.reason == "paying":
+            self.notify("Finish the payment first, then scan the item again.", title="Item not added",
+                        severity="warning")
+        elif refused.reason == "unknown_product":
             self.notify(
                 f"No product has the code {shown_code(refused.detail)}. Scan the item again or type the code on its label.",
                 title="Unknown code", severity="warning", markup=False,
@@ -312,6 +317,9 @@ class RegisterScreen(Screen[None]):
         top = self.app.screen
         if isinstance(top, PhoneEntryScreen):
             top.dismiss(identification)  # the cashier asked; the customer scanned instead
+        elif top is self and self.session.paying:
+            self.notify("This sale is being paid for: the customer goes on the next sale.",
+                        title="Customer not looked up", severity="warning")
         elif top is self:
             self._identify_presented(identification)
         else:
@@ -329,36 +337,35 @@ class RegisterScreen(Screen[None]):
         if self.sale is None:
             return
         self.post_message(self.CustomerLookup(identification))
+        enrolling = False
+
+        async def join(phone: str) -> Enrolment | None:
+            nonlocal enrolling
+            program = self.checkout.program
+            form = await self.app.push_screen_wait(
+                EnrolScreen(
+                    phone,
+                    self.checkout.region,
+                    terms_version=program.terms_version if program else "",
+                    privacy_notice=program.privacy_notice if program else "",
+                )
+            )
+            enrolling = form is not None
+            return Enrolment(form.phone.e164, form.name, form.marketing) if form is not None else None
+
         try:
-            await self.session.identify(identification.method, identification.value)
-        except UnknownCustomer as error:
-            if identification.method == "phone":
-                await self.enrol(identification.shown)
+            customer = await self.session.sign_in(
+                identification.method, identification.value, identification.shown, join=join
+            )
+        except (LoyaltyError, InvalidPhoneNumber, ValueError) as error:
+            if enrolling:
+                self.report(error, title="Not enrolled")
             else:
                 self.report(error, title="Customer not found", presented=identification)
-        except (LoyaltyError, InvalidPhoneNumber) as error:
-            self.report(error, title="Customer not found", presented=identification)
-
-    async def enrol(self, phone: str) -> None:
-        checkout = self.checkout
-        program = checkout.program
-        form = await self.app.push_screen_wait(
-            EnrolScreen(
-                phone,
-                checkout.region,
-                terms_version=program.terms_version if program else "",
-                privacy_notice=program.privacy_notice if program else "",
-            )
-        )
-        if form is None:
             return
-        try:
-            customer = await self.session.enrol(phone=form.phone.e164, name=form.name, marketing=form.marketing)
-        except (LoyaltyError, InvalidPhoneNumber, ValueError) as error:
-            self.report(error, title="Not enrolled")
-            return
-        self.notify(f"{customer.display_name} is now a member.", title="Enrolled", markup=False)
-        self.post_message(self.Enrolled(customer))
+        if enrolling and customer is not None:
+            self.notify(f"{customer.display_name} is now a member.", title="Enrolled", markup=False)
+            self.post_message(self.Enrolled(customer))
 
     def action_remove_customer(self) -> None:
         self.session.set_customer(None)
@@ -444,26 +451,24 @@ class RegisterScreen(Screen[None]):
 
     # -- payment ---------------------------------------------------------------------------------
 
-    @till_work(exclusive=True, group="dialog")
+    @till_work(exclusive=True, group="payment")
     async def action_pay(self) -> None:
+        # Its own group: no other window's worker can cancel a payment half-way.
         session = self.session
-        if session.sale is None or not session.sale.basket.lines:
-            return
         try:
             # The total with rewards comes from the service; never charge a guessed amount.
-            quote = await session.settle_quote()
+            payment = await session.begin_payment()
         except LoyaltyError as error:
             self.report(error, title="Cannot total with loyalty")
             return
-        sale = session.sale
-        tender = await self.app.push_screen_wait(PaymentScreen(amount_due(sale, quote), sale.currency))
-        if tender is None or session.sale is not sale:
+        if payment is None:
             return
-        await self._complete(sale, tender, quote)
-
-    async def _complete(self, sale: Sale, tender: tuple[Tender, ...], quote: Quote | None) -> None:
+        tender = await self.app.push_screen_wait(PaymentScreen(payment.due, payment.sale.currency))
+        if tender is None:
+            session.cancel_payment()
+            return
         try:
-            done = await self.session.complete(sale, tender, quote)
+            done = await session.complete(tender)
         except OutboxError as error:
             self.notify(
                 f"This sale is NOT finished: {error}. Do not give a receipt; call your supervisor or IT.",

@@ -127,3 +127,94 @@ def test_only_the_same_5xx_in_a_row_counts_towards_stuck() -> None:
     assert next_streak(500, 3, 502) == 1  # a different failure starts again
     assert next_streak(500, 3, None) == 3  # not reached: nobody's fault, no change
     assert next_streak(500, 3, 429) == 0  # an answer that is not a 5xx ends it
+
+
+async def test_a_gateway_saying_the_service_is_away_never_makes_a_sale_stuck(
+    live_service, gate: SaleGate, tmp_path: Path
+) -> None:
+    """502/503/504 are "the service is away" (a proxy in front of it): everything waits, and when
+    it answers again nothing has been marked stuck or held back for minutes."""
+    outbox = Outbox(tmp_path / "outbox.db")
+    client = LoyaltyClient(gate.url, live_service.api_key)
+    now = [1000.0]
+    sender = OutboxSender(outbox, client, backoff=Backoff(first=0.5, longest=2.0), monotonic=lambda: now[0])
+    sale_id = queue_sale(outbox, new_id(), ALICE)
+    gate.fail(sale_id, 503)
+    try:
+        for _ in range(STUCK_AFTER + 3):
+            await sender.deliver_due()
+            now[0] += 5.0
+        assert len(gate.attempts(sale_id)) >= STUCK_AFTER + 1
+        assert outbox.stuck_count() == 0
+        gate.heal(sale_id)
+        sender.service_back()
+        assert await sender.seconds_until_due() == 0
+        await sender.deliver_due()
+        assert outbox.loyalty_answer(sale_id) is not None
+    finally:
+        await client.aclose()
+
+
+async def test_the_service_answering_does_not_cut_short_a_wait_it_asked_for(
+    live_service, gate: SaleGate, tmp_path: Path
+) -> None:
+    """A 429 with Retry-After: 120 is the service's own wish; a health check answering (which
+    ends a wait for a service that was away) does not end this one."""
+    outbox = Outbox(tmp_path / "outbox.db")
+    client = LoyaltyClient(gate.url, live_service.api_key)
+    now = [1000.0]
+    sender = OutboxSender(outbox, client, monotonic=lambda: now[0])
+    first = queue_sale(outbox, new_id(), ALICE)
+    gate.fail(first, 429, Retry_After="120")
+    try:
+        await sender.deliver_due()
+        assert gate.attempts(first) == [429]
+        gate.heal(first)
+        sender.service_back()  # a health check answered
+        wait = await sender.seconds_until_due()
+        assert wait is not None and wait > 100
+        now[0] += 121
+        assert await sender.seconds_until_due() == 0
+        await sender.deliver_due()
+        assert outbox.loyalty_answer(first) is not None
+    finally:
+        await client.aclose()
+
+
+async def test_an_answer_that_is_not_the_contract_does_not_stop_the_sender(live_service, tmp_path: Path) -> None:
+    """A proxy answering 200 with its own page for every sale: no crash, nothing lost, no "online"."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
+
+    class NotTheContract(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotTheContract)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    outbox = Outbox(tmp_path / "outbox.db")
+    client = LoyaltyClient(f"http://127.0.0.1:{server.server_address[1]}", live_service.api_key)
+    sender = OutboxSender(outbox, client, backoff=Backoff(first=0.01, longest=0.05))
+    sale_id = queue_sale(outbox, new_id(), ALICE)
+    running = asyncio.create_task(sender.run())
+    try:
+        await until(lambda: outbox.next_pending() is not None and outbox.next_pending().attempts >= 3,
+                    what="three attempts")
+        assert not running.done()  # the sender is still going
+        assert outbox.pending_count() == 1 and client.reachability == "offline"
+    finally:
+        running.cancel()
+        await client.aclose()
+        server.shutdown()
+    assert outbox.loyalty_answer(sale_id) is None

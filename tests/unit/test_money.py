@@ -29,3 +29,16 @@ def test_parse_money_never_goes_through_float() -> None:
     # 0.1 + 0.2 style errors would show here: 1.10 is exactly 110 minor units.
     assert parse_money("1.10", "GBP") == 110
     assert parse_money("19.99", "GBP") == 1999
+
+
+def test_a_currency_is_a_three_letter_code_or_refused() -> None:
+    """The code is shown on every total: markup or a long string from a service is refused."""
+    import pytest
+
+    from pos_core.money import currency_code
+
+    assert currency_code("gbp") == "GBP" and currency_code(" EUR ") == "EUR"
+    assert currency_code("", optional=True) == ""
+    for bad in ("[/]", "[b]GBP", "GB", "GBPX", "£££", "ＧＢＰ", None, ""):
+        with pytest.raises(ValueError):
+            currency_code(bad)
