@@ -18,7 +18,7 @@ from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.adjust_points import AdjustPointsScreen
 from pos_core.live_updates import CONNECTED, AccountFollower
 from pos_core.loyalty_errors import LoyaltyUnavailable, NotFound
-from tests.app.conftest import find_customer, wait_for
+from tests.app.conftest import find_customer, product_in, wait_for
 from tests.app.test_register_flow import SIZE, identify, panel_text, ready, type_text
 
 MANAGER_PIN = "1357"  # the demo store's manager
@@ -177,3 +177,26 @@ async def test_a_follower_that_lost_the_link_before_any_event_resumes_where_it_s
     except NotFound:
         pass
     assert service.asked[:2] == [None, "acc_a:12"] and 13 in seqs
+
+
+async def test_points_changed_elsewhere_while_paying_do_not_lose_the_payment(cashier, api: httpx.Client) -> None:
+    """The sale is frozen at Pay: a live update then neither changes what is paid for nor makes
+    the till drop the tender; the customer's news shows on the next sale."""
+    from cashier_tui.screens.receipt import ReceiptScreen
+    from tests.app.test_register_flow import to_payment
+
+    phone, before = find_customer(api, lambda s: s["balance"] > 0)
+    loaf = product_in(api, "bakery")
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await to_payment(pilot, phone, loaf["sku"])
+        paid_for = screen.sale
+        assert app.session.paying and app.session.following is None
+        answer = api.post(f"/v1/accounts/{before['account_id']}/adjustments", json={
+            "points": 250, "reason": "birthday bonus", "manager_pin": "1357", "terminal_id": "till-7"})
+        assert answer.status_code == 201, answer.text
+        await type_text(pilot, "10")
+        await pilot.press("enter")
+        receipt = await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen) and app.screen)
+        assert receipt.done.sale.sale_id == paid_for.sale_id and receipt.done.sale.basket == paid_for.basket
+    assert api.get(f"/v1/sales/{paid_for.sale_id}").status_code == 200
