@@ -80,6 +80,10 @@ class Enrolment:
     marketing: bool
 
 
+def _same_customer(one: Sale, other: Sale) -> bool:
+    return one.customer is not None and other.customer is not None and one.customer.account_id == other.customer.account_id
+
+
 def with_rewards(sale: Sale, rewards: tuple[str, ...]) -> Sale:
     """The sale with exactly ``rewards``, in that order (the service applies them in order)."""
     for reward_id in sale.rewards:
@@ -259,7 +263,7 @@ class SaleSession:
         current = self.sale
         if current is sale:
             self._change(candidate, quote=quote)
-        elif current is not None and current.sale_id == sale.sale_id and current.customer == sale.customer and not self._frozen:
+        elif current is not None and current.sale_id == sale.sale_id and not self._frozen and _same_customer(current, sale):
             # An item came meanwhile: the same customer's sale, so the rewards (and the points
             # held for them) go on it; its quote is fetched again for the new basket.
             self._change(with_rewards(current, rewards))
