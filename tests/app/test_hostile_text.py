@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import itertools
+import uuid
 from pathlib import Path
 
 import httpx
@@ -127,7 +128,7 @@ def test_customer_names_show_as_given_at_the_register(live_service: RunningServi
     display = summary["display_name"]
 
     async def run() -> None:
-        config = register_settings(live_service, tmp_path)
+        config = register_settings(live_service, tmp_path / uuid.uuid4().hex)
         app = make_register(config, checkout=fixed_checkout(config, "00000000-0000-4000-8000-"))
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             screen = await ready(pilot)
@@ -154,7 +155,9 @@ def test_customer_names_show_as_given_at_the_kiosk(live_service: RunningService,
     first = summary["display_name"].split()[0]
 
     async def run() -> None:
-        config = kiosk_settings(live_service, tmp_path)
+        # A till of its own for each example: the fixed sale ids start again at 1 each time, and a
+        # sale id the till has recorded already is (rightly) never taken twice.
+        config = kiosk_settings(live_service, tmp_path / uuid.uuid4().hex)
         app = make_kiosk(config, checkout=fixed_checkout(config, "00000000-0000-4000-9000-"))
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await wait_for(pilot, lambda: app.checkout.catalog is not None)
