@@ -1,14 +1,14 @@
 """Live updates at the till: follow one account's server-sent events (``GET /v1/events``).
 
 ``AccountFollower(client, account_id).events()`` yields the account's events as they happen, for
-as long as the caller keeps iterating (the register runs it in a worker while a customer is on
-the sale, and cancels it when the customer changes). It reconnects by itself with backoff and
+as long as the caller keeps iterating (the sale session runs it while a customer is on the sale,
+and cancels it when the customer changes or the sale is paid). It reconnects by itself with backoff and
 ``Last-Event-ID``, so nothing is missed while the link is down, and drops events it has already
 seen or older ones (by the account's sequence number), so a replay never applies twice.
 
-No screens here. ``current_summaries(checkout, account_id)`` is what the register and the kiosk
-use: the account's summary fetched again whenever the stream (re)opens or its standing changes; the
-screen decides whether what it shows is out of date (``standing``).
+No screens here. ``current_summaries(checkout, account_id)`` is what the sale session uses: the
+account's summary fetched again whenever the stream (re)opens or its standing changes; the session
+decides whether what it shows is out of date (``standing``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from pos_core.loyalty_models import AccountSummary
 
 if TYPE_CHECKING:
     from pos_core.checkout import Checkout
-    from pos_core.sale import Sale
 
 # The events that change what the register shows about a customer.
 CHANGES_STANDING = frozenset({"balance_changed", "tier_changed", "reward_issued"})
@@ -140,7 +139,3 @@ async def current_summaries(checkout: Checkout, account_id: str) -> AsyncIterato
             except LoyaltyError:
                 continue  # the next event, or the next connection, tries again
 
-
-def followed_account(sale: Sale | None) -> str | None:
-    """Whose account a screen follows while ``sale`` is on it: its customer's, if any."""
-    return sale.customer.account_id if sale is not None and sale.customer is not None else None

@@ -321,6 +321,11 @@ def open_outbox(path: Path, *, now: Callable[[], datetime] = lambda: datetime.no
     return OpenedOutbox(Outbox(path), moved, problem)
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """The file opened so that SQLite neither writes, checkpoints nor deletes anything of it."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+
+
 def check_file(path: Path) -> str | None:
     """None when the file is sound (or not there yet), else what is wrong with it.
 
@@ -329,7 +334,7 @@ def check_file(path: Path) -> str | None:
     if not path.exists() or path.stat().st_size == 0:
         return None
     try:
-        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)) as conn:
+        with closing(connect_read_only(path)) as conn:
             rows = conn.execute("PRAGMA quick_check").fetchall()
     except sqlite3.Error as error:
         return str(error) if is_damage(error) else None  # not damage: Outbox() will say what it is

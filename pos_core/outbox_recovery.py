@@ -27,6 +27,7 @@ from typing import Any
 
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError, LoyaltyUnavailable, NotFound
+from pos_core.outbox import connect_read_only
 from pos_core.settings import Settings
 
 _CHUNK = 256
@@ -101,7 +102,7 @@ def salvage(path: Path) -> Salvage:
 def _connect_read_only(path: Path) -> sqlite3.Connection:
     if not path.exists():
         raise FileNotFoundError(path)
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    return connect_read_only(path)
 
 
 def _read_with_sqlite(conn: sqlite3.Connection, found: Salvage) -> None:

@@ -62,6 +62,7 @@ class TillApp(App[None]):
         self.session = SaleSession(checkout)
         self.devices = DeviceBridge(self, settings.devices, settings.region)
         self.crash_report: Path | None = None
+        self._crash_error: Exception | None = None
 
     # -- start and stop --------------------------------------------------------------------------
 
@@ -216,16 +217,11 @@ class TillApp(App[None]):
     def _fatal_error(self) -> None:
         # Textual would print the traceback with every variable's value (a typed card number, a
         # customer's name): print only what failed and where, and where the report is.
-        error = getattr(self, "_crash_error", None)
+        error = self._crash_error
         text = crash_summary(error, app=self.APP_NAME) if error is not None else "The app stopped after an error.\n"
         if self.crash_report is not None:
             text += f"A crash report is in {self.crash_report}\n"
         self.bell()
         self._exit_renderables.append(Text(text))
         self._close_messages_no_wait()
-
-
-def exit_code(app: App[object]) -> int:
-    """What the process should exit with after ``app.run()``: non-zero after a crash."""
-    return app.return_code or 0
 
