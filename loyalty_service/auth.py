@@ -1,5 +1,5 @@
-"""Bearer keys: every /v1 call carries a configured key (unbound: any store and terminal) or a
-terminal key from the database (bound to one store and terminal; see terminal_keys.py).
+"""Bearer keys: every /v1 call carries a configured key or a key from the database (a till's,
+bound to one store and terminal, or head office's; see terminal_keys.py for what each may do).
 
 Only keyed hashes are compared or stored: the presented key is hashed under the database's pepper
 and looked up, so the time taken does not depend on how close a guess came.
@@ -69,6 +69,18 @@ def check_binding(holder: KeyHolder, store_id: str | None, terminal_id: str | No
     if details:
         raise ApiError(403, "wrong_terminal", "This key belongs to another store or terminal.", details)
     return holder.store_id, holder.terminal_id
+
+
+def require_hq(holder: KeyHolder) -> None:
+    """403 hq_only unless the key may do head office's work (an HQ or configured key)."""
+    if not holder.hq:
+        raise ApiError(403, "hq_only", "Only a head-office key may do this.")
+
+
+def require_till(holder: KeyHolder) -> None:
+    """403 till_only unless the key serves customers at a till (a till or configured key)."""
+    if not holder.serves_customers:
+        raise ApiError(403, "till_only", "Only a till's key may do this; head-office keys serve no customer.")
 
 
 def _unauthorized() -> ApiError:

@@ -1,7 +1,8 @@
 """``loyalty-service add-key`` and ``add-manager``: what a chain's IT runs on the service's host.
 
-    loyalty-service add-key --db FILE|URL --store S --terminal T      prints a new terminal key, once
-    loyalty-service list-keys --db FILE|URL                           the keys' ids, stores and terminals
+    loyalty-service add-key --db FILE|URL --store S --terminal T      prints a new till key, once
+    loyalty-service add-key --db FILE|URL --role hq                   prints a new head-office key, once
+    loyalty-service list-keys --db FILE|URL                           the keys' ids, roles, stores and terminals
     loyalty-service revoke-key --db FILE|URL --key-id ID              the key stops working within seconds
     loyalty-service add-manager --db FILE|URL --name NAME --pin PIN   a manager who may adjust points
 
@@ -17,7 +18,7 @@ import sys
 from loyalty_service.adjustments import add_manager, valid_pin
 from loyalty_service.database import DatabaseError, database_target, open_database, write_transaction
 from loyalty_service.auth import CACHE_SECONDS
-from loyalty_service.terminal_keys import add_key, list_keys, revoke_key
+from loyalty_service.terminal_keys import ROLES, add_key, list_keys, revoke_key
 
 COMMANDS = ("add-key", "list-keys", "revoke-key", "add-manager")
 
@@ -28,8 +29,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--db", type=database_target, required=True, metavar="FILE|URL",
                         help="the service's SQLite file or postgresql:// URL")
     if command == "add-key":
-        parser.add_argument("--store", required=True, help="the store id the key may act for")
-        parser.add_argument("--terminal", required=True, help="the terminal id the key may act for")
+        parser.add_argument("--role", choices=ROLES, default="till",
+                            help="till (default): one till, bound to --store and --terminal; hq: head office")
+        parser.add_argument("--store", help="a till key's store id")
+        parser.add_argument("--terminal", help="a till key's terminal id")
     elif command == "revoke-key":
         parser.add_argument("--key-id", required=True, help="the key's id, as add-key or list-keys printed it")
     elif command == "add-manager":
@@ -45,12 +48,21 @@ def main(argv: list[str]) -> int:
     try:
         with database.connection() as conn, write_transaction(conn):
             if command == "add-key":
-                store, terminal = args.store.strip(), args.terminal.strip()
-                if not store or not terminal or len(store) > 64 or len(terminal) > 64:
-                    print("loyalty-service: --store and --terminal are 1 to 64 characters", file=sys.stderr)
+                store, terminal = (args.store or "").strip(), (args.terminal or "").strip()
+                if args.role == "hq":
+                    if store or terminal:
+                        print("loyalty-service: an HQ key belongs to no store or terminal; leave out --store"
+                              " and --terminal", file=sys.stderr)
+                        return 2
+                elif not store or not terminal or len(store) > 64 or len(terminal) > 64:
+                    print("loyalty-service: a till key needs --store and --terminal, 1 to 64 characters each",
+                          file=sys.stderr)
                     return 2
-                key_id, key = add_key(conn, store, terminal)
-                print(json.dumps({"key_id": key_id, "key": key, "store_id": store, "terminal_id": terminal}))
+                key_id, key = add_key(conn, store, terminal, args.role)
+                made = {"key_id": key_id, "key": key, "role": args.role}
+                if args.role == "till":
+                    made |= {"store_id": store, "terminal_id": terminal}
+                print(json.dumps(made))
                 print("loyalty-service: the key is shown only now; give it to the terminal", file=sys.stderr)
             elif command == "list-keys":
                 for holder in list_keys(conn):

@@ -31,7 +31,7 @@ from psycopg.types.numeric import NumericLoader
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from loyalty_service.database import DatabaseError, Dialect, IntegrityError
-from loyalty_service.schema import SCHEMA, SCHEMA_VERSION
+from loyalty_service.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 
 # Advisory lock keys ("LOYW", "LOYS"): every write transaction, and making the schema.
 WRITE_LOCK = 0x4C4F5957
@@ -49,7 +49,15 @@ def postgres_schema(sqlite_schema: str = SCHEMA) -> str:
         f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS rowid BIGINT GENERATED ALWAYS AS IDENTITY;\n"
         for table in ROWID_TABLES
     )
-    return text + rowids
+    added = "".join(
+        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {_bigint(definition)};\n"
+        for table, column, definition in ADDED_COLUMNS
+    )
+    return text + rowids + added
+
+
+def _bigint(definition: str) -> str:
+    return re.sub(r"\bINTEGER\b", "BIGINT", definition)
 
 
 @lru_cache(maxsize=1024)

@@ -9,6 +9,14 @@ from __future__ import annotations
 
 SCHEMA_VERSION = "1"
 
+# Columns added to tables after databases of this schema version were made: (table, column,
+# definition). ``CREATE TABLE`` above has them already; a database made before gets them added
+# (``sqlite_database`` and ``postgres_database``), so an older file or database keeps working. A
+# definition must suit ``ALTER TABLE ... ADD COLUMN`` on both (a constant default for NOT NULL).
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("terminal_keys", "role", "TEXT NOT NULL DEFAULT 'till'"),
+)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (
@@ -97,13 +105,15 @@ CREATE TABLE IF NOT EXISTS events (
     created_at TEXT NOT NULL,
     UNIQUE (account_id, seq)
 );
--- Terminal keys (terminal_keys.py): only a keyed hash of each key, bound to a store and terminal.
+-- Keys (terminal_keys.py): only a keyed hash of each key. A till key is bound to a store and
+-- terminal; an HQ key (role 'hq') to none (its store and terminal are '').
 CREATE TABLE IF NOT EXISTS terminal_keys (
     key_id TEXT PRIMARY KEY,
     key_hash TEXT NOT NULL UNIQUE,
     store_id TEXT NOT NULL,
     terminal_id TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    role TEXT NOT NULL DEFAULT 'till'
 );
 -- Managers who may adjust points (adjustments.py): a salted scrypt hash of the PIN.
 CREATE TABLE IF NOT EXISTS managers (

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from loyalty_service.database import DatabaseError, Dialect, IntegrityError
-from loyalty_service.schema import SCHEMA, SCHEMA_VERSION
+from loyalty_service.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 
 
 class SqliteConnection:
@@ -96,12 +96,21 @@ class SqliteDatabase:
                         f" this one needs {SCHEMA_VERSION}); use another --db file"
                     )
                 raw.executescript(SCHEMA)
+                _add_columns(raw)
                 _widen_ledger_kinds(raw)
                 raw.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             finally:
                 conn.close()
         except sqlite3.DatabaseError as error:
             raise DatabaseError(f"{self.path}: {error}") from None
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Columns added since a file was made (schema.ADDED_COLUMNS)."""
+    for table, column, definition in ADDED_COLUMNS:
+        present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
 
 def _widen_ledger_kinds(conn: sqlite3.Connection) -> None:

@@ -8,9 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import os
+
 import pytest
 
 from pos_core.embedded_service import RunningService, start_service
+from tests.postgres_server import PostgresServer, PostgresUnavailable, start_postgres
 
 TEST_API_KEY = "test-key-0123456789"
 
@@ -60,3 +63,17 @@ def live_service(tmp_path: Path) -> Iterator[RunningService]:
         yield service
     finally:
         service.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    try:
+        server = start_postgres()
+    except PostgresUnavailable as error:
+        if os.environ.get("LOYALTY_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required here (LOYALTY_REQUIRE_POSTGRES) but: {error}")
+        pytest.skip(f"no PostgreSQL: {error}")
+    try:
+        yield server
+    finally:
+        server.stop()

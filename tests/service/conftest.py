@@ -20,27 +20,13 @@ import pytest
 
 from pos_core.embedded_service import RunningService, start_service
 from tests.conftest import TEST_API_KEY
-from tests.postgres_server import PostgresServer, PostgresUnavailable, start_postgres
+from tests.postgres_server import PostgresServer
 
 BACKENDS = ("sqlite", "postgresql")
 
 
 def client_for(service: RunningService) -> httpx.Client:
     return httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {TEST_API_KEY}"}, timeout=10)
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    try:
-        server = start_postgres()
-    except PostgresUnavailable as error:
-        if os.environ.get("LOYALTY_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL is required here (LOYALTY_REQUIRE_POSTGRES) but: {error}")
-        pytest.skip(f"no PostgreSQL: {error}")
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def fresh_database(backend: str, folder: Path, request: pytest.FixtureRequest) -> Path | str:

@@ -103,7 +103,7 @@ def test_a_lost_tills_key_is_revoked_while_the_service_runs(
     kept = add_key(live_db, "store-north", "till-3")
     listed = [json.loads(line) for line in management("list-keys", "--db", str(live_db)).stdout.splitlines()]
     assert [(k["store_id"], k["terminal_id"]) for k in listed] == [("store-north", "till-2"), ("store-north", "till-3")]
-    assert all(set(k) == {"key_id", "store_id", "terminal_id", "created_at"} for k in listed)
+    assert all(set(k) == {"key_id", "role", "store_id", "terminal_id", "created_at"} for k in listed)
     with keyed(live_service, lost) as lost_till, keyed(live_service, kept) as kept_till:
         assert lost_till.get("/v1/health").status_code == 200  # now remembered by the service
         revoked = management("revoke-key", "--db", str(live_db), "--key-id", listed[0]["key_id"])
