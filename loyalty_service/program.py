@@ -161,6 +161,8 @@ class Program:
     timezone: str = "UTC"
     tier_measure: str = "points"  # "points" earned, or "spend" (the sales' totals, minor units)
     tier_window_days: int | None = None  # rolling window; None: since the account was opened
+    # A till key may look up and return a sale of another store (with the receipt's sale id).
+    returns_any_store: bool = False
 
     def reward(self, reward_id: str) -> RewardRule | None:
         return next((r for r in self.rewards if r.reward_id == reward_id), None)
@@ -201,7 +203,7 @@ class Program:
 
 
 _TOP = {"currency", "exponent", "region", "terms_version", "privacy_notice", "timezone", "earning", "tiers",
-        "tier_qualification", "rewards", "promotions", "threshold_bonuses"}
+        "tier_qualification", "rewards", "promotions", "threshold_bonuses", "returns_any_store"}
 _EARNING = {"points_per_unit", "excluded_categories", "excluded_products"}
 _TIER = {"name", "threshold", "multiplier"}
 _TIER_QUALIFICATION = {"measure", "window_days"}
@@ -347,7 +349,14 @@ def _program(data: dict[str, Any]) -> Program:
         timezone=timezone,
         tier_measure=measure,
         tier_window_days=window_days,
+        returns_any_store=_flag(data.get("returns_any_store", False), _TOP_PLACE, "returns_any_store"),
     )
+
+
+def _flag(value: Any, place: _Place, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ProgramError(f"{place.label}: {key} must be true or false", place, key)
+    return value
 
 
 def _tier_qualification(data: dict[str, Any]) -> tuple[str, int | None]:
