@@ -332,14 +332,16 @@ async def follow_events(
     holder = key_holder(request)
     if holder.bound and account_id is None:
         raise ApiError(403, "hq_only", "A till follows the customers it serves: name the account_id.")
+    serving_ends = None
     if holder.bound and account_id is not None:
-        await asyncio.to_thread(_require_serving, state.database, holder, account_id)
+        serving_ends = await asyncio.to_thread(_require_serving, state.database, holder, account_id)
     after = events.parse_last_event_id(last_event_id, account_id)
     start = await asyncio.to_thread(events.latest, state.database, account_id)
     if start is None:
         raise ApiError(404, "not_found", "There is no such account.")
 
     async def body() -> AsyncIterator[str]:
+        nonlocal serving_ends
         state.open_event_streams += 1
         try:
             async for frame in events.stream(
@@ -347,6 +349,13 @@ async def follow_events(
                 disconnected=request.is_disconnected, stopping=state.stopping,
                 keepalive_seconds=state.events_keepalive_seconds,
             ):
+                if serving_ends is not None and (serving.now() >= serving_ends or frame.startswith(":")):
+                    # At its window's end, and on each keep-alive (a reservation released, the
+                    # window ended early), the stream asks again: served still, it goes on; else it
+                    # ends, and a reconnect is 403 not_serving.
+                    serving_ends = await asyncio.to_thread(_serving_ends, state.database, holder, account_id)
+                    if serving_ends is None:
+                        return
                 yield frame
         finally:
             state.open_event_streams -= 1
@@ -430,6 +439,14 @@ def get_sale_returns(sale_id: str, store: Store, holder: Holder, program: Curren
         return returns.sale_returns(db, sale_id)
 
 
-def _require_serving(database: Database, holder: KeyHolder, account_id: str) -> None:
+def _require_serving(database: Database, holder: KeyHolder, account_id: str) -> int:
+    """Until when (Unix seconds) the till serves the customer; 403 not_serving when it does not."""
+    until = _serving_ends(database, holder, account_id)
+    if until is None:
+        raise serving.not_serving()
+    return until
+
+
+def _serving_ends(database: Database, holder: KeyHolder, account_id: str) -> int | None:
     with database.connection() as db:
-        serving.require_serving(db, holder, account_id)
+        return serving.serving_until(db, holder, account_id)

@@ -17,6 +17,7 @@ from loyalty_service.program import DEMO_PROGRAM
 from pos_core.embedded_service import RunningService, start_service
 from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, ALICE_PHONE, balance, error_code, identify, line, post_sale, sale_body
+from tests.service.stored import execute
 from tests.service.test_chain_security import add_key, keyed, management
 
 NORTH = {"store_id": "store-north", "terminal_id": "till-2"}
@@ -227,3 +228,19 @@ def test_a_database_made_before_roles_gets_them(tmp_path: Path) -> None:
     SqliteDatabase(path).create_schema()
     check = sqlite3.connect(path)
     assert check.execute("SELECT key_id, role FROM terminal_keys").fetchall() == [("key_old", "till")]
+
+
+def test_a_tills_stream_of_a_customer_ends_with_its_serving(service_db: Path | str, tmp_path: Path) -> None:
+    with start_service(db_path=service_db, api_key=TEST_API_KEY, log_path=tmp_path / "streams.log",
+                       extra_args=("--events-keepalive", "0.5")) as service:
+        with keyed(service, add_key(service_db, "store-north", "till-2")) as till:
+            assert identify(till, "phone", ALICE_PHONE).status_code == 200
+            with connect_sse(till, "GET", "/v1/events", params={"account_id": ALICE_ID}, timeout=10.0) as source:
+                assert source.response.status_code == 200
+                frames = source.response.iter_lines()
+                next(frames)  # the stream is open and served
+                # Half an hour on: the till's window is over (as if the clock had moved).
+                execute(service_db, "UPDATE serving SET until = 0")
+                for _ in frames:  # keep-alives, until the stream ends by itself
+                    pass
+            assert error_code(first_events(till, params={"account_id": ALICE_ID})) == (403, "not_serving")
