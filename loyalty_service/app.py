@@ -21,8 +21,8 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, R
 from fastapi.responses import StreamingResponse
 
 from loyalty_service import accounts, activity_flags, adjustments, events, qr_tokens, rate_limit, sales
-from loyalty_service import reservations, returns
-from loyalty_service.auth import check_binding, require_key
+from loyalty_service import privacy, reservations, returns
+from loyalty_service.auth import check_binding, require_hq, require_key
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection, Database, open_database, write_transaction
 from loyalty_service.errors import ApiError, install_error_handlers
@@ -367,3 +367,35 @@ def return_items(
 def get_sale_returns(sale_id: str, store: Store) -> returns.SaleReturns:
     with store.connection() as db:
         return returns.sale_returns(db, sale_id)
+
+
+# -- customers' data (privacy.py) --------------------------------------------------------------------
+
+
+@router.get("/accounts/{account_id}/export", responses=_errors(403, 404, 422))
+def export_account(account_id: str, program: CurrentProgram, store: Store, holder: Holder) -> dict[str, Any]:
+    require_hq(holder)
+    with store.connection() as db:
+        return privacy.export(db, program, account_id)
+
+
+@router.post("/accounts/{account_id}/erase", responses=_errors(403, 404, 422))
+def erase_account(account_id: str, store: Store, holder: Holder) -> privacy.Erasure:
+    require_hq(holder)
+    with store.connection() as db, write_transaction(db):
+        return privacy.erase(db, account_id)
+
+
+@router.post("/accounts/{account_id}/withdraw-marketing", responses=_errors(403, 404, 422))
+def withdraw_marketing(
+    account_id: str, program: CurrentProgram, store: Store, holder: Holder,
+    body: Annotated[privacy.WhereRequest | None, Body()] = None,
+) -> privacy.Consent:
+    # Any key: a till's for the customer in front of it (its own store and terminal), HQ's when the
+    # customer writes in (recorded as terminal "hq" unless the body names one).
+    body = body or privacy.WhereRequest()
+    store_id, terminal_id = check_binding(holder, body.store_id, body.terminal_id)
+    if holder.role == "hq" and terminal_id is None:
+        terminal_id = "hq"
+    with store.connection() as db, write_transaction(db):
+        return privacy.withdraw_marketing(db, program, account_id, store_id, terminal_id)

@@ -161,6 +161,7 @@ class Program:
     timezone: str = "UTC"
     tier_measure: str = "points"  # "points" earned, or "spend" (the sales' totals, minor units)
     tier_window_days: int | None = None  # rolling window; None: since the account was opened
+    keep_sale_lines_months: int = 24  # sales' lines are pruned after this (sale_line_retention.py); 0: kept
 
     def reward(self, reward_id: str) -> RewardRule | None:
         return next((r for r in self.rewards if r.reward_id == reward_id), None)
@@ -201,7 +202,7 @@ class Program:
 
 
 _TOP = {"currency", "exponent", "region", "terms_version", "privacy_notice", "timezone", "earning", "tiers",
-        "tier_qualification", "rewards", "promotions", "threshold_bonuses"}
+        "tier_qualification", "rewards", "promotions", "threshold_bonuses", "keep_sale_lines_months"}
 _EARNING = {"points_per_unit", "excluded_categories", "excluded_products"}
 _TIER = {"name", "threshold", "multiplier"}
 _TIER_QUALIFICATION = {"measure", "window_days"}
@@ -347,6 +348,7 @@ def _program(data: dict[str, Any]) -> Program:
         timezone=timezone,
         tier_measure=measure,
         tier_window_days=window_days,
+        keep_sale_lines_months=_whole(data.get("keep_sale_lines_months", 24), _TOP_PLACE, "keep_sale_lines_months"),
     )
 
 
