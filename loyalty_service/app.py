@@ -382,8 +382,11 @@ def export_account(account_id: str, program: CurrentProgram, store: Store, holde
 @router.post("/accounts/{account_id}/erase", responses=_errors(403, 404, 422))
 def erase_account(account_id: str, store: Store, holder: Holder) -> privacy.Erasure:
     require_hq(holder)
-    with store.connection() as db, write_transaction(db):
-        return privacy.erase(db, account_id)
+    with store.connection() as db:
+        with write_transaction(db):
+            erased = privacy.erase(db, account_id)
+        privacy.drop_old_copies(db)
+        return erased
 
 
 @router.post("/accounts/{account_id}/withdraw-marketing", responses=_errors(403, 404, 422))

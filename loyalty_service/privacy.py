@@ -189,6 +189,14 @@ def erase(conn: Connection, account_id: str) -> Erasure:
                    sales_stripped=len(sales), events_removed=events, balance=balance)
 
 
+def drop_old_copies(conn: Connection) -> None:
+    """After an erasure has committed: on SQLite, move the write-ahead log into the file (where
+    ``secure_delete`` zeroed the old rows) and empty it, so neither file still holds them. On
+    PostgreSQL the old row versions go when autovacuum reclaims them (README, "A customer's data")."""
+    if conn.dialect == "sqlite":
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 # -- marketing consent ----------------------------------------------------------------------------
 
 

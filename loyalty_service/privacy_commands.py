@@ -77,7 +77,9 @@ def main(argv: list[str]) -> int:
                     print(f"loyalty-service: the export of {account_id} is in {args.out}", file=sys.stderr)
             elif command == "erase-customer":
                 with write_transaction(conn):
-                    print(privacy.erase(conn, account_id).model_dump_json())
+                    erased = privacy.erase(conn, account_id)
+                privacy.drop_old_copies(conn)
+                print(erased.model_dump_json())
             else:
                 with write_transaction(conn):
                     print(privacy.withdraw_marketing(conn, program, account_id, None, "cli").model_dump_json())
