@@ -151,7 +151,7 @@ async def test_an_erased_customer_is_found_by_nothing_and_their_points_add_up_as
     stored = everything_stored(live_db)
     for gone in (b"Alice Smith", b"+442079460001", ALICE_CARD.encode(), ALICE_QR.encode(), ALICE_NFC.encode()):
         assert gone not in stored, gone
-    kept = hq.get(f"/v1/sales/{delivered_id}").json()
+    kept = api.get(f"/v1/sales/{delivered_id}").json()
     assert (kept["lines"], kept["breakdown"], kept["lines_removed"]) == ([], [], "erased")
     assert (kept["total"], kept["points_earned"]) == (delivered["total"], delivered["points_earned"])
     assert ledger(live_db, ALICE_ID) == books
