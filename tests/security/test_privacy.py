@@ -12,12 +12,16 @@ import os
 import stat
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from loyalty_service import sale_line_retention
+from loyalty_service.database import open_database
+from loyalty_service.privacy import mask_card_numbers
 from pos_core.embedded_service import RunningService, start_service
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.outbox import Outbox
@@ -266,3 +270,50 @@ def test_the_running_service_prunes_the_lines_of_old_sales_and_keeps_their_total
     # The CLI does the same on demand; there is nothing more to prune.
     done = management("prune-sale-lines", "--db", str(live_db))
     assert done.returncode == 0 and json.loads(done.stdout) == {"sales_pruned": 0}
+
+
+def test_pruning_goes_through_every_old_sale_a_batch_at_a_time(
+    service_db: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sale_line_retention, "BATCH", 2)
+    database = open_database(service_db, pool_size=2)
+    try:
+        database.create_schema()
+        with database.connection() as conn:
+            conn.execute("INSERT INTO accounts (account_id, name, phone, created_at) VALUES ('acc_1', 'A B', '+1', 'x')")
+            for number, created_at in enumerate(["2024-01-01T00:00:00Z"] * 5 + ["2026-11-30T23:00:00Z"]):
+                answer = json.dumps({"sale_id": f"s{number}", "lines": [{"sku": "1"}], "breakdown": [{}], "total": 7})
+                conn.execute("INSERT INTO sales (sale_id, request_hash, account_id, store_id, terminal_id, answer,"
+                             " created_at) VALUES (?, 'h', 'acc_1', 's', 't', ?, ?)", (f"s{number}", answer, created_at))
+            now = datetime(2026, 12, 1, tzinfo=UTC)
+            assert sale_line_retention.prune(conn, 24, now) == 5
+            assert sale_line_retention.prune(conn, 24, now) == 0
+            kept = {row["sale_id"]: (json.loads(row["answer"]), row["lines_removed"])
+                    for row in conn.execute("SELECT sale_id, answer, lines_removed FROM sales").fetchall()}
+    finally:
+        database.close()
+    assert kept.pop("s5") == ({"sale_id": "s5", "lines": [{"sku": "1"}], "breakdown": [{}], "total": 7}, None)
+    assert all(answer == {"sale_id": sale_id, "lines": [], "breakdown": [], "total": 7, "lines_removed": "pruned"}
+               and removed == "pruned" for sale_id, (answer, removed) in kept.items())
+
+
+@pytest.mark.parametrize(("moment", "months", "before"), [
+    (datetime(2026, 12, 1, 9, tzinfo=UTC), 24, datetime(2024, 12, 1, 9, tzinfo=UTC)),
+    (datetime(2026, 3, 31, tzinfo=UTC), 1, datetime(2026, 2, 28, tzinfo=UTC)),
+    (datetime(2026, 1, 15, tzinfo=UTC), 13, datetime(2024, 12, 15, tzinfo=UTC)),
+    (datetime(2028, 2, 29, tzinfo=UTC), 12, datetime(2027, 2, 28, tzinfo=UTC)),
+])
+def test_months_back_are_calendar_months(moment: datetime, months: int, before: datetime) -> None:
+    assert sale_line_retention.months_before(moment, months) == before
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("4111111111111111", "•••• 1111"),
+    ("4111 1111 1111 1111", "•••• 1111"),
+    ("LOYALTY:4111-1111-1111-1111", "LOYALTY:•••• 1111"),
+    ("LOYALTY:ZSKRIOZAAF25G5FS", "LOYALTY:ZSKRIOZAAF25G5FS"),
+    ("2991000000023", "2991000000023"),  # not Luhn-valid: no payment card
+    ("12345", "12345"),
+])
+def test_an_export_never_gives_a_number_that_could_be_a_payment_card(text: str, shown: str) -> None:
+    assert mask_card_numbers(text) == shown
