@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sqlite3  # an older database file, made by hand
 import stat
 import uuid
 from collections.abc import Iterator
@@ -22,6 +24,8 @@ import pytest
 from loyalty_service import sale_line_retention
 from loyalty_service.database import open_database
 from loyalty_service.privacy import mask_card_numbers
+from loyalty_service.schema import SCHEMA
+from loyalty_service.sqlite_database import SqliteDatabase
 from pos_core.embedded_service import RunningService, start_service
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.outbox import Outbox
@@ -317,3 +321,22 @@ def test_months_back_are_calendar_months(moment: datetime, months: int, before: 
 ])
 def test_an_export_never_gives_a_number_that_could_be_a_payment_card(text: str, shown: str) -> None:
     assert mask_card_numbers(text) == shown
+
+
+def test_a_database_file_made_before_erasure_and_pruning_gets_their_columns(tmp_path: Path) -> None:
+    older = re.sub(r",\n    erased_at TEXT[^\n]*\n", "\n", SCHEMA)
+    older = re.sub(r",\n    -- 'pruned'[^\n]*\n    lines_removed TEXT\n", "\n", older)
+    assert "erased_at" not in older and "lines_removed" not in older
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(older)
+        conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    database = SqliteDatabase(path)
+    try:
+        database.create_schema()
+        with database.connection() as conn:
+            columns = {(table, row["name"]) for table in ("accounts", "sales")
+                       for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
+    finally:
+        database.close()
+    assert {("accounts", "erased_at"), ("sales", "lines_removed")} <= columns
