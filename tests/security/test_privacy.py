@@ -155,6 +155,7 @@ async def test_an_erased_customer_is_found_by_nothing_and_their_points_add_up_as
         for method, value in (("phone", ALICE_PHONE), ("card", ALICE_CARD), ("nfc", ALICE_NFC), ("qr", ALICE_QR)):
             assert error_code(identify(client, method, value)) == (404, "unknown_customer"), (method, value)
     assert identify(api, "qr", qr_token).status_code == 404  # the app's signed token names the account
+    assert error_code(api.post(f"/v1/accounts/{ALICE_ID}/qr-token")) == (404, "not_found")  # and no new one
     assert error_code(api.get(f"/v1/accounts/{ALICE_ID}")) == (404, "not_found")
     stored = everything_stored(live_db)
     for gone in (b"Alice Smith", b"+442079460001", ALICE_CARD.encode(), ALICE_QR.encode(), ALICE_NFC.encode()):
