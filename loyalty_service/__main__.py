@@ -19,7 +19,7 @@ from typing import Any
 
 import uvicorn
 
-from loyalty_service import management
+from loyalty_service import management, privacy_commands, sale_line_retention
 from loyalty_service.activity_flags import DEFAULT_TRANSACTIONS_PER_DAY
 from loyalty_service.app import create_app
 from loyalty_service.database import DatabaseError, database_target, open_database, write_transaction
@@ -147,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
     if given and given[0] in management.COMMANDS:
         return management.main(given)
+    if given and given[0] in privacy_commands.COMMANDS:
+        return privacy_commands.main(given)
     args = parse_args(argv)
     pins = manager_pins(args)
     if pins is None:
@@ -211,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         watch_parent(server, args.parent_pid)
     if args.events_keep_days > 0:
         keep_pruning(database, args.events_keep_days, stopping=stopping)
+    if program.keep_sale_lines_months > 0:
+        sale_line_retention.keep_pruning(database, program.keep_sale_lines_months, stopping=stopping)
     server.run(sockets=[sock])
     return 0
 

@@ -132,7 +132,8 @@ def next_reward(program: Program, balance: int) -> NextReward | None:
 
 
 def summary(conn: Connection, program: Program, account_id: str) -> AccountSummary:
-    row = conn.execute("SELECT name FROM accounts WHERE account_id = ?", (account_id,)).fetchone()
+    # An erased account (privacy.py) is found by nothing: identify, lookups and enrolment all end here.
+    row = conn.execute("SELECT name FROM accounts WHERE account_id = ? AND erased_at IS NULL", (account_id,)).fetchone()
     if row is None:
         raise ApiError(404, "not_found", "There is no such account.")
     balance, lifetime = points(conn, account_id)

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, R
 from fastapi.responses import StreamingResponse
 
 from loyalty_service import accounts, activity_flags, adjustments, events, qr_tokens, rate_limit, sales
-from loyalty_service import presence, reservations, returns, serving
+from loyalty_service import presence, privacy, reservations, returns, serving
 from loyalty_service.auth import check_binding, key_holder, require_hq, require_key, require_till
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection, Database, open_database, write_transaction
@@ -450,3 +450,39 @@ def _require_serving(database: Database, holder: KeyHolder, account_id: str) -> 
 def _serving_ends(database: Database, holder: KeyHolder, account_id: str) -> int | None:
     with database.connection() as db:
         return serving.serving_until(db, holder, account_id)
+
+
+# -- customers' data (privacy.py) --------------------------------------------------------------------
+
+
+@router.get("/accounts/{account_id}/export", responses=_errors(403, 404, 422))
+def export_account(account_id: str, program: CurrentProgram, store: Store, holder: Holder) -> dict[str, Any]:
+    require_hq(holder)
+    with store.connection() as db:
+        return privacy.export(db, program, account_id)
+
+
+@router.post("/accounts/{account_id}/erase", responses=_errors(403, 404, 422))
+def erase_account(account_id: str, store: Store, holder: Holder) -> privacy.Erasure:
+    require_hq(holder)
+    with store.connection() as db:
+        with write_transaction(db):
+            erased = privacy.erase(db, account_id)
+        privacy.drop_old_copies(db)
+        return erased
+
+
+@router.post("/accounts/{account_id}/withdraw-marketing", responses=_errors(403, 404, 422))
+def withdraw_marketing(
+    account_id: str, program: CurrentProgram, store: Store, holder: Holder,
+    body: Annotated[privacy.WhereRequest | None, Body()] = None,
+) -> privacy.Consent:
+    # A till's key for the customer it serves (its own store and terminal), HQ's when the customer
+    # writes in (recorded as terminal "hq" unless the body names one).
+    body = body or privacy.WhereRequest()
+    store_id, terminal_id = check_binding(holder, body.store_id, body.terminal_id)
+    if holder.role == "hq" and terminal_id is None:
+        terminal_id = "hq"
+    with store.connection() as db, write_transaction(db):
+        serving.require_serving(db, holder, account_id)
+        return privacy.withdraw_marketing(db, program, account_id, store_id, terminal_id)

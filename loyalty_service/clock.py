@@ -6,7 +6,12 @@ from datetime import UTC, datetime
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return rfc3339(datetime.now(UTC))
+
+
+def rfc3339(moment: datetime) -> str:
+    """An aware UTC moment as the contract and the tables write times (``created_at``): they compare as text."""
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def service_now() -> datetime:

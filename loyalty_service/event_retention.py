@@ -8,24 +8,20 @@ events for long, and a chain's log would otherwise grow with every sale for ever
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from loyalty_service.clock import rfc3339
 from loyalty_service.database import Connection, Database, write_transaction
+from loyalty_service.hourly_job import run_hourly
 
 DEFAULT_KEEP_DAYS = 30
-PRUNE_EVERY_SECONDS = 3600.0
-
-log = logging.getLogger("loyalty_service.event_retention")
 
 
 def prune(conn: Connection, keep_days: int, now: datetime | None = None) -> int:
     """Delete events older than ``keep_days`` but each account's latest; how many went."""
-    cutoff = ((now or datetime.now(UTC)) - timedelta(days=keep_days)).isoformat(timespec="seconds")
-    cutoff = cutoff.replace("+00:00", "Z")
+    cutoff = rfc3339((now or datetime.now(UTC)) - timedelta(days=keep_days))
     with write_transaction(conn):
         return conn.execute(
             "DELETE FROM events WHERE created_at < ?"
@@ -35,21 +31,6 @@ def prune(conn: Connection, keep_days: int, now: datetime | None = None) -> int:
 
 
 def keep_pruning(database: Database, keep_days: int, stopping: Callable[[], bool]) -> threading.Thread:
-    """Prune now, then every PRUNE_EVERY_SECONDS, in a thread of its own, until ``stopping()``."""
-
-    def loop() -> None:
-        while not stopping():
-            try:
-                with database.connection() as conn:
-                    gone = prune(conn, keep_days)
-                if gone:
-                    log.info("pruned %d events older than %d days", gone, keep_days)
-            except Exception as error:  # noqa: BLE001 - one failed pass must not end the pruning; next hour
-                log.warning("could not prune old events: %s", error)
-            next_pass = time.monotonic() + PRUNE_EVERY_SECONDS
-            while time.monotonic() < next_pass and not stopping():
-                time.sleep(1.0)
-
-    thread = threading.Thread(target=loop, name="event-retention", daemon=True)
-    thread.start()
-    return thread
+    """Prune now, then hourly (hourly_job.py), until ``stopping()``."""
+    return run_hourly(database, "event-retention", lambda conn: prune(conn, keep_days),
+                      f"pruned %d events older than {keep_days} days", stopping)

@@ -163,6 +163,7 @@ class Program:
     tier_window_days: int | None = None  # rolling window; None: since the account was opened
     # A till key may look up and return a sale of another store (with the receipt's sale id).
     returns_any_store: bool = False
+    keep_sale_lines_months: int = 24  # sales' lines are pruned after this (sale_line_retention.py); 0: kept
 
     def reward(self, reward_id: str) -> RewardRule | None:
         return next((r for r in self.rewards if r.reward_id == reward_id), None)
@@ -203,7 +204,8 @@ class Program:
 
 
 _TOP = {"currency", "exponent", "region", "terms_version", "privacy_notice", "timezone", "earning", "tiers",
-        "tier_qualification", "rewards", "promotions", "threshold_bonuses", "returns_any_store"}
+        "tier_qualification", "rewards", "promotions", "threshold_bonuses", "returns_any_store",
+        "keep_sale_lines_months"}
 _EARNING = {"points_per_unit", "excluded_categories", "excluded_products"}
 _TIER = {"name", "threshold", "multiplier"}
 _TIER_QUALIFICATION = {"measure", "window_days"}
@@ -350,6 +352,7 @@ def _program(data: dict[str, Any]) -> Program:
         tier_measure=measure,
         tier_window_days=window_days,
         returns_any_store=_flag(data.get("returns_any_store", False), _TOP_PLACE, "returns_any_store"),
+        keep_sale_lines_months=_whole(data.get("keep_sale_lines_months", 24), _TOP_PLACE, "keep_sale_lines_months"),
     )
 
 

@@ -93,7 +93,8 @@ def rfc3339(unix_seconds: int) -> str:
 
 def issue(conn: Connection, account_id: str, ttl_seconds: int, now: float | None = None) -> QrToken:
     """Call inside a write transaction (the first call stores the secret)."""
-    if conn.execute("SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)).fetchone() is None:
+    # An erased account (privacy.py) gets no new token.
+    if conn.execute("SELECT 1 FROM accounts WHERE account_id = ? AND erased_at IS NULL", (account_id,)).fetchone() is None:
         raise ApiError(404, "not_found", "There is no such account.")
     expires = int(now if now is not None else time.time()) + ttl_seconds
     token = sign(secret(conn), account_id, expires)

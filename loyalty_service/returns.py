@@ -228,6 +228,9 @@ def record_return(
             raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was used for another return.")
         return SaleReturn.model_validate_json(existing["answer"]), True
     sale = _sale(conn, sale_id)
+    if sale.lines_removed:  # sale_line_retention.py / privacy.py: nothing left to return against
+        raise ApiError(409, f"sale_lines_{sale.lines_removed}",
+                       "This sale's lines are no longer kept, so it cannot be returned through the service.")
     earlier = _earlier(conn, sale_id)
     before = _returned_so_far(sale, earlier)
     now = _wanted(sale, body, before)

@@ -46,7 +46,8 @@ def sale_id_from_key(key: str | None) -> str:
 
 
 def _account_points(conn: Connection, account_id: str) -> tuple[int, int]:
-    if conn.execute("SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)).fetchone() is None:
+    # An erased account (privacy.py) takes no new sale; a replay of one it had is answered before this.
+    if conn.execute("SELECT 1 FROM accounts WHERE account_id = ? AND erased_at IS NULL", (account_id,)).fetchone() is None:
         raise ApiError(404, "not_found", "There is no such account.")
     return points(conn, account_id)
 

@@ -15,6 +15,8 @@ SCHEMA_VERSION = "1"
 # definition must suit ``ALTER TABLE ... ADD COLUMN`` on both (a constant default for NOT NULL).
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("terminal_keys", "role", "TEXT NOT NULL DEFAULT 'till'"),
+    ("accounts", "erased_at", "TEXT"),
+    ("sales", "lines_removed", "TEXT"),
 )
 
 SCHEMA = """
@@ -22,8 +24,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (
     account_id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
-    phone TEXT NOT NULL UNIQUE,  -- E.164; one account per number
-    created_at TEXT NOT NULL
+    phone TEXT NOT NULL UNIQUE,  -- E.164; one account per number ('erased:<account_id>' once erased)
+    created_at TEXT NOT NULL,
+    erased_at TEXT  -- set when the customer's data was erased (privacy.py): found by nothing since
 );
 -- What else a customer may carry: card digits, app QR payload, NFC UID (upper-case hex).
 CREATE TABLE IF NOT EXISTS identifiers (
@@ -49,9 +52,12 @@ CREATE TABLE IF NOT EXISTS sales (
     store_id TEXT NOT NULL,
     terminal_id TEXT NOT NULL,
     answer TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    -- 'pruned' (sale_line_retention.py) or 'erased' (privacy.py) once the answer's lines are gone
+    lines_removed TEXT
 );
 CREATE INDEX IF NOT EXISTS sales_account ON sales(account_id);
+CREATE INDEX IF NOT EXISTS sales_created ON sales(created_at);
 -- One row per points movement; balances are sums over it, never stored apart.
 CREATE TABLE IF NOT EXISTS ledger (
     id INTEGER PRIMARY KEY,

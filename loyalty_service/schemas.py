@@ -210,6 +210,9 @@ class Sale(BaseModel):
     tier: TierStatus
     next_reward: NextReward | None
     breakdown: list[BreakdownEntry] = []
+    # Set once the lines (and breakdown) are gone: "pruned" after the programme's
+    # keep_sale_lines_months, "erased" with the customer's data. Totals and points stay.
+    lines_removed: Literal["pruned", "erased"] | None = None
 
 
 class SaleEntry(BaseModel):

@@ -2,6 +2,9 @@
 
 One row per trainee and scenario: attempts, best and last score, hints and mistakes on the last
 attempt, and its time. Files that are not results are reported and skipped.
+
+A trainee's name is typed at the till, so it is data: in the CSV a cell that a spreadsheet would
+read as a formula is written as text (``csv_cell``), and in the table it is never markup.
 """
 
 from __future__ import annotations
@@ -83,25 +86,37 @@ def report_rows(results: Iterable[TrainingResult]) -> list[ReportRow]:
     return rows
 
 
+# What a spreadsheet takes as the start of a formula (=, +, -, @) or, after a tab or carriage
+# return it strips, still would (OWASP, "CSV Injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """``value`` as a CSV cell no spreadsheet runs: one that could start a formula gets a leading
+    apostrophe, which spreadsheets show as text and do not display."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def write_csv(rows: list[ReportRow], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         for row in rows:
-            writer.writerow(row.values())
+            writer.writerow([csv_cell(value) for value in row.values()])
 
 
 def print_table(rows: list[ReportRow], file=None) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Training results", title_justify="left")
     for column in COLUMNS:
         numeric = column in ("attempts", "best_score", "last_score", "hints", "mistakes", "seconds")
         table.add_column(column.replace("_", " "), justify="right" if numeric else "left")
     for row in rows:
-        table.add_row(*row.values(), style=None if row.passed else "red")
+        table.add_row(*(Text(value) for value in row.values()), style=None if row.passed else "red")
     Console(file=file or sys.stdout, width=140).print(table)
 
 

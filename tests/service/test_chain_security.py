@@ -251,7 +251,8 @@ def test_a_ledger_made_before_adjustments_is_widened_and_kept(tmp_path: Path) ->
     conn = sqlite3.connect(db)
     conn.executescript(old)
     conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
-    conn.execute("INSERT INTO accounts VALUES ('acc_1', 'A B', '+442079460001', '2026-01-01T00:00:00Z')")
+    conn.execute("INSERT INTO accounts (account_id, name, phone, created_at)"
+                 " VALUES ('acc_1', 'A B', '+442079460001', '2026-01-01T00:00:00Z')")
     conn.execute("INSERT INTO ledger (account_id, delta, kind, created_at) VALUES ('acc_1', 7, 'opening', 'x')")
     conn.commit()
     conn.close()

