@@ -161,6 +161,10 @@ class Program:
     timezone: str = "UTC"
     tier_measure: str = "points"  # "points" earned, or "spend" (the sales' totals, minor units)
     tier_window_days: int | None = None  # rolling window; None: since the account was opened
+    # A return later than this many days after the sale, or refunding more than this (minor
+    # units), needs a manager's PIN (returns.py).
+    return_days: int = 30
+    return_pin_above: int = 5000
 
     def reward(self, reward_id: str) -> RewardRule | None:
         return next((r for r in self.rewards if r.reward_id == reward_id), None)
@@ -197,11 +201,13 @@ class Program:
             promotions=[p.info() for p in self.promotions],
             threshold_bonuses=[b.info() for b in self.threshold_bonuses],
             tier_qualification=TierQualification(measure=self.tier_measure, window_days=self.tier_window_days),
+            return_days=self.return_days,
+            return_pin_above=self.return_pin_above,
         )
 
 
 _TOP = {"currency", "exponent", "region", "terms_version", "privacy_notice", "timezone", "earning", "tiers",
-        "tier_qualification", "rewards", "promotions", "threshold_bonuses"}
+        "tier_qualification", "rewards", "promotions", "threshold_bonuses", "return_days", "return_pin_above"}
 _EARNING = {"points_per_unit", "excluded_categories", "excluded_products"}
 _TIER = {"name", "threshold", "multiplier"}
 _TIER_QUALIFICATION = {"measure", "window_days"}
@@ -347,6 +353,8 @@ def _program(data: dict[str, Any]) -> Program:
         timezone=timezone,
         tier_measure=measure,
         tier_window_days=window_days,
+        return_days=_whole(data.get("return_days", 30), _TOP_PLACE, "return_days"),
+        return_pin_above=_whole(data.get("return_pin_above", 5000), _TOP_PLACE, "return_pin_above"),
     )
 
 

@@ -147,10 +147,19 @@ class AccountSummary(BaseModel):
     rewards_available: list[Reward]
 
 
+class DiscountLine(BaseModel):
+    line: int = Field(description="the index of the line in the sale's lines")
+    amount: int = Field(description="minor units of the discount taken off that line")
+
+
 class Discount(BaseModel):
     reward_id: str
     name: str
     amount: int
+    # Only for a reward aimed at an item (a free item): the line(s) it came off, so a return refunds
+    # what each line cost. Absent for a basket-wide discount, which returns apportion (returns.py).
+    # A basket-wide discount reads exactly as it did before the field.
+    lines: list[DiscountLine] | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class BreakdownEntry(BaseModel):
@@ -284,6 +293,8 @@ class ProgramInfo(BaseModel):
     promotions: list[PromotionInfo] = []
     threshold_bonuses: list[ThresholdBonusInfo] = []
     tier_qualification: TierQualification = TierQualification(measure="points", window_days=None)
+    return_days: int = Field(default=30, description="a return later than this after the sale needs a manager's PIN")
+    return_pin_above: int = Field(default=5000, description="a refund above this (minor units) needs a manager's PIN")
 
 
 class Product(BaseModel):
