@@ -369,6 +369,6 @@ def return_items(
 
 
 @router.get("/sales/{sale_id}/returns", responses=_errors(404, 422))
-def get_sale_returns(sale_id: str, store: Store) -> returns.SaleReturns:
+def get_sale_returns(sale_id: str, program: CurrentProgram, store: Store) -> returns.SaleReturns:
     with store.connection() as db:
-        return returns.sale_returns(db, sale_id)
+        return returns.sale_returns(db, program, sale_id)

@@ -109,6 +109,8 @@ class ReturnedQuantity(BaseModel):
     sku: str
     quantity: int
     returned: int
+    paid: int = Field(default=0, description="what the line cost after its share of the discounts (minor units): "
+                      "returning n more of it refunds floor(paid × (returned + n) / quantity) - floor(paid × returned / quantity)")
 
 
 class SaleReturns(BaseModel):
@@ -416,14 +418,15 @@ def record_return(
     return answer, False
 
 
-def sale_returns(conn: Connection, sale_id: str) -> SaleReturns:
+def sale_returns(conn: Connection, program: Program, sale_id: str) -> SaleReturns:
     sale = _sale(conn, sale_id)
+    paid = shares(program, sale).net
     earlier = _earlier(conn, sale.sale_id)
     returned = _returned_so_far(sale, earlier)
     return SaleReturns(
         sale_id=sale.sale_id,
         currency=sale.currency,
-        lines=[ReturnedQuantity(line=i, sku=line.sku, quantity=line.quantity, returned=returned[i])
+        lines=[ReturnedQuantity(line=i, sku=line.sku, quantity=line.quantity, returned=returned[i], paid=paid[i])
                for i, line in enumerate(sale.lines)],
         returns=earlier,
     )

@@ -83,7 +83,7 @@ async def test_a_paid_sale_is_partly_returned_at_the_register(cashier, api: http
         assert (result.refund_amount, result.points_reversed, result.points_refunded, result.balance) == (
             349, 5, 0, 645)
         shown = label(returns, "#return-result")
-        assert "Refund £3.49 in cash." in shown and "-5" in shown and "645 pts" in shown
+        assert "Refund £3.49 to the card." in shown and "-5" in shown and "645 pts" in shown
 
         assert api.get(f"/v1/accounts/{ALICE_ID}").json()["balance"] == 650 - 5
         done = api.get(f"/v1/sales/{FIRST_SALE}/returns").json()
