@@ -11,21 +11,25 @@ manager (late, or a large refund) the manager's PIN is asked for first; the serv
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 from typing import TYPE_CHECKING
+
+from rich.text import Text
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Static
 
 from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.manager_pin import ManagerPinScreen
 from pos_core.loyalty_errors import LoyaltyError, LoyaltyUnavailable, NotFound, RequestRefused
 from pos_core.loyalty_models import ReturnableLine, ReturnResult
 from pos_core.money import format_money
-from pos_core.receipt import receipt_number
+from pos_core.receipt import ReceiptHeader, receipt_number
+from pos_core.return_receipt import render_return_receipt
 from pos_core.return_estimate import SaleForReturn, refund_words
 from pos_core.shown_text import printable
 from till_tui.workers import till_work
@@ -47,10 +51,11 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
                 tooltip="Record the return of the chosen quantities and refund the customer"),
     ]
 
-    def __init__(self, checkout: Checkout, currency: str, *, sale_id: str | None = None) -> None:
+    def __init__(self, checkout: Checkout, currency: str, header: ReceiptHeader, *, sale_id: str | None = None) -> None:
         super().__init__()
         self.checkout = checkout
         self.currency = currency
+        self.header = header
         self.found: SaleForReturn | None = None
         self.lines: tuple[ReturnableLine, ...] = ()
         self.result: ReturnResult | None = None
@@ -187,6 +192,11 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
         self.query_one("#return-result", Label).update("\n".join(self._said(result)))
         box = self.query_one("#return-lines", VerticalScroll)
         await box.remove_children()
+        when = str(result.document.get("created_at") or self.checkout.clock().astimezone(UTC).isoformat())
+        slip = render_return_receipt(result, self.header, terminal_id=self.checkout.settings.terminal_id, when=when)
+        # Names on the slip are data: shown as text, never markup.
+        await box.mount(Static(Text("\n".join(printable(line) for line in slip), no_wrap=True, overflow="crop"),
+                               id="return-slip"))
         self.notify(refund_words(result), title="Return recorded" if not result.estimated else "Return saved")
 
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import httpx
-from textual.widgets import Input, Label, SelectionList
+from textual.widgets import Input, Label, SelectionList, Static
 
 from cashier_tui.screens.manager_pin import ManagerPinScreen
 from cashier_tui.screens.payment import PaymentScreen
@@ -23,6 +23,11 @@ FIRST_SALE = "00000000-0000-4000-8000-000000000001"
 
 def label(screen, selector: str) -> str:
     return str(screen.query_one(selector, Label).render())
+
+
+def slip(returns: ReturnScreen) -> str:
+    """The return's slip as shown on the return screen."""
+    return str(returns.query_one("#return-slip", Static).render())
 
 
 async def pay_by_card(pilot) -> None:
@@ -97,6 +102,9 @@ async def test_a_paid_sale_is_partly_returned_at_the_register(cashier, api: http
             349, 5, 0, 645)
         shown = label(returns, "#return-result")
         assert "Refund £3.49 to the card." in shown and "-5" in shown and "645 pts" in shown
+        paper = slip(returns)
+        assert f"R-{FIRST_SALE}" in paper and "1 x Sourdough loaf" in paper
+        assert "Refunded to card" in paper and "£3.49" in paper and "cash" not in paper
 
         assert api.get(f"/v1/accounts/{ALICE_ID}").json()["balance"] == 650 - 5
         done = api.get(f"/v1/sales/{FIRST_SALE}/returns").json()
@@ -171,6 +179,7 @@ async def test_a_cash_sale_is_refunded_in_cash(cashier, api: httpx.Client) -> No
         returns = await return_first_sale(pilot, "1")
         await wait_for(pilot, lambda: returns.result is not None)
         assert "Refund £3.49 in cash." in label(returns, "#return-result")
+        assert "Refunded in cash" in slip(returns) and "card" not in slip(returns)
         assert [(r.method, r.amount) for r in returns.result.refunds] == [("cash", 349)]
 
 

@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import urlsplit
 
 import httpx
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from cashier_tui.app import make_app
 from cashier_tui.screens.register import RegisterScreen
@@ -63,6 +63,8 @@ async def test_a_return_made_offline_is_kept_and_delivered_once(
             assert result.estimated and result.refund_amount == 349
             shown = label(returns, "#return-result")
             assert "Refund £3.49 to the card." in shown and ESTIMATED in shown
+            paper = str(returns.query_one("#return-slip", Static).render())
+            assert "Refunded to card" in paper and "Estimated by this till" in paper
             # In the till's own records, queued, and not on the service yet.
             outbox = app.checkout.outbox
             own = outbox.completed(result.return_id)
