@@ -69,7 +69,7 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
             yield Input(placeholder="Scan the receipt's code, or type R-…", max_length=64, id="return-receipt")
             yield Label("", id="return-error", classes="problem", markup=False)
             yield VerticalScroll(id="return-lines")
-            yield Label("", id="return-result")
+            yield Label("", id="return-result", markup=False)
             yield Label("Enter  find    F10  refund    Esc  close", classes="hint")
 
     def on_mount(self) -> None:
@@ -197,7 +197,8 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
         # Names on the slip are data: shown as text, never markup.
         await box.mount(Static(Text("\n".join(printable(line) for line in slip), no_wrap=True, overflow="crop"),
                                id="return-slip"))
-        self.notify(refund_words(result), title="Return recorded" if not result.estimated else "Return saved")
+        self.notify(refund_words(result), title="Return recorded" if not result.estimated else "Return saved",
+                    markup=False)
 
     @staticmethod
     def _refusal(problem: Exception) -> str:
