@@ -408,13 +408,14 @@ def _own_reservation(db: Connection, holder: KeyHolder, reservation_id: str) -> 
 # -- returns (returns.py) ---------------------------------------------------------------------------
 
 
-@router.post("/sales/{sale_id}/returns", status_code=201, responses=_errors(403, 404, 409, 422))
+@router.post("/sales/{sale_id}/returns", status_code=201, responses=_errors(403, 404, 409, 422, 429))
 def return_items(
     sale_id: str,
     program: CurrentProgram,
     response: Response,
     store: Store,
     holder: Holder,
+    request: Request,
     body: Annotated[returns.ReturnRequest | None, Body()] = None,
     idempotency_key: Annotated[str | None, Header(description="a UUID: the return's id")] = None,
 ) -> returns.SaleReturn:
@@ -425,8 +426,12 @@ def return_items(
         body = body or returns.ReturnRequest()
         store_id, terminal_id = check_binding(holder, body.store_id, body.terminal_id)
         body = body.model_copy(update={"store_id": store_id, "terminal_id": terminal_id})
+        manager = None
+        if reason := returns.approval_needed(db, program, return_id, sale_id, body):
+            state = request.app.state
+            manager = returns.check_manager(db, state.managers, state.wrong_pins, holder.key_id, body, reason)
         with write_transaction(db):
-            answer, replayed = returns.record_return(db, program, return_id, sale_id, body)
+            answer, replayed = returns.record_return(db, program, return_id, sale_id, body, manager)
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
         return answer
@@ -436,7 +441,7 @@ def return_items(
 def get_sale_returns(sale_id: str, store: Store, holder: Holder, program: CurrentProgram) -> returns.SaleReturns:
     with store.connection() as db:
         _same_store(holder, program, sales.get_sale(db, sale_id).store_id)
-        return returns.sale_returns(db, sale_id)
+        return returns.sale_returns(db, program, sale_id)
 
 
 def _require_serving(database: Database, holder: KeyHolder, account_id: str) -> int:

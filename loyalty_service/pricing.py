@@ -34,6 +34,9 @@ class AppliedDiscount:
     name: str
     amount: int  # minor units taken off
     cost: int  # points it uses
+    # (line index, minor units) for a reward aimed at an item (a free item): the lines it came off,
+    # so a return refunds what each line cost. Empty for a basket-wide discount, which is spread.
+    lines: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +147,10 @@ def price(
             amount = lines[target].unit_price
             free_units[target] = free_units.get(target, 0) + 1
         amount = min(amount, remaining)
-        _take(amount, left, target)
+        taken = _take(amount, left, target)
         remaining -= amount
-        discounts.append(AppliedDiscount(reward.reward_id, reward.name, amount, cost))
+        came_off = tuple(sorted((i, a) for i, a in taken.items() if a)) if target is not None else ()
+        discounts.append(AppliedDiscount(reward.reward_id, reward.name, amount, cost, came_off))
     discount_total = eligible_total - remaining
     points, breakdown = _earn(program, lines, excluded, left, free_units, local, multiplier, tier_name)
     return Priced(
@@ -186,14 +190,19 @@ def _points_value(reward: RewardRule, points: int, remaining: int) -> int:
     return amount
 
 
-def _take(amount: int, left: dict[int, int], target: int | None) -> None:
-    """Take a discount off the lines: a free item off its own line first, the rest spread."""
+def _take(amount: int, left: dict[int, int], target: int | None) -> dict[int, int]:
+    """Take a discount off the lines: a free item off its own line first, the rest spread.
+    Answers what came off each line."""
+    taken: dict[int, int] = {}
     if target is not None:
         own = min(amount, left[target])
         left[target] -= own
         amount -= own
+        taken[target] = own
     for i, share in spread(amount, {i: v for i, v in left.items() if v > 0}).items():
         left[i] -= share
+        taken[i] = taken.get(i, 0) + share
+    return taken
 
 
 def _open(program: Program, local: datetime) -> list[Promotion]:

@@ -164,6 +164,10 @@ class Program:
     # A till key may look up and return a sale of another store (with the receipt's sale id).
     returns_any_store: bool = False
     keep_sale_lines_months: int = 24  # sales' lines are pruned after this (sale_line_retention.py); 0: kept
+    # A return later than this many days after the sale, or refunding more than this (minor
+    # units), needs a manager's PIN (returns.py).
+    return_days: int = 30
+    return_pin_above: int = 5000
 
     def reward(self, reward_id: str) -> RewardRule | None:
         return next((r for r in self.rewards if r.reward_id == reward_id), None)
@@ -200,12 +204,14 @@ class Program:
             promotions=[p.info() for p in self.promotions],
             threshold_bonuses=[b.info() for b in self.threshold_bonuses],
             tier_qualification=TierQualification(measure=self.tier_measure, window_days=self.tier_window_days),
+            return_days=self.return_days,
+            return_pin_above=self.return_pin_above,
         )
 
 
 _TOP = {"currency", "exponent", "region", "terms_version", "privacy_notice", "timezone", "earning", "tiers",
         "tier_qualification", "rewards", "promotions", "threshold_bonuses", "returns_any_store",
-        "keep_sale_lines_months"}
+        "keep_sale_lines_months", "return_days", "return_pin_above"}
 _EARNING = {"points_per_unit", "excluded_categories", "excluded_products"}
 _TIER = {"name", "threshold", "multiplier"}
 _TIER_QUALIFICATION = {"measure", "window_days"}
@@ -353,6 +359,8 @@ def _program(data: dict[str, Any]) -> Program:
         tier_window_days=window_days,
         returns_any_store=_flag(data.get("returns_any_store", False), _TOP_PLACE, "returns_any_store"),
         keep_sale_lines_months=_whole(data.get("keep_sale_lines_months", 24), _TOP_PLACE, "keep_sale_lines_months"),
+        return_days=_whole(data.get("return_days", 30), _TOP_PLACE, "return_days"),
+        return_pin_above=_whole(data.get("return_pin_above", 5000), _TOP_PLACE, "return_pin_above"),
     )
 
 

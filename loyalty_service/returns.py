@@ -2,11 +2,22 @@
 
 The rules (docs/loyalty-api-v1.md, "Returns"), stated once:
 
-- **Refund**: the sale's reward discounts are apportioned to its earning lines in proportion to
-  their totals (largest remainder, earlier lines first on ties), so each line has a net amount
-  paid. A return refunds, per line, ``floor(net × returned / bought)`` counted over every return of
+- **Refund**: a reward aimed at an item (a free item) stays on the line(s) pricing took it off, as
+  the sale's answer records them (``discounts[].lines``); the rest of the sale's discounts (basket
+  wide, or all of them for a sale recorded before the field) are apportioned to its earning lines
+  in proportion to what is left of each (largest remainder, earlier lines first on ties), so each
+  line has a net amount paid. A return refunds, per line, ``floor(net × returned / bought)`` counted over every return of
   the sale so far, less what earlier returns refunded: the refunds of a sale add up to exactly what
   was paid once everything has come back, and never to more.
+- **Tenders**: the refund goes back the way the sale was paid: to the card first, up to what the
+  card paid less what earlier returns gave back to it, then in cash (what cash paid, net of
+  change). Card first because it is where the money can be traced, and a refund that
+  drains the drawer is what a fraudulent return wants. A return recorded before ``refunds`` is
+  counted as paid out in cash (the till said "in cash" then).
+- **Approval**: a return later than the programme's ``return_days`` after the sale, or refunding more
+  than ``return_pin_above``, needs a manager's PIN (``403 manager_pin_required`` without one,
+  ``403 wrong_manager_pin`` for a wrong one, counted with the adjustments' wrong PINs). A replay of a
+  recorded return needs none, and the PIN is not part of what makes two bodies the same return.
 - **Points earned** are reversed in proportion to the returned share of the sale's eligible
   amount (the earning lines' net), rounded **up**, again counted cumulatively: a partial return
   never reverses less than its share, and a whole return reverses exactly what the sale earned,
@@ -29,16 +40,20 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 from fractions import Fraction
 
 from pydantic import BaseModel, Field
 
+from loyalty_service import adjustments
 from loyalty_service.accounts import points
-from loyalty_service.clock import utc_now
+from loyalty_service.clock import service_now, utc_now
 from loyalty_service.database import Connection
 from loyalty_service.errors import ApiError
 from loyalty_service.events import account_changed
 from loyalty_service.program import Program
+from loyalty_service.rate_limit import SlidingWindow
 from loyalty_service.schemas import ErrorDetail, RequestBody, Sale, SaleLine
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -54,6 +69,9 @@ class ReturnRequest(RequestBody):
     lines: list[ReturnLineRequest] | None = Field(default=None, min_length=1, max_length=1000)
     store_id: str | None = Field(default=None, max_length=64)
     terminal_id: str | None = Field(default=None, max_length=64)
+    # Only when the return needs a manager (``403 manager_pin_required`` says so); never hashed.
+    manager_pin: str | None = Field(default=None, min_length=4, max_length=12)
+    manager_id: str | None = Field(default=None, max_length=64)
 
 
 class ReturnedLine(BaseModel):
@@ -62,6 +80,11 @@ class ReturnedLine(BaseModel):
     name: str
     quantity: int
     refund_amount: int = Field(description="minor units")
+
+
+class TenderRefund(BaseModel):
+    method: str = Field(description="cash or card, as the sale was paid")
+    amount: int = Field(description="minor units given back this way by this return")
 
 
 class SaleReturn(BaseModel):
@@ -77,6 +100,8 @@ class SaleReturn(BaseModel):
     points_debt: int = Field(description="how far below zero the balance is after this return; 0 normally")
     balance: int
     sale_fully_returned: bool
+    refunds: list[TenderRefund] = Field(default=[], description="refund_amount by tender: card first, then cash")
+    approved_by: str | None = Field(default=None, description="the manager who approved it, when one had to")
 
 
 class ReturnedQuantity(BaseModel):
@@ -84,6 +109,8 @@ class ReturnedQuantity(BaseModel):
     sku: str
     quantity: int
     returned: int
+    paid: int = Field(default=0, description="what the line cost after its share of the discounts (minor units): "
+                      "returning n more of it refunds floor(paid × (returned + n) / quantity) - floor(paid × returned / quantity)")
 
 
 class SaleReturns(BaseModel):
@@ -142,23 +169,90 @@ def earns(program: Program, line: SaleLine) -> bool:
 def shares(program: Program, sale: Sale) -> SaleShares:
     totals = [line.quantity * line.unit_price for line in sale.lines]
     earning = [earns(program, line) for line in sale.lines]
-    eligible_total = sum(total for total, earns_ in zip(totals, earning, strict=True) if earns_)
-    discount = min(sale.discount_total, eligible_total)
+    # What pricing took off named lines (a free item) stays there...
     cuts = [0] * len(totals)
-    if discount and eligible_total:
-        exact = [Fraction(discount * total, eligible_total) if e else Fraction(0)
-                 for total, e in zip(totals, earning, strict=True)]
-        cuts = [math.floor(x) for x in exact]
-        left = discount - sum(cuts)
-        by_remainder = sorted(range(len(totals)), key=lambda i: (-(exact[i] - cuts[i]), i))
-        for index in by_remainder[:left]:
-            cuts[index] += 1
+    for discount in sale.discounts:
+        for part in discount.lines or ():
+            if 0 <= part.line < len(cuts):
+                cuts[part.line] += part.amount
+    cuts = [min(cut, total) for cut, total in zip(cuts, totals, strict=True)]
+    # ...and the rest is apportioned over what is left of the earning lines.
+    left = [total - cut if e else 0 for total, cut, e in zip(totals, cuts, earning, strict=True)]
+    base = sum(left)
+    spread = min(max(sale.discount_total - sum(cuts), 0), base)
+    if spread and base:
+        exact = [Fraction(spread * rest, base) for rest in left]
+        floors = [math.floor(x) for x in exact]
+        extra = spread - sum(floors)
+        by_remainder = sorted(range(len(totals)), key=lambda i: (-(exact[i] - floors[i]), i))
+        for index in by_remainder[:extra]:
+            floors[index] += 1
+        cuts = [cut + share for cut, share in zip(cuts, floors, strict=True)]
     return SaleShares(
         bought=tuple(line.quantity for line in sale.lines),
         net=tuple(total - cut for total, cut in zip(totals, cuts, strict=True)),
         earning=tuple(earning),
         points_earned=sale.points_earned,
     )
+
+
+def paid_by_method(sale: Sale) -> dict[str, int]:
+    """What each tender method paid, card first: cash is net of the change it was given."""
+    card = sum(t.amount for t in sale.tender if t.method == "card")
+    cash = sum(t.amount for t in sale.tender if t.method == "cash") - sale.change
+    return {"card": card, "cash": max(cash, 0)}
+
+
+def to_tenders(sale: Sale, earlier: list[SaleReturn], refund: int) -> list[TenderRefund]:
+    """Where ``refund`` goes: to the card up to what it paid less earlier refunds to it, the rest
+    in cash. An earlier return without ``refunds`` went out in cash."""
+    given = {"card": 0, "cash": 0}
+    for done in earlier:
+        if done.refunds or not done.refund_amount:
+            for part in done.refunds:
+                given[part.method] = given.get(part.method, 0) + part.amount
+        else:
+            given["cash"] += done.refund_amount
+    card = min(refund, max(paid_by_method(sale)["card"] - given["card"], 0))
+    split = {"card": card, "cash": refund - card}
+    return [TenderRefund(method=method, amount=amount) for method, amount in split.items() if amount]
+
+
+# -- approval ---------------------------------------------------------------------------------------
+
+
+def approval_reason(program: Program, sale: Sale, refund: int, now: datetime) -> str | None:
+    """Why this return needs a manager, or None."""
+    sold = datetime.fromisoformat(sale.created_at.replace("Z", "+00:00"))
+    if now - sold > timedelta(days=program.return_days):
+        return f"The sale is more than {program.return_days} days old."
+    if refund > program.return_pin_above:
+        limit = Decimal(program.return_pin_above).scaleb(-program.exponent)
+        return f"The refund is more than {program.currency} {limit}."
+    return None
+
+
+def manager_required(reason: str) -> ApiError:
+    return ApiError(403, "manager_pin_required", f"{reason} A manager's PIN is needed for this return.",
+                    [ErrorDetail(field="manager_pin", problem="needed")])
+
+
+def check_manager(
+    conn: Connection, managers: tuple[adjustments.Manager, ...], wrong_pins: SlidingWindow, key_id: str,
+    body: ReturnRequest, reason: str,
+) -> str:
+    """The approving manager's name, or 403: no PIN, or a wrong one (counted, as adjustments' are)."""
+    if not body.manager_pin:
+        raise manager_required(reason)
+    wrong_pins.check(key_id, "Too many wrong manager PINs from this till; wait before trying again.")
+    # manager_id (for PINs that name their manager) is carried in the body for when
+    # manager_for_pin takes it; today's call matches the PIN alone.
+    manager = adjustments.manager_for_pin(conn, managers, body.manager_pin)
+    if manager is None:
+        wrong_pins.note(key_id)
+        raise ApiError(403, "wrong_manager_pin", "That is not a manager's PIN.",
+                       [ErrorDetail(field="manager_pin", problem="not a manager's PIN")])
+    return manager
 
 
 # -- storage ----------------------------------------------------------------------------------------
@@ -186,7 +280,8 @@ def _returned_so_far(sale: Sale, earlier: list[SaleReturn]) -> list[int]:
 
 
 def _request_hash(sale_id: str, body: ReturnRequest) -> str:
-    document = {"sale_id": sale_id, "body": body.model_dump(mode="json")}
+    # Who approved it is not what the return is: a retry with the PIN is the same return.
+    document = {"sale_id": sale_id, "body": body.model_dump(mode="json", exclude={"manager_pin", "manager_id"})}
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -215,29 +310,68 @@ def _wanted(sale: Sale, body: ReturnRequest, returned: list[int]) -> list[int]:
     return now
 
 
-def record_return(
-    conn: Connection, program: Program, return_id: str, sale_id: str, body: ReturnRequest
-) -> tuple[SaleReturn, bool]:
-    """(the answer, whether it is a replay). Call inside BEGIN IMMEDIATE."""
-    sale_id = sale_id.strip().lower()
+def _planned(conn: Connection, return_id: str, sale_id: str, body: ReturnRequest) -> tuple[SaleReturn | None, str]:
+    """(a recorded return this replays, or None; the request's hash); 409 for a key reused."""
     digest = _request_hash(sale_id, body)
     existing = conn.execute("SELECT request_hash, answer FROM sale_returns WHERE return_id = ?",
                             (return_id,)).fetchone()
     if existing is not None:
         if existing["request_hash"] != digest:
             raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was used for another return.")
-        return SaleReturn.model_validate_json(existing["answer"]), True
-    sale = _sale(conn, sale_id)
-    if sale.lines_removed:  # sale_line_retention.py / privacy.py: nothing left to return against
-        raise ApiError(409, f"sale_lines_{sale.lines_removed}",
-                       "This sale's lines are no longer kept, so it cannot be returned through the service.")
-    earlier = _earlier(conn, sale_id)
-    before = _returned_so_far(sale, earlier)
-    now = _wanted(sale, body, before)
+        return SaleReturn.model_validate_json(existing["answer"]), digest
+    return None, digest
+
+
+def _refunds(program: Program, sale: Sale, before: list[int], now: list[int]) -> tuple[list[int], int, SaleShares]:
     after = [b + n for b, n in zip(before, now, strict=True)]
     split = shares(program, sale)
     refunds = [a - b for a, b in zip(split.refunded(after), split.refunded(before), strict=True)]
     reversed_points = split.reversed_points(after) - split.reversed_points(before)
+    return refunds, reversed_points, split
+
+
+def _returnable(conn: Connection, sale_id: str) -> Sale:
+    sale = _sale(conn, sale_id)
+    if sale.lines_removed:  # sale_line_retention.py / privacy.py: nothing left to return against
+        raise ApiError(409, f"sale_lines_{sale.lines_removed}",
+                       "This sale's lines are no longer kept, so it cannot be returned through the service.")
+    return sale
+
+
+def approval_needed(
+    conn: Connection, program: Program, return_id: str, sale_id: str, body: ReturnRequest
+) -> str | None:
+    """Why the return would need a manager (None: it does not, or it is a replay). Read before
+    the write transaction, so a PIN is checked outside it; ``record_return`` checks again."""
+    sale_id = sale_id.strip().lower()
+    replay, _ = _planned(conn, return_id, sale_id, body)
+    if replay is not None:
+        return None
+    sale = _returnable(conn, sale_id)
+    before = _returned_so_far(sale, _earlier(conn, sale_id))
+    refunds, _, _ = _refunds(program, sale, before, _wanted(sale, body, before))
+    return approval_reason(program, sale, sum(refunds), service_now())
+
+
+def record_return(
+    conn: Connection, program: Program, return_id: str, sale_id: str, body: ReturnRequest,
+    manager: str | None = None,
+) -> tuple[SaleReturn, bool]:
+    """(the answer, whether it is a replay). Call inside BEGIN IMMEDIATE; ``manager``: who
+    approved it (check_manager), needed when approval_reason says so."""
+    sale_id = sale_id.strip().lower()
+    replay, digest = _planned(conn, return_id, sale_id, body)
+    if replay is not None:
+        return replay, True
+    sale = _returnable(conn, sale_id)
+    earlier = _earlier(conn, sale_id)
+    before = _returned_so_far(sale, earlier)
+    now = _wanted(sale, body, before)
+    after = [b + n for b, n in zip(before, now, strict=True)]
+    refunds, reversed_points, split = _refunds(program, sale, before, now)
+    reason = approval_reason(program, sale, sum(refunds), service_now())
+    if reason and manager is None:
+        raise manager_required(reason)
     complete = after == list(split.bought)
     stamp = utc_now()
     account_id = sale.account_id
@@ -278,6 +412,8 @@ def record_return(
         points_debt=max(0, -balance),
         balance=balance,
         sale_fully_returned=complete,
+        refunds=to_tenders(sale, earlier, sum(refunds)),
+        approved_by=manager if reason else None,
     )
     conn.execute(
         "INSERT INTO sale_returns (return_id, sale_id, request_hash, answer, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -290,14 +426,15 @@ def record_return(
     return answer, False
 
 
-def sale_returns(conn: Connection, sale_id: str) -> SaleReturns:
+def sale_returns(conn: Connection, program: Program, sale_id: str) -> SaleReturns:
     sale = _sale(conn, sale_id)
+    paid = shares(program, sale).net
     earlier = _earlier(conn, sale.sale_id)
     returned = _returned_so_far(sale, earlier)
     return SaleReturns(
         sale_id=sale.sale_id,
         currency=sale.currency,
-        lines=[ReturnedQuantity(line=i, sku=line.sku, quantity=line.quantity, returned=returned[i])
+        lines=[ReturnedQuantity(line=i, sku=line.sku, quantity=line.quantity, returned=returned[i], paid=paid[i])
                for i, line in enumerate(sale.lines)],
         returns=earlier,
     )

@@ -21,6 +21,7 @@ from loyalty_service.schemas import (
     AccountSales,
     BreakdownEntry,
     Discount,
+    DiscountLine,
     ErrorDetail,
     Quote,
     QuoteRequest,
@@ -75,7 +76,11 @@ def _priced_fields(priced: Priced) -> dict[str, Any]:
     """What a quote and a sale's answer both say about the price."""
     return {
         "subtotal": priced.subtotal,
-        "discounts": [Discount(reward_id=d.reward_id, name=d.name, amount=d.amount) for d in priced.discounts],
+        "discounts": [
+            Discount(reward_id=d.reward_id, name=d.name, amount=d.amount,
+                     lines=[DiscountLine(line=i, amount=a) for i, a in d.lines] if d.lines else None)
+            for d in priced.discounts
+        ],
         "discount_total": priced.discount_total,
         "total": priced.total,
         "points_earned": priced.points_earned,

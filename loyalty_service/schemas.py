@@ -151,10 +151,19 @@ class AccountSummary(BaseModel):
     presence: str | None = None
 
 
+class DiscountLine(BaseModel):
+    line: int = Field(description="the index of the line in the sale's lines")
+    amount: int = Field(description="minor units of the discount taken off that line")
+
+
 class Discount(BaseModel):
     reward_id: str
     name: str
     amount: int
+    # Only for a reward aimed at an item (a free item): the line(s) it came off, so a return refunds
+    # what each line cost. Absent for a basket-wide discount, which returns apportion (returns.py).
+    # A basket-wide discount reads exactly as it did before the field.
+    lines: list[DiscountLine] | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class BreakdownEntry(BaseModel):
@@ -291,6 +300,8 @@ class ProgramInfo(BaseModel):
     promotions: list[PromotionInfo] = []
     threshold_bonuses: list[ThresholdBonusInfo] = []
     tier_qualification: TierQualification = TierQualification(measure="points", window_days=None)
+    return_days: int = Field(default=30, description="a return later than this after the sale needs a manager's PIN")
+    return_pin_above: int = Field(default=5000, description="a refund above this (minor units) needs a manager's PIN")
 
 
 class Product(BaseModel):

@@ -20,8 +20,10 @@ from pos_core.customer_cache import CustomerCache
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyUnavailable, RewardsNeedTheService
 from pos_core.loyalty_errors import LoyaltyError
-from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnableLine, ReturnResult, returnable_lines
+from pos_core import return_estimate
+from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnResult
 from pos_core.receipt import sale_id_from_receipt
+from pos_core.return_estimate import SaleForReturn
 from pos_core.outbox import Outbox, open_outbox
 from pos_core.outbox_sender import OutboxSender
 from pos_core.phone_number import PhoneNumber, parse_phone
@@ -320,28 +322,78 @@ class Checkout:
 
     # -- returns ------------------------------------------------------------------------------------
 
-    async def sale_for_return(self, receipt: str) -> tuple[str, tuple[ReturnableLine, ...]]:
+    async def sale_for_return(self, receipt: str) -> SaleForReturn:
         """The sale a receipt number (``R-<sale id>``, scanned or typed) names, with its lines and
-        what came back already. ValueError for text that is not a receipt number; NotFound for a
-        sale the service never recorded (a sale without a loyalty customer is not sent to it)."""
+        what came back already (this till's returns not yet confirmed included). ValueError for
+        text that is not a receipt number; NotFound for a sale the service never recorded (a
+        sale without a loyalty customer is not sent to it). With the service away, only a sale
+        this till made itself can be found (its journal has the lines); else LoyaltyUnavailable."""
         sale_id = sale_id_from_receipt(receipt)
         if sale_id is None:
             raise ValueError("That is not a receipt number: scan the code on the receipt, or type R- and the number.")
-        document = await self.client.sale_document(sale_id)
-        done = await self.client.sale_returns(sale_id)
-        return sale_id, returnable_lines(document, done)
+        try:
+            document = await self.client.sale_document(sale_id)
+            done = await self.client.sale_returns(sale_id)
+            found = return_estimate.from_service(document, done, self.currency)
+        except LoyaltyUnavailable:
+            own = await asyncio.to_thread(self.outbox.completed, sale_id)
+            if own is None or not own["account_id"] or own["journal"].get("kind") == "return":
+                raise
+            found = return_estimate.from_journal(sale_id, own["account_id"], own["completed_at"], own["total"],
+                                                 own["journal"], own["answer"], self.currency)
+        pending = await asyncio.to_thread(self.outbox.unconfirmed_returns, sale_id)
+        return return_estimate.with_unconfirmed(found, pending)
+
+    def return_needs_manager(self, found: SaleForReturn, lines: dict[str, int]) -> str | None:
+        """Why the service will ask for a manager's PIN for this return, or None (the programme's
+        return_days and return_pin_above, on the till's estimate)."""
+        refund = return_estimate.estimate(found, lines).refund_amount
+        return return_estimate.manager_reason(self.program, found, refund, self.clock())
 
     async def return_items(
-        self, sale_id: str, lines: dict[str, int], *, return_id: str | None = None
+        self, found: SaleForReturn, lines: dict[str, int], *, return_id: str | None = None,
+        manager_pin: str | None = None,
     ) -> ReturnResult:
-        """Return ``{sku: quantity}`` of a recorded sale; ``return_id`` (a UUID) makes a retry safe."""
-        picked = [{"sku": sku, "quantity": quantity} for sku, quantity in lines.items() if quantity > 0]
+        """Return ``{sku: quantity}`` of a sale, through the outbox like a sale: kept in the
+        till's records, then sent. The service's answer when it comes within the sale deadline,
+        else the till's estimate (``estimated``), which the service confirms later. A return
+        refused while waited on raises the service's error (nothing was refunded). ValueError when
+        nothing is picked, or when a return needing a manager is asked for with the service away."""
+        picked = {sku: quantity for sku, quantity in lines.items() if quantity > 0}
         if not picked:
             raise ValueError("Pick at least one item to return.")
-        return await self.client.record_return(
-            sale_id, return_id or str(uuid.uuid4()), picked,
-            store_id=self.settings.store_id, terminal_id=self.settings.terminal_id,
+        guess = return_estimate.estimate(found, picked)
+        if found.from_till and self.return_needs_manager(found, picked):
+            raise ValueError("This return needs a manager's PIN, which only the loyalty service can check:"
+                             " take it when the service is back.")
+        return_id = return_id or str(uuid.uuid4())
+        recorded = await asyncio.to_thread(
+            self.outbox.record_return, return_id,
+            sale_id=found.sale_id, account_id=found.account_id,
+            completed_at=self.clock().astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            refund=guess.refund_amount,
+            journal={
+                "lines": [{"line": line.line, "sku": line.sku, "quantity": line.quantity,
+                           "refund_amount": line.refund_amount} for line in guess.lines],
+                "refunds": [{"method": r.method, "amount": r.amount} for r in guess.refunds],
+                "estimated": True,
+            },
+            body={"lines": [{"sku": sku, "quantity": quantity} for sku, quantity in picked.items()],
+                  "store_id": self.settings.store_id, "terminal_id": self.settings.terminal_id},
         )
+        if not recorded:
+            own = await asyncio.to_thread(self.outbox.completed, return_id)
+            if own and own["answer"] and "refused" in own["answer"]:
+                raise ValueError(f"This return was refused: {own['answer']['refused']}")
+        if manager_pin:
+            self.sender.approve(return_id, {"manager_pin": manager_pin})
+        result = await self.sender.wait_confirmed(return_id, timeout=self.settings.deadlines.receipt,
+                                                  parse=ReturnResult.from_json)
+        if result is None:
+            return replace(guess, return_id=return_id)
+        await asyncio.to_thread(self.cache.update_balance, result.account_id, result.balance,
+                                result.document.get("created_at"))
+        return result
 
     def close(self) -> None:
         self.outbox.close()

@@ -74,6 +74,7 @@ _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
     "return_quantity_exceeded": RequestRefused,
     # 403s that are not about the till's key: a manager PIN refused; ids not this key's own.
     "wrong_manager_pin": RequestRefused,
+    "manager_pin_required": RequestRefused,  # a late or large return: ask for a manager (returns)
     "wrong_terminal": RequestRefused,
     # The customer's points, not the key: spending needs the customer identified at this till;
     # the customer's data is for the till serving them.

@@ -363,6 +363,10 @@ class Program:
     timezone: str = "UTC"
     promotions: tuple[Promotion, ...] = ()
     threshold_bonuses: tuple[ThresholdBonus, ...] = ()
+    # A return later than return_days after the sale, or refunding more than return_pin_above,
+    # needs a manager's PIN; None: the platform does not say (the service decides alone).
+    return_days: int | None = None
+    return_pin_above: int | None = None
 
     def local_time(self, moment: datetime) -> datetime:
         """``moment`` in the programme's time zone (UTC when this till does not know the zone)."""
@@ -392,6 +396,8 @@ class Program:
             timezone=str(data.get("timezone") or "UTC"),
             promotions=tuple(Promotion.from_json(p) for p in data.get("promotions") or ()),
             threshold_bonuses=tuple(ThresholdBonus.from_json(b) for b in data.get("threshold_bonuses") or ()),
+            return_days=_optional_int(data.get("return_days")),
+            return_pin_above=_optional_int(data.get("return_pin_above")),
         )
 
 
@@ -433,8 +439,19 @@ class ReturnedLine:
 
 
 @dataclass(frozen=True, slots=True)
+class TenderRefund:
+    method: str  # "card" or "cash"
+    amount: int
+
+    @classmethod
+    def from_json(cls, data: Json) -> TenderRefund:
+        return cls(str(data["method"]), int(data["amount"]))
+
+
+@dataclass(frozen=True, slots=True)
 class ReturnResult:
-    """The service's record of a return (``POST /v1/sales/{sale_id}/returns``)."""
+    """The service's record of a return (``POST /v1/sales/{sale_id}/returns``), or the till's own
+    estimate of it (``estimated``) while the service has not confirmed it."""
 
     return_id: str
     sale_id: str
@@ -445,8 +462,11 @@ class ReturnResult:
     points_reversed: int
     points_refunded: int
     points_debt: int
-    balance: int
+    balance: int | None
     document: Json = field(default_factory=dict, compare=False, repr=False)
+    # Where the refund goes, card first (absent from an older platform: all of it in cash).
+    refunds: tuple[TenderRefund, ...] = ()
+    estimated: bool = False
 
     @classmethod
     def from_json(cls, data: Json) -> ReturnResult:
@@ -462,7 +482,15 @@ class ReturnResult:
             points_debt=int(data.get("points_debt", 0)),
             balance=int(data["balance"]),
             document=dict(data),
+            refunds=_refunds(data),
         )
+
+
+def _refunds(data: Json) -> tuple[TenderRefund, ...]:
+    if "refunds" in data:
+        return tuple(TenderRefund.from_json(r) for r in data["refunds"] or ())
+    amount = int(data.get("refund_amount", 0))
+    return (TenderRefund("cash", amount),) if amount else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,6 +503,7 @@ class ReturnableLine:
     quantity: int
     unit_price: int
     returned: int
+    paid: int | None = None  # the line's total after its share of discounts, when known
 
     @property
     def left(self) -> int:
@@ -484,9 +513,10 @@ class ReturnableLine:
 def returnable_lines(sale: Json, returns: Json) -> tuple[ReturnableLine, ...]:
     """The lines of a sale document (``GET /v1/sales/{id}``) with ``GET /v1/sales/{id}/returns``'s counts."""
     returned = {int(entry["line"]): int(entry.get("returned", 0)) for entry in returns.get("lines", ())}
+    paid = {int(entry["line"]): int(entry["paid"]) for entry in returns.get("lines", ()) if "paid" in entry}
     return tuple(
         ReturnableLine(index, str(line["sku"]), str(line.get("name", "")), int(line["quantity"]),
-                       int(line.get("unit_price", 0)), returned.get(index, 0))
+                       int(line.get("unit_price", 0)), returned.get(index, 0), paid.get(index))
         for index, line in enumerate(sale.get("lines", ()))
     )
 

@@ -1,10 +1,15 @@
-"""The till's own record of completed sales and the loyalty outbox, in one SQLite file.
+"""The till's own record of completed sales and returns and the loyalty outbox, in one SQLite file.
 
 A completed sale and its loyalty transaction are written in ONE transaction (WAL,
 synchronous=FULL) before the cashier is told "done": whatever happens to the network or the
 process afterwards, the sale is on disk with its id, and the sender delivers it later. A sale
 leaves the outbox only when the service has confirmed it. This file is never thrown away or
 rebuilt (unlike the customer cache); if it cannot be written, the sale is not done.
+
+A return is kept the same way: a row of ``completed_sales`` under the return's id (its journal
+says ``"kind": "return"`` and which sale; its total is minus the refund the till gave), and an
+outbox row of kind ``return`` whose body is the ``POST /v1/sales/{sale_id}/returns`` body. It
+queues with the customer's sales, in order. A manager's PIN is never written here.
 """
 
 from __future__ import annotations
@@ -39,7 +44,9 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     last_status INTEGER,            -- the HTTP status of the last failed attempt that had one
-    status_streak INTEGER NOT NULL DEFAULT 0  -- 5xx answers in a row with that same status
+    status_streak INTEGER NOT NULL DEFAULT 0,  -- 5xx answers in a row with that same status
+    kind TEXT NOT NULL DEFAULT 'sale',  -- 'sale' or 'return'
+    return_of TEXT                  -- a return's sale id (its own id is sale_id)
 );
 """
 # Made after the columns are there (files from before gain them first).
@@ -52,6 +59,8 @@ CREATE INDEX IF NOT EXISTS outbox_by_customer ON outbox (state, account_id, seq)
 _ADDED_COLUMNS = (
     ("last_status", "INTEGER"),
     ("status_streak", "INTEGER NOT NULL DEFAULT 0"),
+    ("kind", "TEXT NOT NULL DEFAULT 'sale'"),
+    ("return_of", "TEXT"),
 )
 
 # After this many attempts in a row answered with the same 5xx status, a sale is "stuck": the
@@ -77,6 +86,8 @@ class PendingSale:
     last_error: str | None
     last_status: int | None = None
     status_streak: int = 0
+    kind: str = "sale"  # or "return": then sale_id is the return's id, return_of the sale's
+    return_of: str | None = None
 
     @property
     def stuck(self) -> bool:
@@ -184,6 +195,42 @@ class Outbox:
                 )
         return True
 
+    def record_return(
+        self,
+        return_id: str,
+        *,
+        sale_id: str,
+        account_id: str,
+        completed_at: str,
+        refund: int,
+        journal: Mapping[str, Any],
+        body: Mapping[str, Any],
+    ) -> bool:
+        """Keep the return in the till's records and queue it, atomically; False (and nothing
+        changed) when this return id is recorded already."""
+        with self._transaction() as conn:
+            if conn.execute("SELECT 1 FROM completed_sales WHERE sale_id = ?", (return_id,)).fetchone():
+                return False
+            conn.execute(
+                "INSERT INTO completed_sales (sale_id, completed_at, account_id, total, journal) VALUES (?, ?, ?, ?, ?)",
+                (return_id, completed_at, account_id, -refund,
+                 json.dumps({**journal, "kind": "return", "sale_id": sale_id}, separators=(",", ":"))),
+            )
+            conn.execute(
+                "INSERT INTO outbox (sale_id, account_id, body, points_expected, kind, return_of)"
+                " VALUES (?, ?, ?, 0, 'return', ?)",
+                (return_id, account_id, json.dumps(body, separators=(",", ":")), sale_id),
+            )
+        return True
+
+    def withdraw(self, return_id: str, reason: str) -> None:
+        """The service refused a return while the cashier waited on it, so nothing was refunded:
+        it leaves the queue, and the till's record says why it was not made."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM outbox WHERE sale_id = ? AND kind = 'return'", (return_id,))
+            conn.execute("UPDATE completed_sales SET loyalty_answer = ? WHERE sale_id = ?",
+                         (json.dumps({"refused": reason}, separators=(",", ":")), return_id))
+
     def confirm(self, sale_id: str, answer: Mapping[str, Any]) -> None:
         """The service has the sale: keep its answer, take it off the outbox.
 
@@ -273,6 +320,27 @@ class Outbox:
     def loyalty_answer(self, sale_id: str) -> dict[str, Any] | None:
         rows = self._read("SELECT loyalty_answer FROM completed_sales WHERE sale_id = ?", (sale_id,))
         return json.loads(rows[0][0]) if rows and rows[0][0] else None
+
+    def completed(self, sale_id: str) -> dict[str, Any] | None:
+        """A sale (or return) this till recorded: completed_at, account_id, total, journal and
+        the service's answer (None until confirmed)."""
+        rows = self._read("SELECT completed_at, account_id, total, journal, loyalty_answer FROM completed_sales"
+                          " WHERE sale_id = ?", (sale_id,))
+        if not rows:
+            return None
+        row = rows[0]
+        return {"completed_at": row["completed_at"], "account_id": row["account_id"], "total": row["total"],
+                "journal": json.loads(row["journal"]),
+                "answer": json.loads(row["loyalty_answer"]) if row["loyalty_answer"] else None}
+
+    def unconfirmed_returns(self, sale_id: str) -> list[dict[str, Any]]:
+        """The journals of this till's returns of ``sale_id`` still waiting for the service."""
+        rows = self._read(
+            "SELECT c.journal FROM outbox o JOIN completed_sales c ON c.sale_id = o.sale_id"
+            " WHERE o.kind = 'return' AND o.return_of = ? AND o.state = 'pending' ORDER BY o.seq",
+            (sale_id,),
+        )
+        return [json.loads(row["journal"]) for row in rows]
 
     def is_recorded(self, sale_id: str) -> bool:
         return bool(self._read("SELECT 1 FROM completed_sales WHERE sale_id = ?", (sale_id,)))
@@ -393,7 +461,8 @@ def next_streak(last_status: int | None, streak: int, status: int | None) -> int
     return streak + 1 if status == last_status else 1
 
 
-_PENDING_COLUMNS = "sale_id, account_id, body, points_expected, attempts, last_error, last_status, status_streak"
+_PENDING_COLUMNS = ("sale_id, account_id, body, points_expected, attempts, last_error, last_status, status_streak,"
+                    " kind, return_of")
 
 
 def _pending(row: sqlite3.Row) -> PendingSale:
@@ -410,6 +479,8 @@ def _pending(row: sqlite3.Row) -> PendingSale:
         last_error=row["last_error"],
         last_status=row["last_status"],
         status_streak=row["status_streak"],
+        kind=row["kind"],
+        return_of=row["return_of"],
     )
 
 

@@ -162,7 +162,8 @@ def _keep(rows: list[tuple[Any, ...]], found: Salvage) -> None:
         except (TypeError, ValueError):
             found.unreadable += 1
             continue
-        if isinstance(document, dict):
+        # A return's body names no account: returns are not salvaged (see the README).
+        if isinstance(document, dict) and "account_id" in document:
             found.sales[sale_id] = SalvagedSale(sale_id, account_id, document)
 
 

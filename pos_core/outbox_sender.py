@@ -1,4 +1,4 @@
-"""Deliver the outbox to the loyalty service until the service has every sale.
+"""Deliver the outbox to the loyalty service until the service has every sale and return.
 
 One sender per till, and it is the only code that sends sales, so a sale is never in flight
 twice from the same till; the Idempotency-Key (the sale id) makes any repeat harmless anyway.
@@ -15,6 +15,12 @@ none of it. A sale answered with the same 5xx STUCK_AFTER times in a row is "stu
 shown, and retried at a slow pace. A sale the service refuses for good is set aside and
 reported, never retried forever and never dropped.
 
+Returns travel the same queue, in the customer's order, under their own Idempotency-Key. A
+manager's PIN for a return is held here in memory only (``approve``), added to the body when it
+is sent and forgotten once the service answered. A return the service refuses while a cashier
+waits on it is withdrawn (nothing was refunded) and the cashier is told why; one refused later,
+after the till refunded its estimate, is set aside for a person like a refused sale.
+
 Storage: a failure to read or write the outbox is reported (``SenderStatus.storage_error``)
 and tried again later; it never ends ``run()``.
 """
@@ -27,12 +33,13 @@ import logging
 import random
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import IdempotencyConflict, LoyaltyAuthError, LoyaltyError, LoyaltyUnavailable, NotFound
-from pos_core.loyalty_models import SaleResult
+from pos_core.loyalty_models import ReturnResult, SaleResult
 from pos_core.outbox import STUCK_AFTER, Outbox, OutboxError, PendingSale
 
 log = logging.getLogger(__name__)
@@ -99,7 +106,8 @@ class OutboxSender:
         self.monotonic = monotonic
         self.storage_retry = storage_retry
         self._wake = asyncio.Event()
-        self._confirmed: dict[str, asyncio.Future[SaleResult]] = {}
+        self._confirmed: dict[str, asyncio.Future[Any]] = {}
+        self._approvals: dict[str, dict[str, str]] = {}  # return id -> manager_pin (and manager_id)
         # When each sale that failed may be tried again (monotonic); a sale not here is due now.
         self._due: dict[str, float] = {}
         # Before this (monotonic) only a just-made sale is tried: the service is away.
@@ -128,15 +136,22 @@ class OutboxSender:
             self._queue_reason = None
         self.kick()
 
-    async def wait_confirmed(self, sale_id: str, timeout: float) -> SaleResult | None:
-        """The service's answer for this sale if it comes within ``timeout``, else None."""
+    def approve(self, return_id: str, approval: Mapping[str, str]) -> None:
+        """A manager's PIN (and id) for this return, sent with it; kept in memory only."""
+        self._approvals[return_id] = dict(approval)
+
+    async def wait_confirmed(
+        self, sale_id: str, timeout: float, parse: Callable[[Mapping[str, Any]], Any] = SaleResult.from_json
+    ) -> Any:
+        """The service's answer for this sale (or return, with ``parse=ReturnResult.from_json``)
+        if it comes within ``timeout``, else None. A return refused meanwhile raises its error."""
         try:
             answer = await asyncio.to_thread(self.outbox.loyalty_answer, sale_id)
         except OutboxError as error:
             self._storage_failed(error)
             answer = None
-        if answer is not None:
-            return SaleResult.from_json(answer)
+        if answer is not None and "refused" not in answer:
+            return parse(answer)
         future = self._confirmed.setdefault(sale_id, asyncio.get_running_loop().create_future())
         if not self.running:
             # No delivery loop (a script using Checkout on its own): try once, right here.
@@ -269,13 +284,22 @@ class OutboxSender:
         self._queue_due = self.monotonic() + wait
         self._queue_reason = "throttled" if retry_after is not None else reason
 
+    async def _deliver(self, item: PendingSale) -> SaleResult | ReturnResult:
+        if item.kind == "return" and item.return_of:
+            body = {**item.body, **self._approvals.get(item.sale_id, {})}
+            lines = body.pop("lines", None)
+            return await self.client.record_return(item.return_of, item.sale_id, lines, **body)
+        return await self.client.record_sale(item.sale_id, item.body)
+
     async def _send(self, item: PendingSale) -> _Outcome:
-        """One attempt at one sale."""
+        """One attempt at one sale or return."""
         try:
-            result = await self.client.record_sale(item.sale_id, item.body)
+            result = await self._deliver(item)
         except asyncio.CancelledError:
             raise
-        except IdempotencyConflict:
+        except IdempotencyConflict as error:
+            if item.kind == "return":
+                return await self._refused(item, error)
             # The service holds a different sale under this id: look at what it has.
             return await self._resolve_conflict(item)
         except LoyaltyAuthError as error:
@@ -288,8 +312,7 @@ class OutboxSender:
             return await self._unavailable(item, error)
         except LoyaltyError as error:
             self.reachable = True
-            await self._set_aside(item, error.message)
-            return _Outcome.LEFT
+            return await self._refused(item, error)
         except Exception as error:  # anything unforeseen: this sale waits; the sender and the queue go on
             log.error("outbox: sending a sale failed: %s", type(error).__name__)
             await self._failed(item, f"the till could not send this sale ({type(error).__name__})", None)
@@ -300,6 +323,7 @@ class OutboxSender:
         self._queue_due, self._queue_failures, self._queue_reason = 0.0, 0, None
         await asyncio.to_thread(self.outbox.confirm, item.sale_id, result.document)
         self._due.pop(item.sale_id, None)
+        self._approvals.pop(item.sale_id, None)
         future = self._confirmed.pop(item.sale_id, None)
         if future is not None and not future.done():
             future.set_result(result)
@@ -345,9 +369,24 @@ class OutboxSender:
         )
         return _Outcome.LEFT
 
+    async def _refused(self, item: PendingSale, error: LoyaltyError) -> _Outcome:
+        """Refused for good: a return a cashier waits on is withdrawn and they are told why;
+        anything else is set aside."""
+        future = self._confirmed.get(item.sale_id)
+        if item.kind == "return" and future is not None and not future.done():
+            await asyncio.to_thread(self.outbox.withdraw, item.sale_id, error.message)
+            self._due.pop(item.sale_id, None)
+            self._approvals.pop(item.sale_id, None)
+            del self._confirmed[item.sale_id]
+            future.set_exception(error)
+            return _Outcome.LEFT
+        await self._set_aside(item, error.message)
+        return _Outcome.LEFT
+
     async def _set_aside(self, item: PendingSale, reason: str) -> None:
         await asyncio.to_thread(self.outbox.set_aside, item.sale_id, reason)
         self._due.pop(item.sale_id, None)
+        self._approvals.pop(item.sale_id, None)
         future = self._confirmed.pop(item.sale_id, None)
         if future is not None and not future.done():
             future.set_result(None)  # type: ignore[arg-type] - the waiting cashier gets "not confirmed"

@@ -429,7 +429,8 @@ class RegisterScreen(Screen[None]):
                         title="Return not started", severity="warning")
             return
         checkout = self.checkout
-        self.app.push_screen(ReturnScreen(checkout, checkout.currency, sale_id=sale_id), self._return_closed)
+        self.app.push_screen(ReturnScreen(checkout, checkout.currency, self._receipt_header(), sale_id=sale_id),
+                             self._return_closed)
 
     def _return_closed(self, result: ReturnResult | None) -> None:
         self.item_entry.focus()
@@ -484,17 +485,17 @@ class RegisterScreen(Screen[None]):
         self.post_message(self.SalePaid(done))
         await self._show_receipt(done)
 
-    async def _show_receipt(self, done: CompletedSale) -> None:
+    def _receipt_header(self) -> ReceiptHeader:
         program = self.checkout.program
-        lines = render_receipt(
-            done,
-            ReceiptHeader(
-                store_name=self.settings.store_name,
-                privacy_notice=program.privacy_notice if program else "",
-                width=self.settings.receipt_width,
-                training=self.cashier_app.training,
-            ),
+        return ReceiptHeader(
+            store_name=self.settings.store_name,
+            privacy_notice=program.privacy_notice if program else "",
+            width=self.settings.receipt_width,
+            training=self.cashier_app.training,
         )
+
+    async def _show_receipt(self, done: CompletedSale) -> None:
+        lines = render_receipt(done, self._receipt_header())
         self.start_new_sale()
         await self.app.push_screen_wait(ReceiptScreen(done, lines))
         self.item_entry.focus()

@@ -1,27 +1,36 @@
 """Return items from an earlier sale: find it by its receipt number, pick lines and quantities,
-record the return with the loyalty service, and show the refund to give and the points taken back.
+record the return (through the till's outbox, like a sale), and show the refund to give, and how
+(to the card, in cash), and the points taken back.
 
 The receipt number (``R-<sale id>``) is scanned from the receipt's code or typed. Only sales with a
-loyalty customer are on the service, so only those can be found here.
+loyalty customer are on the service, so only those can be found here. With the service away, a
+sale this till made itself can still be returned, on the till's estimate. When the return needs a
+manager (late, or a large refund) the manager's PIN is asked for first; the service checks it.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 from typing import TYPE_CHECKING
+
+from rich.text import Text
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Static
 
 from cashier_tui.error_messages import cashier_message
-from pos_core.loyalty_errors import LoyaltyError, NotFound
+from cashier_tui.screens.manager_pin import ManagerPinScreen
+from pos_core.loyalty_errors import LoyaltyError, LoyaltyUnavailable, NotFound, RequestRefused
 from pos_core.loyalty_models import ReturnableLine, ReturnResult
 from pos_core.money import format_money
-from pos_core.receipt import receipt_number
+from pos_core.receipt import ReceiptHeader, receipt_number
+from pos_core.return_receipt import render_return_receipt
+from pos_core.return_estimate import SaleForReturn, refund_words
 from pos_core.shown_text import printable
 from till_tui.workers import till_work
 
@@ -29,6 +38,10 @@ if TYPE_CHECKING:
     from pos_core.checkout import Checkout
 
 NOT_FOUND = "No sale has that receipt number. Only sales with a loyalty card can be returned here."
+AWAY = ("The loyalty service cannot be reached, and this sale was not made at this till: only this till's"
+        " own sales can be returned until the service is back.")
+OWN_RECORD = "Offline: from this till's own record of the sale. The refund is the till's estimate."
+ESTIMATED = "The till's estimate: the loyalty service confirms the return when it can."
 
 
 class ReturnScreen(ModalScreen[ReturnResult | None]):
@@ -38,11 +51,12 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
                 tooltip="Record the return of the chosen quantities and refund the customer"),
     ]
 
-    def __init__(self, checkout: Checkout, currency: str, *, sale_id: str | None = None) -> None:
+    def __init__(self, checkout: Checkout, currency: str, header: ReceiptHeader, *, sale_id: str | None = None) -> None:
         super().__init__()
         self.checkout = checkout
         self.currency = currency
-        self.sale_id: str | None = None
+        self.header = header
+        self.found: SaleForReturn | None = None
         self.lines: tuple[ReturnableLine, ...] = ()
         self.result: ReturnResult | None = None
         self._first = sale_id
@@ -55,7 +69,7 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
             yield Input(placeholder="Scan the receipt's code, or type R-…", max_length=64, id="return-receipt")
             yield Label("", id="return-error", classes="problem", markup=False)
             yield VerticalScroll(id="return-lines")
-            yield Label("", id="return-result")
+            yield Label("", id="return-result", markup=False)
             yield Label("Enter  find    F10  refund    Esc  close", classes="hint")
 
     def on_mount(self) -> None:
@@ -78,9 +92,12 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
         error = self.query_one("#return-error", Label)
         error.update("Looking up the sale…")
         try:
-            sale_id, lines = await self.checkout.sale_for_return(text)
+            found = await self.checkout.sale_for_return(text)
         except NotFound:
             error.update(NOT_FOUND)
+            return
+        except LoyaltyUnavailable:
+            error.update(AWAY)
             return
         except ValueError as problem:
             error.update(str(problem))
@@ -88,8 +105,8 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
         except LoyaltyError as problem:
             error.update(cashier_message(problem))
             return
-        error.update("")
-        self.sale_id, self.lines, self.result = sale_id, lines, None
+        error.update(OWN_RECORD if found.from_till else "")
+        self.found, self.lines, self.result = found, found.lines, None
         self._return_ids.clear()
         self.query_one("#return-result", Label).update("")
         await self._show_lines()
@@ -138,38 +155,74 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
         self.action_confirm()
 
     def action_confirm(self) -> None:
-        if self.sale_id is None or self.result is not None:
+        if self.found is None or self.result is not None:
             return
         picked = self._picked()
         if picked is not None:
-            self.record(self.sale_id, picked)
+            self.record(self.found, picked)
 
     @till_work(exclusive=True, group="return")
-    async def record(self, sale_id: str, picked: dict[str, int]) -> None:
+    async def record(self, found: SaleForReturn, picked: dict[str, int]) -> None:
         error = self.query_one("#return-error", Label)
         choice = tuple(sorted(picked.items()))
-        return_id = self._return_ids.setdefault(choice, str(uuid.uuid4()))
-        error.update("Recording the return…")
-        try:
-            result = await self.checkout.return_items(sale_id, picked, return_id=return_id)
-        except LoyaltyError as problem:
-            error.update(f"Not returned: {cashier_message(problem)}")
+        why = None if found.from_till else self.checkout.return_needs_manager(found, picked)
+        for _ in range(2):  # a second time only if the service wants a manager the till did not foresee
+            pin = None
+            if why is not None:
+                pin = await self.app.push_screen_wait(ManagerPinScreen(why))
+                if pin is None:
+                    error.update("Not returned: a manager's PIN is needed for this return.")
+                    return
+            return_id = self._return_ids.setdefault(choice, str(uuid.uuid4()))
+            error.update("Recording the return…")
+            try:
+                result = await self.checkout.return_items(found, picked, return_id=return_id, manager_pin=pin)
+            except (LoyaltyError, ValueError) as problem:
+                self._return_ids.pop(choice, None)  # refused: nothing was returned; a new try is a new return
+                if isinstance(problem, RequestRefused) and problem.code == "manager_pin_required" and why is None:
+                    why = problem.message
+                    continue
+                error.update(f"Not returned: {self._refusal(problem)}")
+                return
+            break
+        else:
             return
         error.update("")
         self.result = result
-        money = format_money(result.refund_amount, result.currency)
-        said = [f"Refund {money} in cash."]
+        self.query_one("#return-result", Label).update("\n".join(self._said(result)))
+        box = self.query_one("#return-lines", VerticalScroll)
+        await box.remove_children()
+        when = str(result.document.get("created_at") or self.checkout.clock().astimezone(UTC).isoformat())
+        slip = render_return_receipt(result, self.header, terminal_id=self.checkout.settings.terminal_id, when=when)
+        # Names on the slip are data: shown as text, never markup.
+        await box.mount(Static(Text("\n".join(printable(line) for line in slip), no_wrap=True, overflow="crop"),
+                               id="return-slip"))
+        self.notify(refund_words(result), title="Return recorded" if not result.estimated else "Return saved",
+                    markup=False)
+
+    @staticmethod
+    def _refusal(problem: Exception) -> str:
+        if isinstance(problem, RequestRefused) and problem.code == "wrong_manager_pin":
+            return "that PIN is not a manager's. A manager types their own PIN."
+        if isinstance(problem, LoyaltyError):
+            return cashier_message(problem)
+        return str(problem)
+
+    @staticmethod
+    def _said(result: ReturnResult) -> list[str]:
+        said = [refund_words(result)]
+        if result.estimated:
+            said.append(ESTIMATED)
+            return said
         if result.points_reversed:
             said.append(f"Points taken back  -{result.points_reversed:,}")
         if result.points_refunded:
             said.append(f"Reward points given back  +{result.points_refunded:,}")
-        said.append(f"New balance  {result.balance:,} pts")
+        if result.balance is not None:
+            said.append(f"New balance  {result.balance:,} pts")
         if result.points_debt:
             said.append(f"The customer owes {result.points_debt:,} points; they come off future points.")
-        self.query_one("#return-result", Label).update("\n".join(said))
-        box = self.query_one("#return-lines", VerticalScroll)
-        await box.remove_children()
-        self.notify(f"Give the customer {money}.", title="Return recorded")
+        return said
 
     def action_close(self) -> None:
         self.dismiss(self.result)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
-from textual.widgets import Input, Label, SelectionList
+import re
 
+import httpx
+from textual.widgets import Input, Label, SelectionList, Static
+
+from cashier_tui.screens.manager_pin import ManagerPinScreen
 from cashier_tui.screens.payment import PaymentScreen
 from cashier_tui.screens.receipt import ReceiptScreen
 from cashier_tui.screens.register import RegisterScreen
@@ -22,12 +25,27 @@ def label(screen, selector: str) -> str:
     return str(screen.query_one(selector, Label).render())
 
 
+def slip(returns: ReturnScreen) -> str:
+    """The return's slip as shown on the return screen."""
+    return str(returns.query_one("#return-slip", Static).render())
+
+
 async def pay_by_card(pilot) -> None:
     """F10, then F9: the exact amount by card; waits for the receipt."""
     await pilot.press("f10")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, PaymentScreen))
     await pilot.press("f9")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReceiptScreen))
+
+
+async def rung_up_for_alice(pilot, *codes: str) -> RegisterScreen:
+    """The register with ``codes`` scanned for Alice, once quoted."""
+    screen = await ready(pilot)
+    for code in codes:
+        await scan(pilot, code)
+    await identify(pilot, "020 7946 0001")
+    await wait_for(pilot, lambda: screen.quote is not None)
+    return screen
 
 
 async def alice_with_five_off_held(pilot) -> tuple[RegisterScreen, Reservation | None]:
@@ -83,7 +101,10 @@ async def test_a_paid_sale_is_partly_returned_at_the_register(cashier, api: http
         assert (result.refund_amount, result.points_reversed, result.points_refunded, result.balance) == (
             349, 5, 0, 645)
         shown = label(returns, "#return-result")
-        assert "Refund £3.49 in cash." in shown and "-5" in shown and "645 pts" in shown
+        assert "Refund £3.49 to the card." in shown and "-5" in shown and "645 pts" in shown
+        paper = slip(returns)
+        assert f"R-{FIRST_SALE}" in paper and "1 x Sourdough loaf" in paper
+        assert "Refunded to card" in paper and "£3.49" in paper and "cash" not in paper
 
         assert api.get(f"/v1/accounts/{ALICE_ID}").json()["balance"] == 650 - 5
         done = api.get(f"/v1/sales/{FIRST_SALE}/returns").json()
@@ -95,10 +116,7 @@ async def test_a_paid_sale_is_partly_returned_at_the_register(cashier, api: http
 async def test_a_scanned_receipt_opens_its_sale_for_return(cashier, api: httpx.Client) -> None:
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await scan(pilot, "1006")
-        await identify(pilot, "020 7946 0001")
-        await wait_for(pilot, lambda: screen.quote is not None)
+        await rung_up_for_alice(pilot, "1006")
         await pay_by_card(pilot)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
@@ -133,3 +151,63 @@ async def test_paying_redeems_the_held_rewards(cashier, api: httpx.Client) -> No
         assert app.screen.done.loyalty.balance == 142
     redeemed = api.get(f"/v1/reservations/{hold.reservation_id}").json()
     assert (redeemed["status"], redeemed["sale_id"]) == ("redeemed", FIRST_SALE)
+
+
+async def return_first_sale(pilot, quantity: str) -> ReturnScreen:
+    """F12, the first sale's receipt number, ``quantity`` of its first line, F10."""
+    await pilot.press("f12")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReturnScreen))
+    returns = pilot.app.screen
+    await type_text(pilot, f"R-{FIRST_SALE}")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: returns.query("#return-qty-0"))
+    returns.query_one("#return-qty-0", Input).value = quantity
+    await pilot.press("f10")
+    return returns
+
+
+async def test_a_cash_sale_is_refunded_in_cash(cashier, api: httpx.Client) -> None:
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        await rung_up_for_alice(pilot, "2*1005")
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await pilot.press("enter")  # cash, the exact amount
+        await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
+        returns = await return_first_sale(pilot, "1")
+        await wait_for(pilot, lambda: returns.result is not None)
+        assert "Refund £3.49 in cash." in label(returns, "#return-result")
+        assert "Refunded in cash" in slip(returns) and "card" not in slip(returns)
+        assert [(r.method, r.amount) for r in returns.result.refunds] == [("cash", 349)]
+
+
+async def test_a_large_refund_asks_for_a_manager_s_pin_and_the_service_checks_it(cashier, api: httpx.Client) -> None:
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        await rung_up_for_alice(pilot, "8*1030")  # eight laundry pods, £52.00: above the demo's £50.00
+        await pay_by_card(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
+        returns = await return_first_sale(pilot, "8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerPinScreen))
+        assert "£50.00" in label(app.screen, "#manager-pin-dialog Label.muted")
+        await type_text(pilot, "0000")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "not a manager's" in label(returns, "#return-error"))
+        assert returns.result is None and app.checkout.outbox.pending_count() == 0
+        assert api.get(f"/v1/sales/{FIRST_SALE}/returns").json()["returns"] == []
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerPinScreen))
+        await type_text(pilot, "1357")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: returns.result is not None)
+        assert "Refund £52.00 to the card." in label(returns, "#return-result")
+    done = api.get(f"/v1/sales/{FIRST_SALE}/returns").json()["returns"]
+    assert [(r["refund_amount"], r["approved_by"]) for r in done] == [(5200, "Demo manager")]
+    till_files = b"".join(p.read_bytes() for p in (app.checkout.outbox.path,
+                                                   app.checkout.outbox.path.with_name("outbox.db-wal")) if p.exists())
+    # The PIN went to the service only: never into the till's files (ids aside, which are random hex).
+    without_ids = re.sub(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", b"", till_files)
+    assert b"manager_pin" not in till_files and b"1357" not in without_ids

@@ -244,7 +244,8 @@ def test_quote_prices_the_basket_and_changes_nothing(reader: httpx.Client) -> No
         ("base", "0"), ("base", "6.98"), ("excluded", "0"), ("tier", "1.745"), ("rounding", "-0.725")]
     assert answered == {
         "account_id": ALICE_ID, "currency": "GBP", "subtotal": 2658,
-        "discounts": [{"reward_id": "free-hot-drink", "name": "Free hot drink", "amount": 310}],
+        "discounts": [{"reward_id": "free-hot-drink", "name": "Free hot drink", "amount": 310,
+                       "lines": [{"line": 0, "amount": 310}]}],
         "discount_total": 310, "total": 2348, "eligible_amount": 698, "points_earned": 8,
         "points_redeemed": 150, "balance": 640, "balance_after": 498,
     }
@@ -282,6 +283,7 @@ def test_program(reader: httpx.Client) -> None:
     assert program["earning"].pop("excluded_products") == ["1033"]
     assert [p["promotion_id"] for p in program.pop("promotions")] == ["bun-afternoons", "bagel-bonus"]
     assert [b["bonus_id"] for b in program.pop("threshold_bonuses")] == ["big-shop"]
+    assert (program.pop("return_days"), program.pop("return_pin_above")) == (30, 5000)
     assert program.pop("tier_qualification") == {"measure": "points", "window_days": None}
     spend_points = program["rewards"].pop()
     assert spend_points["discount"] == {"kind": "points_as_money", "value_per_point": "0.5", "min_points": 2000,

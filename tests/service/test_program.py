@@ -22,6 +22,7 @@ def test_the_demo_programme() -> None:
         ("spend-points", 2000, "points_as_money")]
     assert program.reward("ten-percent").cap == 2000  # type: ignore[union-attr]
     assert program.privacy_notice.count(".") in (2, 3)
+    assert (program.return_days, program.return_pin_above) == (30, 5000)
     assert program.keep_sale_lines_months == 24
 
 
@@ -64,6 +65,8 @@ def changed(tmp_path: Path, old: str, new: str) -> Path:
     ('currency = "GBP"', 'currency = "GBP', "program.toml"),
     ("keep_sale_lines_months = 24", "keep_sale_lines_months = -1", "keep_sale_lines_months must not be negative"),
     ("keep_sale_lines_months = 24", "keep_sale_lines_months = 1.5", "not a whole number"),
+    ("return_days = 30 ", "return_days = -1 ", "return_days must not be negative"),
+    ("return_pin_above = 5000 ", 'return_pin_above = "50" ', "is not a whole number"),
 ])
 def test_bad_files_are_refused_with_the_reason(tmp_path: Path, old: str, new: str, message: str) -> None:
     with pytest.raises(ProgramError) as error:

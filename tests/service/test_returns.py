@@ -3,7 +3,9 @@ buy-earn-return-repeat never leaving a profit."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,10 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from loyalty_service.program import load_program
 from tests.service.api_calls import ALICE_ID, balance, error_code, line, post_sale, sale_body
 from tests.service.inprocess import demo_service
-from tests.service.stored import rows
+from tests.service.stored import execute, rows
 
 CHLOE_ID = "acc_4fbd1e48ddc1"  # Gold x1.5, 2450 points
 
@@ -128,7 +131,8 @@ baskets = st.dictionaries(st.sampled_from(SKUS), st.integers(1, 4), min_size=1, 
 
 
 def test_buy_earn_return_repeat_never_profits(service_db: Path | str) -> None:
-    with demo_service(service_db) as client:
+    # Baskets of any size: no manager's approval in the way (test_returns_approval.py has it).
+    with demo_service(service_db, replace(load_program(), return_pin_above=10**9)) as client:
         products = {p["sku"]: p for p in client.get("/v1/catalog").json()["products"]}
 
         @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -160,3 +164,44 @@ def test_buy_earn_return_repeat_never_profits(service_db: Path | str) -> None:
             assert balance(client, ALICE_ID) == start
 
         cycle()
+
+
+def test_a_free_drink_refunds_nothing_and_the_loaves_their_full_price_to_the_card(api: httpx.Client) -> None:
+    # As measured in issue 13: a flat white free ("free hot drink") and ten loaves, by card 34.90.
+    sale = sold(api, ALICE_ID, [line(api, "1001"), line(api, "1005", 10)], ["free-hot-drink"])
+    assert (sale["total"], sale["tender"]) == (3490, [{"method": "card", "amount": 3490}])
+    assert sale["discounts"][0]["lines"] == [{"line": 0, "amount": 310}]  # off the drink alone
+    drink = give_back(api, sale["sale_id"], [{"sku": "1001", "quantity": 1}]).json()
+    assert (drink["refund_amount"], drink["refunds"]) == (0, [])
+    loaves = give_back(api, sale["sale_id"], [{"sku": "1005", "quantity": 10}]).json()
+    assert (loaves["refund_amount"], loaves["refunds"]) == (3490, [{"method": "card", "amount": 3490}])
+    assert loaves["sale_fully_returned"] and loaves["points_refunded"] == 150
+
+
+def test_a_split_tender_is_refunded_to_the_card_first_and_never_more_than_each_paid(api: httpx.Client) -> None:
+    # Ten loaves (34.90): 20.00 by card and 20.00 cash, 5.10 change, so cash paid 14.90.
+    body = sale_body(api, ALICE_ID, [line(api, "1005", 10)],
+                     tender=[{"method": "cash", "amount": 2000}, {"method": "card", "amount": 2000}])
+    sale = post_sale(api, body).json()
+    assert sale["change"] == 510
+    four = give_back(api, sale["sale_id"], [{"sku": "1005", "quantity": 4}]).json()
+    assert four["refunds"] == [{"method": "card", "amount": 1396}]
+    rest = give_back(api, sale["sale_id"]).json()
+    assert rest["refunds"] == [{"method": "card", "amount": 604}, {"method": "cash", "amount": 1490}]
+    listed = api.get(f"/v1/sales/{sale['sale_id']}/returns").json()["returns"]
+    assert [r["refunds"] for r in listed] == [four["refunds"], rest["refunds"]]
+
+
+def test_a_sale_recorded_before_line_attribution_keeps_today_s_apportioning(
+    api: httpx.Client, live_db: Path | str
+) -> None:
+    sale = sold(api, ALICE_ID, [line(api, "1001"), line(api, "1005", 10)], ["free-hot-drink"])
+    # As an older service stored it: no discounts[].lines.
+    stored = json.loads(rows(live_db, "SELECT answer FROM sales WHERE sale_id = ?", (sale["sale_id"],))[0][0])
+    del stored["discounts"][0]["lines"]
+    execute(live_db, "UPDATE sales SET answer = ? WHERE sale_id = ?", (json.dumps(stored), sale["sale_id"]))
+    drink = give_back(api, sale["sale_id"], [{"sku": "1001", "quantity": 1}]).json()
+    loaves = give_back(api, sale["sale_id"]).json()
+    # 310 off 3800, spread by line totals: 25.3 of it on the drink -> 285 and 3205.
+    assert (drink["refund_amount"], loaves["refund_amount"]) == (285, 3205)
+    assert drink["refund_amount"] + loaves["refund_amount"] == sale["total"]

@@ -39,7 +39,8 @@ def test_sale_credits_exact_points_and_replays_change_nothing(api: httpx.Client,
     assert answer == {
         "sale_id": key, "account_id": ALICE_ID, "store_id": "demo-store", "terminal_id": "till-9", "currency": "GBP",
         "lines": body["lines"], "rewards": ["free-hot-drink"], "tender": body["tender"],
-        "subtotal": 1008, "discounts": [{"reward_id": "free-hot-drink", "name": "Free hot drink", "amount": 310}],
+        "subtotal": 1008, "discounts": [{"reward_id": "free-hot-drink", "name": "Free hot drink", "amount": 310,
+                                   "lines": [{"line": 0, "amount": 310}]}],
         "discount_total": 310, "total": 698, "change": 302, "points_earned": 8, "points_redeemed": 150,
         "balance": 498,
         "tier": {"name": "Silver", "multiplier": "1.25", "next_tier": "Gold", "points_to_next_tier": 1852},
@@ -72,7 +73,8 @@ def test_several_rewards_in_order_with_the_balance_and_tier_after(api: httpx.Cli
     answer = post_sale(api, body).json()
     assert answer["subtotal"] == 2000 + 2697 + 220
     assert answer["discounts"] == [
-        {"reward_id": "free-hot-drink", "name": "Free hot drink", "amount": 220},
+        {"reward_id": "free-hot-drink", "name": "Free hot drink", "amount": 220,
+         "lines": [{"line": 2, "amount": 220}]},  # off the tea alone; the others are basket-wide
         {"reward_id": "ten-percent", "name": "10% off your shop", "amount": 292},
         {"reward_id": "five-off", "name": "£5 off your shop", "amount": 500},
     ]

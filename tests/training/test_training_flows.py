@@ -20,7 +20,7 @@ TOLD = {
     "08-expired-app-code": "This app code has expired",
     "09-replayed-app-code": "This app code was already used",
     "06-unknown-phone-enrol": "is now a member",
-    "11-return-an-item": "Give the customer £3.75.",  # the cheddar's price, refunded
+    "11-return-an-item": "Refund £3.75 ",  # the cheddar's price, refunded (to the card or in cash)
 }
 
 
