@@ -21,7 +21,7 @@ from pos_core.loyalty_errors import LoyaltyUnavailable, NotFound
 from tests.app.conftest import find_customer, product_in, wait_for
 from tests.app.test_register_flow import SIZE, identify, panel_text, ready, type_text
 
-MANAGER_PIN = "1357"  # the demo store's manager
+MANAGER_PIN = "135790"  # the demo store's manager
 
 
 def balance_shown(screen) -> str:
@@ -193,7 +193,7 @@ async def test_points_changed_elsewhere_while_paying_do_not_lose_the_payment(cas
         paid_for = screen.sale
         assert app.session.paying and app.session.following is None
         answer = api.post(f"/v1/accounts/{before['account_id']}/adjustments", json={
-            "points": 250, "reason": "birthday bonus", "manager_pin": "1357", "terminal_id": "till-7"})
+            "points": 250, "reason": "birthday bonus", "manager_pin": "135790", "terminal_id": "till-7"})
         assert answer.status_code == 201, answer.text
         await type_text(pilot, "10")
         await pilot.press("enter")
