@@ -22,6 +22,7 @@ from tests.app.conftest import find_customer, product_in, wait_for
 from tests.app.test_register_flow import SIZE, identify, panel_text, ready, type_text
 
 MANAGER_PIN = "135790"  # the demo store's manager
+MANAGER_ID = "mgr_demo"
 
 
 def balance_shown(screen) -> str:
@@ -76,6 +77,8 @@ async def test_adjusting_points_needs_a_manager_pin(cashier, api: httpx.Client) 
         await type_text(pilot, "-" + str(summary["balance"] + 1))
         await pilot.press("enter")
         await type_text(pilot, "damaged card")
+        await pilot.press("enter")
+        await type_text(pilot, MANAGER_ID)  # whose PIN it is: their wrong PINs lock them out
         await pilot.press("enter")
         await type_text(pilot, "0000")
         await pilot.press("enter")
