@@ -6,11 +6,10 @@ from __future__ import annotations
 import httpx
 from textual.widgets import Input, Label
 
-from cashier_tui.screens.adjust_points import AdjustPointsScreen
 from pos_core.embedded_service import RunningService
 from tests.app.conftest import find_customer, wait_for
-from tests.app.test_live_updates import MANAGER_ID, MANAGER_PIN
-from tests.app.test_register_flow import SIZE, identify, ready, type_text
+from tests.app.test_live_updates import MANAGER_ID, MANAGER_PIN, open_adjustment
+from tests.app.test_register_flow import SIZE, type_text
 from tests.service.test_chain_security import add_key, keyed
 
 
@@ -27,11 +26,7 @@ async def test_a_locked_out_manager_is_told_so_and_works_again_once_freed(
             assert wrong.json()["error"]["code"] == "wrong_manager_pin"
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await identify(pilot, phone)
-        await wait_for(pilot, lambda: screen.sale.customer is not None)
-        await pilot.press("f9")
-        dialog = await wait_for(pilot, lambda: isinstance(app.screen, AdjustPointsScreen) and app.screen)
+        screen, dialog = await open_adjustment(pilot, phone)
         for text in ("100", "missed points", MANAGER_ID, MANAGER_PIN):
             await type_text(pilot, text)
             await pilot.press("enter")
@@ -52,11 +47,7 @@ async def test_the_form_asks_for_the_managers_id(cashier, api: httpx.Client) -> 
     phone, _ = find_customer(api, lambda s: s["balance"] > 0)
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await identify(pilot, phone)
-        await wait_for(pilot, lambda: screen.sale.customer is not None)
-        await pilot.press("f9")
-        dialog = await wait_for(pilot, lambda: isinstance(app.screen, AdjustPointsScreen) and app.screen)
+        screen, dialog = await open_adjustment(pilot, phone)
         for text in ("100", "missed points", ""):
             await type_text(pilot, text)
             await pilot.press("enter")
