@@ -269,7 +269,7 @@ def adjust_points(
         return answer
 
 
-@router.post("/managers/{manager_id}/unlock", responses=_errors(403, 404))
+@router.post("/managers/{manager_id}/unlock", responses=_errors(403, 404, 422))
 def unlock_manager(manager_id: str, store: Store, holder: Holder, request: Request) -> managers.Unlocked:
     require_hq(holder)
     with store.connection() as db, write_transaction(db):
