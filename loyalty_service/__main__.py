@@ -19,16 +19,17 @@ from typing import Any
 
 import uvicorn
 
-from loyalty_service import management, privacy_commands, sale_line_retention
+from loyalty_service import configured_keys, management, managers, privacy_commands, sale_line_retention
 from loyalty_service.activity_flags import DEFAULT_TRANSACTIONS_PER_DAY
 from loyalty_service.app import create_app
 from loyalty_service.database import DatabaseError, database_target, open_database, write_transaction
 from loyalty_service.demo_store import seed
 from loyalty_service.event_retention import DEFAULT_KEEP_DAYS, keep_pruning
+from loyalty_service.pin_hashes import PinSecretError, read_secret, secret_problem
 from loyalty_service.program import ProgramError, load_program
 
 DEMO_KEY = "demo-key"
-DEMO_MANAGER_PIN = "1357"
+DEMO_MANAGER_PIN = "135790"  # id mgr_demo (managers.py)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -43,14 +44,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="PostgreSQL: connections the service keeps at most (default 20)")
     parser.add_argument("--demo", action="store_true", help="seed the demo store into the database, once")
     parser.add_argument(
-        "--api-key", action="append", default=[], help="a key tills may use (repeatable; also LOYALTY_API_KEYS)"
+        "--api-key", action="append", default=[],
+        help="a configured key (repeatable); ps and shell history keep it: prefer --api-key-file or LOYALTY_API_KEYS",
     )
+    parser.add_argument("--api-key-file", type=Path, metavar="FILE",
+                        help="configured keys, one a line (# comments); each at least 24 characters outside --demo")
+    parser.add_argument("--pin-secret-file", type=Path, metavar="FILE",
+                        help="the secret managers' PIN hashes are keyed with (or LOYALTY_PIN_SECRET)")
     parser.add_argument("--program", type=Path, metavar="FILE",
                         help="the loyalty programme (TOML); default: the demo store's programme")
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
     parser.add_argument("--access-log", action="store_true", help="log every request line to stderr")
     parser.add_argument("--unknown-lookups-per-minute", type=int, default=30, metavar="N",
-                        help="identifies that find nobody, per key, before 429 (0: no limit; default 30)")
+                        help="identifies that find nobody and enrolments of a member, per key, before 429"
+                             " (0: no limit; default 30)")
+    parser.add_argument("--enrolments-per-minute", type=int, default=20, metavar="N",
+                        help="enrolments per key in a minute before 429 (0: no limit; default 20)")
     parser.add_argument("--identify-min-ms", type=float, default=25.0, metavar="MS",
                         help="every identify takes at least this long, found or not (default 25)")
     parser.add_argument("--flag-transactions-per-day", type=int, default=DEFAULT_TRANSACTIONS_PER_DAY, metavar="N",
@@ -72,18 +81,12 @@ def manager_pins(args: argparse.Namespace) -> tuple[tuple[str, str], ...] | None
     pins = []
     for given in args.manager_pin:
         name, _, pin = given.rpartition("=")
-        if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        if not managers.valid_new_pin(pin):
             return None
         pins.append((name.strip() or "Manager", pin))
     if not pins and args.demo:
         pins.append(("Demo manager", DEMO_MANAGER_PIN))
     return tuple(pins)
-
-
-def api_keys(args: argparse.Namespace) -> list[str]:
-    keys = [k.strip() for k in args.api_key if k.strip()]
-    keys += [k.strip() for k in os.environ.get("LOYALTY_API_KEYS", "").split(",") if k.strip()]
-    return keys
 
 
 def log_config() -> dict[str, Any]:
@@ -152,12 +155,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     pins = manager_pins(args)
     if pins is None:
-        print("loyalty-service: --manager-pin takes NAME=PIN or PIN, a PIN being 4 to 12 digits", file=sys.stderr)
+        print("loyalty-service: --manager-pin takes NAME=PIN or PIN, a PIN being 6 to 12 digits", file=sys.stderr)
         return 2
-    keys = api_keys(args)
+    try:
+        keys = configured_keys.read_keys(args.api_key, args.api_key_file)
+        configured_keys.check_lengths(keys, args.demo)
+        pin_secret = read_secret(args.pin_secret_file)
+    except (configured_keys.KeyProblem, PinSecretError) as error:
+        print(f"loyalty-service: {error}", file=sys.stderr)
+        return 2
+    if args.api_key:
+        print("loyalty-service: warning: --api-key puts the key where ps and shell history keep it;"
+              " use --api-key-file or LOYALTY_API_KEYS", file=sys.stderr)
     if not keys:
         if not args.demo:
-            print("loyalty-service: no API key: give --api-key KEY or set LOYALTY_API_KEYS", file=sys.stderr)
+            print("loyalty-service: no API key: give --api-key-file FILE or set LOYALTY_API_KEYS", file=sys.stderr)
             return 2
         print(f"loyalty-service: no API key given; the demo store accepts '{DEMO_KEY}'", file=sys.stderr)
         keys = [DEMO_KEY]
@@ -169,9 +181,16 @@ def main(argv: list[str] | None = None) -> int:
     database = open_database(args.db, pool_size=max(2, args.db_pool_size))
     try:
         database.create_schema()
+        with database.connection() as conn:
+            problem = secret_problem(conn, pin_secret)
     except DatabaseError as error:
         print(f"loyalty-service: {error}", file=sys.stderr)
         return 2
+    if problem:
+        print(f"loyalty-service: {problem}", file=sys.stderr)
+        return 2
+    for manager_id, (name, _) in zip(managers.demo_ids(len(pins)), pins):
+        print(f"loyalty-service: manager {name!r} (in memory) has id {manager_id}", file=sys.stderr)
     if args.demo:
         with database.connection() as conn, write_transaction(conn):
             if seed(conn, program):
@@ -201,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         identify_min_seconds=max(0.0, args.identify_min_ms) / 1000,
         flag_transactions_per_day=args.flag_transactions_per_day,
         manager_pins=pins,
+        pin_secret=pin_secret,
+        enrolments_per_minute=args.enrolments_per_minute,
         events_keepalive_seconds=max(0.5, args.events_keepalive),
         stopping=stopping,  # event streams end as soon as shutdown starts, so it never waits on them
     )

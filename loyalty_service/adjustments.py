@@ -5,17 +5,13 @@
 and terminal and the manager's name; why; when), and the account's events, all in one
 transaction. A balance never goes below zero.
 
-Manager PINs are checked here, on the service, never on the till. They are kept as salted scrypt
-hashes: in the ``managers`` table (``loyalty-service add-manager``) or, for a demo, in memory
-(``--manager-pin``). Wrong PINs are limited per key, so a PIN cannot be guessed at a till.
+The manager's PIN is checked by the service, never on the till, before ``adjust`` runs
+(managers.py: keyed hashes, wrong PINs limited per key and per manager, lockout).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
-from dataclasses import dataclass
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -30,15 +26,17 @@ from loyalty_service.schemas import ErrorDetail, RequestBody
 from loyalty_service.terminal_keys import KeyHolder
 
 MAX_POINTS = 100_000
-WRONG_PINS_PER_WINDOW = 5
+WRONG_PINS_PER_WINDOW = 5  # per key
 WRONG_PIN_WINDOW_SECONDS = 300.0
-_SCRYPT = {"n": 2**13, "r": 8, "p": 1, "dklen": 32}
 
 
 class AdjustmentRequest(RequestBody):
     points: int = Field(ge=-MAX_POINTS, le=MAX_POINTS, description="added (positive) or taken (negative); not 0")
     reason: str = Field(min_length=1, max_length=200)
     manager_pin: str = Field(min_length=4, max_length=12)
+    manager_id: str | None = Field(default=None, max_length=64,
+                                   description="whose PIN it is: only they are checked, and a wrong PIN counts"
+                                               " towards their lockout")
     store_id: str | None = Field(default=None, max_length=64)
     terminal_id: str | None = Field(default=None, max_length=64)
 
@@ -60,52 +58,6 @@ class Adjustment(BaseModel):
     terminal_id: str | None
     created_at: str
     balance: int
-
-
-@dataclass(frozen=True, slots=True)
-class Manager:
-    name: str
-    pin_hash: str
-
-
-def hash_pin(pin: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def _pin_matches(pin: str, stored: str) -> bool:
-    try:
-        _, salt, digest = stored.split("$")
-        candidate = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
-    except ValueError:
-        return False
-    return hmac.compare_digest(candidate, bytes.fromhex(digest))
-
-
-def valid_pin(pin: str) -> bool:
-    return pin.isdigit() and 4 <= len(pin) <= 12
-
-
-def add_manager(conn: Connection, name: str, pin: str) -> str:
-    manager_id = "mgr_" + secrets.token_hex(6)
-    conn.execute(
-        "INSERT INTO managers (manager_id, name, pin_hash, created_at) VALUES (?, ?, ?, ?)",
-        (manager_id, " ".join(name.split()), hash_pin(pin), utc_now()),
-    )
-    return manager_id
-
-
-def manager_for_pin(conn: Connection, configured: tuple[Manager, ...], pin: str) -> str | None:
-    """The name of the manager whose PIN this is; every hash is tried, so the time does not say
-    which one matched."""
-    managers = [*configured, *(Manager(r["name"], r["pin_hash"]) for r in conn.execute(
-        "SELECT name, pin_hash FROM managers ORDER BY created_at"))]
-    found = None
-    for manager in managers:
-        if _pin_matches(pin, manager.pin_hash) and found is None:
-            found = manager.name
-    return found
 
 
 def adjust(

@@ -20,12 +20,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from loyalty_service import accounts, activity_flags, adjustments, events, qr_tokens, rate_limit, sales
+from loyalty_service import accounts, activity_flags, adjustments, events, managers, qr_tokens, rate_limit, sales
 from loyalty_service import presence, privacy, reservations, returns, serving
 from loyalty_service.auth import check_binding, key_holder, require_hq, require_key, require_till
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection, Database, open_database, write_transaction
 from loyalty_service.errors import ApiError, install_error_handlers
+from loyalty_service.pin_hashes import PinHasher
 from loyalty_service.program import Program
 from loyalty_service.terminal_keys import KeyHolder, pepper, unbound_keys
 from loyalty_service.schemas import (
@@ -33,7 +34,6 @@ from loyalty_service.schemas import (
     AccountSummary,
     Catalog,
     EnrolRequest,
-    ErrorDetail,
     ErrorResponse,
     Health,
     IdentifyRequest,
@@ -74,12 +74,15 @@ def create_app(
     identify_min_seconds: float = 0.025,
     flag_transactions_per_day: int = activity_flags.DEFAULT_TRANSACTIONS_PER_DAY,
     manager_pins: tuple[tuple[str, str], ...] = (),
+    pin_secret: bytes | None = None,
+    enrolments_per_minute: int = 20,
     events_keepalive_seconds: float = 15.0,
     stopping: Callable[[], bool] = lambda: False,
 ) -> FastAPI:
     """``db``: a Database whose schema is made (``create_schema``), or a SQLite path or
     ``postgresql://`` URL to open and make it in.
-    ``manager_pins``: (name, PIN) pairs kept only in memory, hashed (for demos).
+    ``manager_pins``: (name, PIN) pairs kept only in memory, hashed (for demos; ids ``mgr_demo``, ...).
+    ``pin_secret``: what stored managers' PIN hashes are keyed with (pin_hashes.py).
     ``stopping``: true once the server shuts down, so event streams end."""
     if isinstance(db, (Path, str)):
         database = open_database(db)
@@ -111,9 +114,10 @@ def create_app(
     app.state.wrong_pins = rate_limit.SlidingWindow(
         adjustments.WRONG_PINS_PER_WINDOW, adjustments.WRONG_PIN_WINDOW_SECONDS
     )
+    app.state.enrolments = rate_limit.SlidingWindow(enrolments_per_minute, 60.0)
     app.state.identify_min_seconds = identify_min_seconds
     app.state.flag_transactions_per_day = flag_transactions_per_day
-    app.state.managers = tuple(adjustments.Manager(name, adjustments.hash_pin(pin)) for name, pin in manager_pins)
+    app.state.managers = managers.Managers(PinHasher(pin_secret), manager_pins)
     app.state.events_keepalive_seconds = events_keepalive_seconds
     app.state.stopping = stopping
     app.state.open_event_streams = 0  # for tests and operators: streams end when clients go
@@ -153,16 +157,11 @@ def identify(
     # often is refused for a while (429): phone numbers cannot be enumerated (rate_limit.py).
     require_till(holder)
     started = time.monotonic()
-    misses = request.app.state.lookup_misses
     try:
-        misses.check(holder.key_id, "Too many lookups found nobody; wait before trying again.")
-        try:
+        misses = request.app.state.lookup_misses
+        with misses.counted(holder.key_id, rate_limit.LOOKUPS_SPENT, kept_when="unknown_customer"):
             with store.connection() as db:  # given back before the wait below
                 return _identify(body, program, db, holder)
-        except ApiError as error:
-            if error.code == "unknown_customer":
-                misses.note(holder.key_id)
-            raise
     finally:
         rest = request.app.state.identify_min_seconds - (time.monotonic() - started)
         if rest > 0:
@@ -220,13 +219,19 @@ def issue_qr_token(
             return qr_tokens.issue(db, account_id, ttl)
 
 
-@router.post("/accounts", status_code=201, responses=_errors(403, 409, 422))
-def enrol(body: EnrolRequest, program: CurrentProgram, store: Store, holder: Holder) -> AccountSummary:
+@router.post("/accounts", status_code=201, responses=_errors(403, 409, 422, 429))
+def enrol(
+    body: EnrolRequest, program: CurrentProgram, store: Store, holder: Holder, request: Request
+) -> AccountSummary:
+    # A number already enrolled (409) spends the same budget as an identify that finds nobody, so
+    # enrolment is no membership oracle once identify is refused (rate_limit.py).
     require_till(holder)
-    with store.connection() as db:
-        store_id, terminal_id = check_binding(holder, body.store_id, body.terminal_id)
-        body = body.model_copy(update={"store_id": store_id, "terminal_id": terminal_id})
-        with write_transaction(db):
+    store_id, terminal_id = check_binding(holder, body.store_id, body.terminal_id)
+    body = body.model_copy(update={"store_id": store_id, "terminal_id": terminal_id})
+    state = request.app.state
+    state.enrolments.take(holder.key_id, "Too many enrolments from this till; wait before trying again.")
+    with state.lookup_misses.counted(holder.key_id, rate_limit.LOOKUPS_SPENT, kept_when="already_enrolled"):
+        with store.connection() as db, write_transaction(db):
             summary = accounts.enrol(db, program, body)
             events.record_event(db, summary.account_id, "enrolled", {
                 "balance": summary.balance, "tier": summary.tier.name, "store_id": store_id, "terminal_id": terminal_id,
@@ -291,19 +296,25 @@ def adjust_points(
     request: Request,
 ) -> adjustments.Adjustment:
     require_till(holder)
+    state = request.app.state
     with store.connection() as db:
-        state = request.app.state
         serving.require_serving(db, holder, account_id)
-        state.wrong_pins.check(holder.key_id, "Too many wrong manager PINs from this till; wait before trying again.")
-        manager = adjustments.manager_for_pin(db, state.managers, body.manager_pin)
-        if manager is None:
-            state.wrong_pins.note(holder.key_id)
-            raise ApiError(403, "wrong_manager_pin", "That is not a manager's PIN.",
-                           [ErrorDetail(field="manager_pin", problem="not a manager's PIN")])
+    manager = state.managers.authorise(store, state.wrong_pins, holder.key_id, body.manager_id, body.manager_pin)
+    with store.connection() as db:
         with write_transaction(db):
             answer = adjustments.adjust(db, program, account_id, body, manager, holder)
             activity_flags.note_transaction(db, account_id, state.flag_transactions_per_day)
         return answer
+
+
+@router.post("/managers/{manager_id}/unlock", responses=_errors(403, 404, 422))
+def unlock_manager(manager_id: str, store: Store, holder: Holder, request: Request) -> managers.Unlocked:
+    require_hq(holder)
+    with store.connection() as db, write_transaction(db):
+        unlocked = request.app.state.managers.unlock(db, manager_id)
+    if unlocked is None:
+        raise ApiError(404, "not_found", "There is no such manager.")
+    return unlocked
 
 
 @router.get("/flags", responses=_errors(422))
@@ -429,7 +440,7 @@ def return_items(
         manager = None
         if reason := returns.approval_needed(db, program, return_id, sale_id, body):
             state = request.app.state
-            manager = returns.check_manager(db, state.managers, state.wrong_pins, holder.key_id, body, reason)
+            manager = returns.check_manager(store, state.managers, state.wrong_pins, holder.key_id, body, reason)
         with write_transaction(db):
             answer, replayed = returns.record_return(db, program, return_id, sale_id, body, manager)
         if replayed:

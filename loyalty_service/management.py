@@ -4,23 +4,40 @@
     loyalty-service add-key --db FILE|URL --role hq                   prints a new head-office key, once
     loyalty-service list-keys --db FILE|URL                           the keys' ids, roles, stores and terminals
     loyalty-service revoke-key --db FILE|URL --key-id ID              the key stops working within seconds
-    loyalty-service add-manager --db FILE|URL --name NAME --pin PIN   a manager who may adjust points
+    loyalty-service add-manager --db FILE|URL --name NAME [--pin-file FILE|-]
+                                                                      a manager who may adjust points
+    loyalty-service list-managers --db FILE|URL                       ids, names, whether locked out
+    loyalty-service unlock-manager --db FILE|URL --manager-id ID      frees a manager locked by wrong PINs
+    loyalty-service remove-manager --db FILE|URL --manager-id ID      they may adjust points no more
 
-Only hashes are stored (terminal_keys.py, adjustments.py); the key cannot be shown again.
+Only hashes are stored (terminal_keys.py, pin_hashes.py); the key cannot be shown again. A PIN is
+read from a file, stdin (``--pin-file -``) or a prompt; ``--pin PIN`` still works but warns, since
+``ps`` and shell history keep it. add-manager needs the PIN secret (``LOYALTY_PIN_SECRET`` or
+``--pin-secret-file``), the same one the service is started with.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
+from pathlib import Path
 
-from loyalty_service.adjustments import add_manager, valid_pin
+from loyalty_service import managers
+from loyalty_service.pin_hashes import PinHasher, PinSecretError, read_secret, remember_secret, secret_problem
 from loyalty_service.database import DatabaseError, database_target, open_database, write_transaction
 from loyalty_service.auth import CACHE_SECONDS
 from loyalty_service.terminal_keys import ROLES, add_key, list_keys, revoke_key
 
-COMMANDS = ("add-key", "list-keys", "revoke-key", "add-manager")
+COMMANDS = ("add-key", "list-keys", "revoke-key", "add-manager", "list-managers", "unlock-manager", "remove-manager")
+
+
+class NoPin(Exception):
+    """add-manager could not read a PIN; the message says why."""
+
+
+_PIN_RULE = f"{managers.NEW_PIN_DIGITS[0]} to {managers.NEW_PIN_DIGITS[1]} digits"
 
 
 def main(argv: list[str]) -> int:
@@ -37,8 +54,16 @@ def main(argv: list[str]) -> int:
         parser.add_argument("--key-id", required=True, help="the key's id, as add-key or list-keys printed it")
     elif command == "add-manager":
         parser.add_argument("--name", required=True, help="the manager's name, for the audit")
-        parser.add_argument("--pin", required=True, help="4 to 12 digits")
+        parser.add_argument("--pin-file", type=Path, metavar="FILE|-",
+                            help=f"the PIN ({_PIN_RULE}) on the file's first line; -: stdin (default: a prompt)")
+        parser.add_argument("--pin", help="the PIN on the command line, where ps and shell history keep it: avoid")
+        parser.add_argument("--pin-secret-file", type=Path, metavar="FILE",
+                            help="the secret PIN hashes are keyed with (or LOYALTY_PIN_SECRET)")
+    elif command in ("unlock-manager", "remove-manager"):
+        parser.add_argument("--manager-id", required=True, help="the manager's id, as add-manager or list-managers printed it")
     args = parser.parse_args(rest)
+    if command == "add-manager":
+        return _add_manager(args)
     database = open_database(args.db)
     try:
         database.create_schema()
@@ -74,13 +99,71 @@ def main(argv: list[str]) -> int:
                     return 1
                 print(f"loyalty-service: key {args.key_id.strip()} revoked; it stops working within"
                       f" {CACHE_SECONDS:.0f} s", file=sys.stderr)
+            elif command == "list-managers":
+                for manager in managers.list_managers(conn):
+                    print(json.dumps(manager))
             else:
-                if not valid_pin(args.pin) or not args.name.strip():
-                    print("loyalty-service: --name must not be empty and --pin must be 4 to 12 digits",
+                manager_id = args.manager_id.strip()
+                done = (managers.unlock_stored(conn, manager_id) if command == "unlock-manager"
+                        else managers.remove_manager(conn, manager_id))
+                if not done:
+                    print(f"loyalty-service: there is no manager {manager_id!r} (list-managers shows them)",
                           file=sys.stderr)
-                    return 2
-                manager_id = add_manager(conn, args.name, args.pin)
-                print(json.dumps({"manager_id": manager_id, "name": " ".join(args.name.split())}))
+                    return 1
+                print(f"loyalty-service: manager {manager_id} "
+                      + ("unlocked" if command == "unlock-manager" else "removed"), file=sys.stderr)
     finally:
         database.close()
     return 0
+
+
+def _add_manager(args: argparse.Namespace) -> int:
+    name = " ".join(args.name.split())
+    try:
+        secret = read_secret(args.pin_secret_file)
+        if secret is None:
+            raise PinSecretError("add-manager needs the PIN secret the service uses: set LOYALTY_PIN_SECRET or"
+                                 " give --pin-secret-file FILE (make one with: openssl rand -hex 32)")
+        pin = _pin(args)
+    except (PinSecretError, NoPin, OSError) as error:
+        print(f"loyalty-service: {getattr(error, 'strerror', None) or error}", file=sys.stderr)
+        return 2
+    if pin is None or not managers.valid_new_pin(pin) or not name:
+        print(f"loyalty-service: --name must not be empty and the PIN must be {_PIN_RULE}", file=sys.stderr)
+        return 2
+    database = open_database(args.db)
+    try:
+        database.create_schema()
+        with database.connection() as conn, write_transaction(conn):
+            problem = secret_problem(conn, secret)
+            if problem is None:
+                remember_secret(conn, secret)
+                manager_id = managers.add_manager(conn, PinHasher(secret), name, pin)
+    except DatabaseError as error:
+        print(f"loyalty-service: {error}", file=sys.stderr)
+        return 2
+    finally:
+        database.close()
+    if problem:
+        print(f"loyalty-service: {problem}", file=sys.stderr)
+        return 2
+    print(json.dumps({"manager_id": manager_id, "name": name}))
+    print("loyalty-service: the register asks for this id with the PIN", file=sys.stderr)
+    return 0
+
+
+def _pin(args: argparse.Namespace) -> str | None:
+    """From --pin-file (- for stdin), --pin (with a warning) or a prompt typed twice."""
+    if args.pin_file is not None:
+        text = sys.stdin.readline() if str(args.pin_file) == "-" else args.pin_file.read_text()
+        return (text.splitlines() or [""])[0].strip()
+    if args.pin is not None:
+        print("loyalty-service: warning: --pin puts the PIN where ps and shell history keep it; use --pin-file"
+              " or the prompt", file=sys.stderr)
+        return args.pin.strip()
+    if not sys.stdin.isatty():
+        raise NoPin("no PIN: give --pin-file FILE, or --pin-file - to read it from stdin")
+    pin = getpass.getpass(f"PIN for {args.name.strip()} ({_PIN_RULE}): ")
+    if getpass.getpass("The same PIN again: ") != pin:
+        raise NoPin("the two PINs differ; nothing was added")
+    return pin.strip()

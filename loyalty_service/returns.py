@@ -46,12 +46,12 @@ from fractions import Fraction
 
 from pydantic import BaseModel, Field
 
-from loyalty_service import adjustments
 from loyalty_service.accounts import points
 from loyalty_service.clock import service_now, utc_now
-from loyalty_service.database import Connection
+from loyalty_service.database import Connection, Database
 from loyalty_service.errors import ApiError
 from loyalty_service.events import account_changed
+from loyalty_service.managers import Managers
 from loyalty_service.program import Program
 from loyalty_service.rate_limit import SlidingWindow
 from loyalty_service.schemas import ErrorDetail, RequestBody, Sale, SaleLine
@@ -238,21 +238,13 @@ def manager_required(reason: str) -> ApiError:
 
 
 def check_manager(
-    conn: Connection, managers: tuple[adjustments.Manager, ...], wrong_pins: SlidingWindow, key_id: str,
-    body: ReturnRequest, reason: str,
+    database: Database, managers: Managers, wrong_pins: SlidingWindow, key_id: str, body: ReturnRequest, reason: str,
 ) -> str:
-    """The approving manager's name, or 403: no PIN, or a wrong one (counted, as adjustments' are)."""
+    """The approving manager's name, or 403: no PIN, a wrong one or a locked manager (counted with
+    adjustments' wrong PINs, before the PIN is checked: managers.py)."""
     if not body.manager_pin:
         raise manager_required(reason)
-    wrong_pins.check(key_id, "Too many wrong manager PINs from this till; wait before trying again.")
-    # manager_id (for PINs that name their manager) is carried in the body for when
-    # manager_for_pin takes it; today's call matches the PIN alone.
-    manager = adjustments.manager_for_pin(conn, managers, body.manager_pin)
-    if manager is None:
-        wrong_pins.note(key_id)
-        raise ApiError(403, "wrong_manager_pin", "That is not a manager's PIN.",
-                       [ErrorDetail(field="manager_pin", problem="not a manager's PIN")])
-    return manager
+    return managers.authorise(database, wrong_pins, key_id, body.manager_id, body.manager_pin)
 
 
 # -- storage ----------------------------------------------------------------------------------------

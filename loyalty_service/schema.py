@@ -17,6 +17,7 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("terminal_keys", "role", "TEXT NOT NULL DEFAULT 'till'"),
     ("accounts", "erased_at", "TEXT"),
     ("sales", "lines_removed", "TEXT"),
+    ("managers", "failed_pins", "INTEGER NOT NULL DEFAULT 0"),
 )
 
 SCHEMA = """
@@ -135,12 +136,14 @@ CREATE TABLE IF NOT EXISTS presence_used (
     sale_id TEXT NOT NULL,
     expires_at INTEGER NOT NULL  -- Unix seconds: after this the proof is refused anyway
 );
--- Managers who may adjust points (adjustments.py): a salted scrypt hash of the PIN.
+-- Managers who may adjust points (managers.py): a salted scrypt hash of the PIN keyed with a
+-- secret kept outside the database (pin_hashes.py); wrong PINs in a row (5 lock them out).
 CREATE TABLE IF NOT EXISTS managers (
     manager_id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     pin_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    failed_pins INTEGER NOT NULL DEFAULT 0
 );
 -- The audit of manual points adjustments; each also has its ledger row (kind 'adjust').
 CREATE TABLE IF NOT EXISTS adjustments (

@@ -146,10 +146,12 @@ class Checkout:
         pending = await asyncio.to_thread(self.outbox.pending_points, account_id)
         return replace(summary, pending_points=pending) if pending else summary
 
-    async def adjust_points(self, account_id: str, *, points: int, reason: str, manager_pin: str) -> AccountSummary:
+    async def adjust_points(
+        self, account_id: str, *, points: int, reason: str, manager_pin: str, manager_id: str | None = None
+    ) -> AccountSummary:
         """A manual adjustment, the manager's PIN checked by the service; the summary after it."""
         await self.client.adjust_points(
-            account_id, points=points, reason=reason, manager_pin=manager_pin,
+            account_id, points=points, reason=reason, manager_pin=manager_pin, manager_id=manager_id,
             store_id=self.settings.store_id, terminal_id=self.settings.terminal_id,
         )
         return await self.refresh_customer(account_id)

@@ -75,6 +75,7 @@ _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
     # 403s that are not about the till's key: a manager PIN refused; ids not this key's own.
     "wrong_manager_pin": RequestRefused,
     "manager_pin_required": RequestRefused,  # a late or large return: ask for a manager (returns)
+    "manager_locked": RequestRefused,
     "wrong_terminal": RequestRefused,
     # The customer's points, not the key: spending needs the customer identified at this till;
     # the customer's data is for the till serving them.
@@ -269,12 +270,16 @@ class LoyaltyClient:
         points: int,
         reason: str,
         manager_pin: str,
+        manager_id: str | None = None,
         store_id: str | None = None,
         terminal_id: str | None = None,
     ) -> Mapping[str, Any]:
         """A manual points adjustment (the service checks the manager's PIN): the adjustment
-        with the new ``balance``. A wrong PIN is ``RequestRefused`` with code ``wrong_manager_pin``."""
+        with the new ``balance``. A wrong PIN is ``RequestRefused`` with code ``wrong_manager_pin``;
+        a manager locked out by wrong PINs, ``manager_locked``."""
         body: dict[str, Any] = {"points": points, "reason": reason, "manager_pin": manager_pin}
+        if manager_id:
+            body["manager_id"] = manager_id
         if store_id:
             body["store_id"] = store_id
         if terminal_id:

@@ -231,8 +231,11 @@ class SaleSession:
         self.set_customer(customer)
         return customer
 
-    async def adjust_points(self, account_id: str, *, points: int, reason: str, manager_pin: str) -> AccountSummary:
-        summary = await self.checkout.adjust_points(account_id, points=points, reason=reason, manager_pin=manager_pin)
+    async def adjust_points(
+        self, account_id: str, *, points: int, reason: str, manager_pin: str, manager_id: str | None = None
+    ) -> AccountSummary:
+        summary = await self.checkout.adjust_points(
+            account_id, points=points, reason=reason, manager_pin=manager_pin, manager_id=manager_id)
         self._customer_refreshed(summary, always=True)
         return summary
 

@@ -26,6 +26,7 @@ from pos_core.phone_number import InvalidPhoneNumber
 from pos_core.sale import Sale
 from pos_core.sale_session import Enrolment, Notice, with_rewards
 from pos_core.settings import Settings
+from pos_core.staff_pin import StaffPinLock
 from selfcheckout.screens.assistance import AssistanceScreen
 from selfcheckout.screens.join import JoinScreen
 from selfcheckout.screens.kiosk_payment import KioskPaymentScreen
@@ -64,6 +65,7 @@ class SelfCheckoutApp(TillApp):
         self.last_touch = time.monotonic()
         self.offer_declined = False
         self._asking_still_there = False
+        self.staff_pin = StaffPinLock(settings.kiosk.staff_pin)  # locks after 5 wrong tries, for the kiosk's run
         self.session.on_change = self._session_changed
         self.session.on_notice = self._session_notice
 
@@ -207,7 +209,7 @@ class SelfCheckoutApp(TillApp):
     @till_work(exclusive=True, group="dialog")
     async def call_assistance(self, reason: str, index: int | None = None) -> None:
         action = await self.push_screen_wait(
-            AssistanceScreen(self.settings.kiosk.staff_pin, reason, set_aside=self.set_aside_sales())
+            AssistanceScreen(self.staff_pin, reason, set_aside=self.set_aside_sales())
         )
         sale = self.session.sale
         if action == "void_sale":

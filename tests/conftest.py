@@ -15,7 +15,10 @@ import pytest
 from pos_core.embedded_service import RunningService, start_service
 from tests.postgres_server import PostgresServer, PostgresUnavailable, start_postgres
 
-TEST_API_KEY = "test-key-0123456789"
+TEST_API_KEY = "test-key-0123456789abcdefgh"  # configured keys are at least 24 characters
+# The secret managers' PIN hashes are keyed with (loyalty_service/pin_hashes.py), in every test's
+# environment, so the services and add-manager the tests start share it.
+TEST_PIN_SECRET = "test-pin-secret-0123456789abcdef0123456789"
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +31,7 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.setenv(name, str(path))
     for name in ("LOYALTY_API_KEYS", "CASHIER_API_URL", "CASHIER_API_KEY"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LOYALTY_PIN_SECRET", TEST_PIN_SECRET)
     return home
 
 

@@ -404,8 +404,9 @@ class RegisterScreen(Screen[None]):
         account_id = sale.customer.account_id
         session = self.session
 
-        async def submit(points: int, reason: str, pin: str) -> AccountSummary:
-            return await session.adjust_points(account_id, points=points, reason=reason, manager_pin=pin)
+        async def submit(points: int, reason: str, manager: str, pin: str) -> AccountSummary:
+            return await session.adjust_points(account_id, points=points, reason=reason, manager_id=manager,
+                                               manager_pin=pin)
 
         summary = await self.app.push_screen_wait(AdjustPointsScreen(sale.customer, submit))
         if summary is not None:

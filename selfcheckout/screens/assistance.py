@@ -1,8 +1,11 @@
-"""Call for assistance: the shopper waits; staff unlock with their PIN to fix or void the sale."""
+"""Call for assistance: the shopper waits; staff unlock with their PIN to fix or void the sale.
+
+The PIN is checked by the kiosk's ``StaffPinLock`` (pos_core/staff_pin.py), which locks it for a
+few minutes after 5 wrong tries; this screen shows how long.
+"""
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Sequence
 
 from textual import on
@@ -12,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from pos_core.outbox import SetAsideSale
+from pos_core.staff_pin import StaffPinLock, locked_message
 from selfcheckout.widgets.keypad import Keypad
 
 STAFF_ACTIONS = ("remove_item", "void_sale")
@@ -20,7 +24,7 @@ STAFF_ACTIONS = ("remove_item", "void_sale")
 class AssistanceScreen(ModalScreen[str | None]):
     """Dismisses with a staff action ("remove_item", "void_sale") or None."""
 
-    def __init__(self, staff_pin: str, reason: str, *, set_aside: Sequence[SetAsideSale] = ()) -> None:
+    def __init__(self, staff_pin: StaffPinLock, reason: str, *, set_aside: Sequence[SetAsideSale] = ()) -> None:
         super().__init__()
         self.staff_pin = staff_pin
         self.reason = reason
@@ -35,7 +39,7 @@ class AssistanceScreen(ModalScreen[str | None]):
             yield Label(self.reason, classes="center", markup=False)
             yield Label("Staff: enter your PIN", id="pin-shown", classes="center")
             yield Keypad(id="pin-pad")
-            yield Label("", id="pin-problem", classes="problem")
+            yield Label(self._locked_text(), id="pin-problem", classes="problem")
             yield Label("", id="staff-set-aside", classes="center", markup=False)
             with Horizontal(classes="row", id="staff-actions"):
                 yield Button("Unlock", variant="primary", id="pin-ok")
@@ -55,10 +59,11 @@ class AssistanceScreen(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#pin-ok")
     def unlock(self) -> None:
-        if not hmac.compare_digest(self.typed.encode(), self.staff_pin.encode()):
+        attempt = self.staff_pin.attempt(self.typed)
+        if not attempt.accepted:
             self.typed = ""
             self.query_one("#pin-shown", Label).update("Staff: enter your PIN")
-            self.query_one("#pin-problem", Label).update("That PIN is not right.")
+            self.query_one("#pin-problem", Label).update(attempt.message)
             return
         self.unlocked = True
         self.query_one("#pin-problem", Label).update("")
@@ -72,6 +77,10 @@ class AssistanceScreen(ModalScreen[str | None]):
                 f"{len(self.set_aside)} sale(s) refused by the loyalty service are kept on this kiosk"
                 f" ({ids}{more}); they will not be sent again. Tell your supervisor."
             )
+
+    def _locked_text(self) -> str:
+        wait = self.staff_pin.locked_seconds()
+        return locked_message(wait) if wait else ""
 
     @on(Button.Pressed, "#staff-remove_item, #staff-void_sale")
     def staff_action(self, event: Button.Pressed) -> None:

@@ -16,12 +16,24 @@ from textual.widgets import Input, Label
 
 from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.adjust_points import AdjustPointsScreen
+from cashier_tui.screens.register import RegisterScreen
 from pos_core.live_updates import CONNECTED, AccountFollower
 from pos_core.loyalty_errors import LoyaltyUnavailable, NotFound
 from tests.app.conftest import find_customer, product_in, wait_for
 from tests.app.test_register_flow import SIZE, identify, panel_text, ready, type_text
 
-MANAGER_PIN = "1357"  # the demo store's manager
+MANAGER_PIN = "135790"  # the demo store's manager
+MANAGER_ID = "mgr_demo"
+
+
+async def open_adjustment(pilot, phone: str) -> tuple[RegisterScreen, AdjustPointsScreen]:
+    """The register with this customer identified, and its points adjustment form open (F9)."""
+    screen = await ready(pilot)
+    await identify(pilot, phone)
+    await wait_for(pilot, lambda: screen.sale.customer is not None)
+    await pilot.press("f9")
+    dialog = await wait_for(pilot, lambda: isinstance(pilot.app.screen, AdjustPointsScreen) and pilot.app.screen)
+    return screen, dialog
 
 
 def balance_shown(screen) -> str:
@@ -67,15 +79,12 @@ async def test_adjusting_points_needs_a_manager_pin(cashier, api: httpx.Client) 
     phone, summary = find_customer(api, lambda s: s["balance"] > 0)
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await identify(pilot, phone)
-        await wait_for(pilot, lambda: screen.sale.customer is not None)
-        await pilot.press("f9")
-        await wait_for(pilot, lambda: isinstance(app.screen, AdjustPointsScreen))
-        dialog = app.screen
+        screen, dialog = await open_adjustment(pilot, phone)
         await type_text(pilot, "-" + str(summary["balance"] + 1))
         await pilot.press("enter")
         await type_text(pilot, "damaged card")
+        await pilot.press("enter")
+        await type_text(pilot, MANAGER_ID)  # whose PIN it is: their wrong PINs lock them out
         await pilot.press("enter")
         await type_text(pilot, "0000")
         await pilot.press("enter")
@@ -193,7 +202,7 @@ async def test_points_changed_elsewhere_while_paying_do_not_lose_the_payment(cas
         paid_for = screen.sale
         assert app.session.paying and app.session.following is None
         answer = api.post(f"/v1/accounts/{before['account_id']}/adjustments", json={
-            "points": 250, "reason": "birthday bonus", "manager_pin": "1357", "terminal_id": "till-7"})
+            "points": 250, "reason": "birthday bonus", "manager_pin": "135790", "terminal_id": "till-7"})
         assert answer.status_code == 201, answer.text
         await type_text(pilot, "10")
         await pilot.press("enter")

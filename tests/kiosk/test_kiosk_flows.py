@@ -305,7 +305,7 @@ async def test_points_changed_elsewhere_show_while_the_shopper_is_signed_in(kios
         await wait_for(pilot, lambda: app.session.following == before["account_id"])
         # The shopper's points change elsewhere (a till, the app) while they shop.
         answer = api.post(f"/v1/accounts/{before['account_id']}/adjustments", json={
-            "points": 250, "reason": "birthday bonus", "manager_pin": "1357", "terminal_id": "till-7"})
+            "points": 250, "reason": "birthday bonus", "manager_pin": "135790", "terminal_id": "till-7"})
         assert answer.status_code == 201, answer.text
         now = before["balance"] + 250
         await wait_for(pilot, lambda: f"{now:,} points" in label_now(app, "#hello"), timeout=2.0)

@@ -43,3 +43,37 @@ async def test_no_staff_line_when_all_is_well(kiosk) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await kiosk_ready(pilot)
         assert not app.screen.query_one("#staff-attention", Label).display
+
+
+async def enter_pin(pilot, pin: str) -> None:
+    for digit in pin:
+        await pilot.click(f"#key-{digit}")
+    await pilot.click("#pin-ok")
+
+
+async def test_the_staff_pin_locks_for_five_minutes_after_five_wrong_tries(kiosk) -> None:
+    app = kiosk(staff_pin="4321")
+    async with app.run_test(size=SIZE) as pilot:
+        await kiosk_ready(pilot)
+        await pilot.click("#assist")
+        await wait_for(pilot, lambda: isinstance(app.screen, AssistanceScreen))
+        for n in range(4):
+            await enter_pin(pilot, "1111")
+            assert f"{4 - n} more tr" in shown(app, "#pin-problem")
+        await enter_pin(pilot, "1111")
+        assert "locked for 5 minutes" in shown(app, "#pin-problem")
+        await enter_pin(pilot, "4321")  # the right PIN, while locked
+        assert "locked for" in shown(app, "#pin-problem")
+        assert app.screen.query_one("#staff-void_sale").disabled
+        # Closing and calling again does not start the count afresh; the screen says so at once.
+        await pilot.click("#assist-close")
+        await wait_for(pilot, lambda: not isinstance(app.screen, AssistanceScreen))
+        await pilot.click("#assist")
+        await wait_for(pilot, lambda: isinstance(app.screen, AssistanceScreen))
+        assert "locked for 5 minutes" in shown(app, "#pin-problem")
+        # Five minutes on, the right PIN unlocks.
+        started = app.staff_pin.clock()
+        app.staff_pin.clock = lambda: started + 301
+        await enter_pin(pilot, "4321")
+        await wait_for(pilot, lambda: not app.screen.query_one("#staff-void_sale").disabled)
+        assert shown(app, "#pin-problem") == ""

@@ -84,6 +84,7 @@ def test_openapi_is_public_and_describes_the_real_models(reading_service: Runnin
         "/v1/reservations", "/v1/reservations/{reservation_id}", "/v1/sales/{sale_id}/returns",  # rewards held, returns
         "/v1/accounts/{account_id}/export", "/v1/accounts/{account_id}/erase",  # customers' data
         "/v1/accounts/{account_id}/withdraw-marketing",
+        "/v1/managers/{manager_id}/unlock",  # scoped keys
     }
     schemas = document["components"]["schemas"]
     assert set(schemas["AccountSummary"]["properties"]) == set(ALICE_SUMMARY_EXCEPT_TIME) | {"balance_as_of", "presence"}

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -43,6 +44,15 @@ def add_key(db: Path | str, store: str, terminal: str) -> str:
 
 def keyed(service: RunningService, key: str) -> httpx.Client:
     return httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+
+
+@contextmanager
+def serving_alice(service: RunningService, key: str) -> Iterator[httpx.Client]:
+    """A till's client that has identified Alice, so the till serves her (adjusts her points)."""
+    with keyed(service, key) as client:
+        found = identify(client, "phone", ALICE_PHONE)
+        assert found.status_code == 200, found.text
+        yield client
 
 
 @pytest.fixture

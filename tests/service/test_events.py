@@ -18,7 +18,7 @@ from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, error_code, line, post_sale, sale_body
 from tests.waiting import wait_until
 
-MANAGER_PIN = "1357"  # the demo store's manager (--demo)
+MANAGER_PIN = "135790"  # the demo store's manager (--demo)
 
 
 def adjust(client: httpx.Client, account_id: str, points: int, **extra: Any) -> httpx.Response:

@@ -21,6 +21,9 @@ from tests.service.api_calls import ALICE_ID, balance, line, post_sale, sale_bod
 from tests.service.stored import execute, rows
 
 
+KEY = "process-test-key-0123456789"  # configured keys are at least 24 characters
+
+
 def env_without_keys() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if name != "LOYALTY_API_KEYS"}
 
@@ -45,8 +48,8 @@ def service_process(*args: str, env: dict[str, str] | None = None) -> Iterator[t
 
 
 def test_prints_one_line_on_stdout_and_logs_only_on_stderr(tmp_path: Path) -> None:
-    with service_process("--db", str(tmp_path / "l.db"), "--demo", "--api-key", "k", "--access-log") as (process, url):
-        headers = {"Authorization": "Bearer k"}
+    with service_process("--db", str(tmp_path / "l.db"), "--demo", "--api-key", KEY, "--access-log") as (process, url):
+        headers = {"Authorization": f"Bearer {KEY}"}
         assert httpx.post(f"{url}/v1/identify", json={"method": "phone", "value": "020 7946 0001"},
                           headers=headers).status_code == 200
         httpx.get(f"{url}/v1/health", headers=headers)
@@ -62,8 +65,8 @@ def test_prints_one_line_on_stdout_and_logs_only_on_stderr(tmp_path: Path) -> No
 
 
 def test_access_log_is_off_by_default(tmp_path: Path) -> None:
-    with service_process("--db", str(tmp_path / "l.db"), "--api-key", "k") as (process, url):
-        assert httpx.get(f"{url}/v1/health", headers={"Authorization": "Bearer k"}).status_code == 200
+    with service_process("--db", str(tmp_path / "l.db"), "--api-key", KEY) as (process, url):
+        assert httpx.get(f"{url}/v1/health", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
         process.terminate()
         process.wait(10)
         assert process.stderr is not None
@@ -71,17 +74,17 @@ def test_access_log_is_off_by_default(tmp_path: Path) -> None:
 
 
 def test_keys_from_flags_and_environment(tmp_path: Path) -> None:
-    env = {**env_without_keys(), "LOYALTY_API_KEYS": "env-one, env-two"}
-    with service_process("--db", str(tmp_path / "l.db"), "--api-key", "flag-one", "--api-key", "flag-two",
+    env = {**env_without_keys(), "LOYALTY_API_KEYS": "env-one-0123456789abcdefghij, env-two-0123456789abcdefghij"}
+    with service_process("--db", str(tmp_path / "l.db"), "--api-key", "flag-one-0123456789abcdefghij", "--api-key", "flag-two-0123456789abcdefghij",
                          env=env) as (_, url):
-        for key in ("flag-one", "flag-two", "env-one", "env-two"):
+        for key in ("flag-one-0123456789abcdefghij", "flag-two-0123456789abcdefghij", "env-one-0123456789abcdefghij", "env-two-0123456789abcdefghij"):
             assert httpx.get(f"{url}/v1/health", headers={"Authorization": f"Bearer {key}"}).status_code == 200
         assert httpx.get(f"{url}/v1/health", headers={"Authorization": "Bearer demo-key"}).status_code == 401
 
 
 def test_without_demo_the_store_is_empty_but_runs_the_demo_program(tmp_path: Path) -> None:
-    with service_process("--db", str(tmp_path / "l.db"), "--api-key", "k") as (_, url):
-        headers = {"Authorization": "Bearer k"}
+    with service_process("--db", str(tmp_path / "l.db"), "--api-key", KEY) as (_, url):
+        headers = {"Authorization": f"Bearer {KEY}"}
         assert httpx.get(f"{url}/v1/catalog", headers=headers).json() == {"currency": "GBP", "products": []}
         assert httpx.get(f"{url}/v1/program", headers=headers).json()["terms_version"] == "2026-01"
         found = httpx.post(f"{url}/v1/identify", json={"method": "phone", "value": "020 7946 0001"}, headers=headers)
@@ -108,13 +111,13 @@ def test_demo_without_a_key_uses_the_demo_key_and_says_so(tmp_path: Path) -> Non
 def test_restart_on_the_same_database_keeps_balances_and_does_not_reseed(service_db: Path | str) -> None:
     db = service_db
     key = str(uuid.uuid4())
-    with start_service(db_path=db, api_key="k") as service, httpx.Client(
-        base_url=service.url, headers={"Authorization": "Bearer k"}
+    with start_service(db_path=db, api_key=KEY) as service, httpx.Client(
+        base_url=service.url, headers={"Authorization": f"Bearer {KEY}"}
     ) as client:
         assert post_sale(client, sale_body(client, ALICE_ID, [line(client, "1005", 2)]), key).status_code == 201
         assert balance(client, ALICE_ID) == 648
-    with start_service(db_path=db, api_key="k") as service, httpx.Client(
-        base_url=service.url, headers={"Authorization": "Bearer k"}
+    with start_service(db_path=db, api_key=KEY) as service, httpx.Client(
+        base_url=service.url, headers={"Authorization": f"Bearer {KEY}"}
     ) as client:
         assert balance(client, ALICE_ID) == 648
         assert client.get(f"/v1/sales/{key}").json()["balance"] == 648
@@ -128,11 +131,11 @@ def test_restart_on_the_same_database_keeps_balances_and_does_not_reseed(service
 
 def test_exits_when_its_parent_is_gone(tmp_path: Path) -> None:
     parent = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    with service_process("--db", str(tmp_path / "l.db"), "--api-key", "k", "--parent-pid", str(parent.pid)) as (
+    with service_process("--db", str(tmp_path / "l.db"), "--api-key", KEY, "--parent-pid", str(parent.pid)) as (
         process, url
     ):
         # It watched its parent before it began to listen: with the parent alive, it serves.
-        assert httpx.get(f"{url}/v1/health", headers={"Authorization": "Bearer k"}).status_code == 200
+        assert httpx.get(f"{url}/v1/health", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
         assert process.poll() is None
         parent.kill()
         parent.wait()  # reaped, so the pid is really gone
@@ -144,7 +147,7 @@ def test_exits_when_its_parent_is_gone(tmp_path: Path) -> None:
 def test_refuses_a_database_of_another_schema(service_db: Path | str) -> None:
     execute(service_db, "CREATE TABLE accounts (account_id TEXT PRIMARY KEY)")
     result = subprocess.run([sys.executable, "-m", "loyalty_service", "--port", "0", "--db", str(service_db),
-                             "--api-key", "k"], capture_output=True, text=True, env=env_without_keys(), timeout=30)
+                             "--api-key", KEY], capture_output=True, text=True, env=env_without_keys(), timeout=30)
     assert result.returncode == 2 and result.stdout == ""
     assert "another version" in result.stderr or "database of its own" in result.stderr, result.stderr
 
@@ -154,7 +157,7 @@ def test_an_unreachable_postgresql_is_refused_with_the_reason_and_no_password(tm
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     url = f"postgresql://loyalty:s3cret-pw@127.0.0.1:{port}/loyalty"
-    result = subprocess.run([sys.executable, "-m", "loyalty_service", "--port", "0", "--db", url, "--api-key", "k"],
+    result = subprocess.run([sys.executable, "-m", "loyalty_service", "--port", "0", "--db", url, "--api-key", KEY],
                             capture_output=True, text=True, env=env_without_keys(), timeout=60)
     assert result.returncode == 2 and result.stdout == ""
     assert f"cannot connect to postgresql://loyalty:***@127.0.0.1:{port}/loyalty" in result.stderr
