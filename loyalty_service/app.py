@@ -15,14 +15,15 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from loyalty_service import accounts, activity_flags, adjustments, events, qr_tokens, rate_limit, sales
+from loyalty_service import accounts, activity_flags, adjustments, events, points_review, qr_tokens, rate_limit, sales
 from loyalty_service import reservations, returns
-from loyalty_service.auth import check_binding, require_key
+from loyalty_service.auth import check_binding, require_hq, require_key
+from loyalty_service.body_limit import BodyLimit
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection, Database, open_database, write_transaction
 from loyalty_service.errors import ApiError, install_error_handlers
@@ -120,6 +121,7 @@ def create_app(
     install_error_handlers(app)
     rate_limit.install_handler(app)
     app.include_router(router)
+    app.add_middleware(BodyLimit)  # added last, so outermost: before routing, keys and parsing
     return app
 
 
@@ -276,7 +278,17 @@ def get_flags(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> activity_flags.Flags:
     with store.connection() as db:
-        return activity_flags.list_flags(db, day, limit)
+        flags = activity_flags.list_flags(db, day, limit)
+        return flags.model_copy(update={"held_points": points_review.waiting(db, limit)})
+
+
+@router.post("/held-points/{sale_id}/{decision}", responses=_errors(403, 404, 409, 422))
+def decide_held_points(
+    sale_id: str, decision: Literal["release", "reverse"], program: CurrentProgram, store: Store, holder: Holder
+) -> points_review.HeldPoints:
+    require_hq(holder)
+    with store.connection() as db, write_transaction(db):
+        return points_review.decide(db, program, sale_id, decision + "d", holder)
 
 
 @router.get(
