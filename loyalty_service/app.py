@@ -27,7 +27,9 @@ from loyalty_service.body_limit import BodyLimit
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection, Database, open_database, write_transaction
 from loyalty_service.errors import ApiError, install_error_handlers
+from loyalty_service.event_watch import EventWatch
 from loyalty_service.program import Program
+from loyalty_service.stream_slots import DEFAULT_STREAMS_PER_KEY, SlotStreamingResponse, StreamSlots
 from loyalty_service.terminal_keys import KeyHolder, pepper, unbound_keys
 from loyalty_service.schemas import (
     AccountSales,
@@ -76,11 +78,13 @@ def create_app(
     flag_transactions_per_day: int = activity_flags.DEFAULT_TRANSACTIONS_PER_DAY,
     manager_pins: tuple[tuple[str, str], ...] = (),
     events_keepalive_seconds: float = 15.0,
+    events_streams_per_key: int = DEFAULT_STREAMS_PER_KEY,
     stopping: Callable[[], bool] = lambda: False,
 ) -> FastAPI:
     """``db``: a Database whose schema is made (``create_schema``), or a SQLite path or
     ``postgresql://`` URL to open and make it in.
     ``manager_pins``: (name, PIN) pairs kept only in memory, hashed (for demos).
+    ``events_streams_per_key``: open event streams a key may have (0: no limit).
     ``stopping``: true once the server shuts down, so event streams end."""
     if isinstance(db, (Path, str)):
         database = open_database(db)
@@ -118,6 +122,8 @@ def create_app(
     app.state.events_keepalive_seconds = events_keepalive_seconds
     app.state.stopping = stopping
     app.state.open_event_streams = 0  # for tests and operators: streams end when clients go
+    app.state.stream_slots = StreamSlots(events_streams_per_key)
+    app.state.event_watch = EventWatch(database, stopping)
     install_error_handlers(app)
     rate_limit.install_handler(app)
     app.include_router(router)
@@ -294,7 +300,7 @@ def decide_held_points(
 @router.get(
     "/events",
     response_class=StreamingResponse,
-    responses={**_errors(404, 422), 200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}},
+    responses={**_errors(404, 422, 429), 200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}},
 )
 async def follow_events(
     request: Request,
@@ -306,12 +312,13 @@ async def follow_events(
     start = await asyncio.to_thread(events.latest, state.database, account_id)
     if start is None:
         raise ApiError(404, "not_found", "There is no such account.")
+    slot = state.stream_slots.take(request.state.key_holder.key_id)  # 429 too_many_streams
 
     async def body() -> AsyncIterator[str]:
         state.open_event_streams += 1
         try:
             async for frame in events.stream(
-                state.database, account_id, after or start,
+                state.database, account_id, after or start, watch=state.event_watch,
                 disconnected=request.is_disconnected, stopping=state.stopping,
                 keepalive_seconds=state.events_keepalive_seconds,
             ):
@@ -319,8 +326,9 @@ async def follow_events(
         finally:
             state.open_event_streams -= 1
 
-    return StreamingResponse(
-        body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return SlotStreamingResponse(
+        body(), slot=slot, media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 

@@ -359,6 +359,7 @@ class Program:
     timezone: str = "UTC"
     promotions: tuple[Promotion, ...] = ()
     threshold_bonuses: tuple[ThresholdBonus, ...] = ()
+    max_sale_amount: int | None = None  # minor units: the most a sale's subtotal may be; None: not said
 
     def local_time(self, moment: datetime) -> datetime:
         """``moment`` in the programme's time zone (UTC when this till does not know the zone)."""
@@ -388,6 +389,7 @@ class Program:
             timezone=str(data.get("timezone") or "UTC"),
             promotions=tuple(Promotion.from_json(p) for p in data.get("promotions") or ()),
             threshold_bonuses=tuple(ThresholdBonus.from_json(b) for b in data.get("threshold_bonuses") or ()),
+            max_sale_amount=_optional_int((data.get("limits") or {}).get("max_sale_amount")),
         )
 
 

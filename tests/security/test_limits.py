@@ -6,8 +6,10 @@ points over the programme's review threshold held for head office, event streams
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, balance, error_code, line, post_sale, sale_body
 from tests.service.test_chain_security import add_key, keyed, management
 from tests.service.test_events import read_events
+from tests.waiting import wait_until
 
 LOAF = {"sku": "1005", "name": "Sourdough loaf", "category": "bakery", "unit_price": 349}
 
@@ -270,3 +273,97 @@ def test_a_sale_under_the_threshold_is_credited_at_once(api: httpx.Client) -> No
     sale = post_sale(api, sale_body(api, ALICE_ID, [LOAF | {"quantity": 10}])).json()
     assert sale["points_held_for_review"] == 0 and sale["balance"] == before + sale["points_earned"] > before
     assert held_list(api) == []
+
+
+# -- event streams per key, and what idle ones cost ----------------------------------------------------
+
+
+def open_stream(url: str, key: str, account_id: str | None = None) -> tuple[int, socket.socket, bytes]:
+    """GET /v1/events on a socket of its own, read up to the opening frame (or the whole refusal):
+    (status, the socket, still open for a stream, what was read)."""
+    host, port = url.split("//")[1].rsplit(":", 1)
+    query = f"?account_id={account_id}" if account_id else ""
+    conn = socket.create_connection((host, int(port)), timeout=10)
+    conn.sendall(f"GET /v1/events{query} HTTP/1.1\r\nHost: loyalty\r\nAuthorization: Bearer {key}\r\n\r\n".encode())
+    read = b""
+    while b"\r\n\r\n" not in read or (read.startswith(b"HTTP/1.1 200") and b"retry:" not in read):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        read += chunk
+    if not read.startswith(b"HTTP/1.1 200"):
+        while b"}}" not in read and (chunk := conn.recv(65536)):
+            read += chunk
+    return int(read.split(b" ", 2)[1]), conn, read
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_key_may_hold_20_streams_and_one_more_is_429_till_one_closes(
+    live_service: RunningService, live_db: Path | str
+) -> None:
+    opened = []
+    try:
+        for _ in range(20):
+            status, conn, _ = open_stream(live_service.url, TEST_API_KEY, ALICE_ID if len(opened) % 2 else None)
+            opened.append(conn)
+            assert status == 200
+        status, refused, read = open_stream(live_service.url, TEST_API_KEY)
+        refused.close()
+        assert status == 429 and b"retry-after: 5" in read.lower()
+        assert json.loads(read.partition(b"\r\n\r\n")[2])["error"]["code"] == "too_many_streams"
+        # Another key (a till's) is not held up by this one's streams.
+        till = add_key(live_db, "store-north", "till-2")
+        status, other, _ = open_stream(live_service.url, till, ALICE_ID)
+        other.close()
+        assert status == 200
+        # A stream that closes gives its place back.
+        opened.pop().close()
+
+        def reopened() -> bool:
+            status, conn, _ = open_stream(live_service.url, TEST_API_KEY)
+            if status == 200:
+                opened.append(conn)
+                return True
+            conn.close()
+            return False
+
+        wait_until(reopened, timeout=10, what="a closed stream's place is given back", interval=0.2)
+    finally:
+        for conn in opened:
+            conn.close()
+
+
+def test_100_idle_streams_from_one_key_cost_the_service_little_and_still_carry_events(
+    service_db: Path | str, tmp_path: Path
+) -> None:
+    """Measured before: 100 idle streams used half a core, each polling the database 5 times a second."""
+    with start_service(db_path=service_db, api_key=TEST_API_KEY, log_path=tmp_path / "service.log",
+                       extra_args=("--events-streams-per-key", "100")) as service:
+        streams = []
+        try:
+            for n in range(100):
+                status, conn, _ = open_stream(service.url, TEST_API_KEY, ALICE_ID if n % 2 else None)
+                streams.append(conn)
+                assert status == 200
+            pid = service.process.pid
+            began_cpu, began = cpu_seconds(pid), time.monotonic()
+            time.sleep(3.0)  # a window to measure CPU over, not a wait for anything
+            cores = (cpu_seconds(pid) - began_cpu) / (time.monotonic() - began)
+            assert cores < 0.2, f"100 idle streams used {cores:.0%} of a core"
+            # Idle is not asleep: a change reaches a stream following the account and one following all.
+            with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {TEST_API_KEY}"}) as client:
+                assert client.post(f"/v1/accounts/{ALICE_ID}/adjustments", json={
+                    "points": 5, "reason": "goodwill", "manager_pin": "1357"}).status_code == 201
+            for conn in (streams[0], streams[1]):
+                read = b""
+                while b"balance_changed" not in read:
+                    chunk = conn.recv(65536)
+                    assert chunk, "the stream closed"
+                    read += chunk
+        finally:
+            for conn in streams:
+                conn.close()
