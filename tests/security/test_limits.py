@@ -171,10 +171,13 @@ def test_the_programme_file_states_its_limits_and_a_mistake_is_refused_with_its_
 
     text = DEMO_PROGRAM.read_text()
     assert "[limits]" in text
-    for wrong, says in (("max_sale_amount = 0", "at least 1"), ("max_sale_amount = 12.5", "not a whole number"),
-                        ("review_points_above = -1", "must not be negative"), ("max_sale = 5", "unknown key")):
+    amount, review = "max_sale_amount = 1000000", "review_points_above = 5000"
+    for right, wrong, says in ((amount, "max_sale_amount = 0", "at least 1"),
+                               (amount, "max_sale_amount = 12.5", "not a whole number"),
+                               (review, "review_points_above = -1", "must not be negative"),
+                               (amount, "max_sale = 5", "unknown key")):
         path = tmp_path / "program.toml"
-        path.write_text(text.replace("max_sale_amount = 1000000", wrong))
+        path.write_text(text.replace(right, wrong))
         with pytest.raises(ProgramError) as refused:
             load_program(path)
         line_number = next(n for n, row in enumerate(path.read_text().splitlines(), 1) if row.startswith(wrong))
