@@ -62,6 +62,11 @@ def cashier_message(error: BaseException, method: str = "phone") -> str:
             return "The loyalty service could not read that. Check it with the customer and try again."
         case RewardsNeedTheService():
             return "Rewards cannot be used while the loyalty service is offline. Press F3 and untick them, then pay."
+        case RewardNotAvailable(code="presence_required"):
+            return (
+                "Rewards need the customer identified at this till. Scan their card or app, or type"
+                " their number, then choose the reward again."
+            )
         case RewardNotAvailable():
             return "That reward cannot be used on this basket. Check what it needs, or leave it off."
         case IdempotencyConflict():

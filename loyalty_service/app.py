@@ -21,8 +21,8 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, R
 from fastapi.responses import StreamingResponse
 
 from loyalty_service import accounts, activity_flags, adjustments, events, points_review, qr_tokens, rate_limit, sales
-from loyalty_service import reservations, returns
-from loyalty_service.auth import check_binding, require_hq, require_key
+from loyalty_service import presence, reservations, returns, serving
+from loyalty_service.auth import check_binding, key_holder, require_hq, require_key, require_till
 from loyalty_service.body_limit import BodyLimit
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection, Database, open_database, write_transaction
@@ -159,13 +159,14 @@ def identify(
 ) -> AccountSummary:
     # Known and unknown answers take the same time (a floor), and a key that finds nobody too
     # often is refused for a while (429): phone numbers cannot be enumerated (rate_limit.py).
+    require_till(holder)
     started = time.monotonic()
     misses = request.app.state.lookup_misses
     try:
         misses.check(holder.key_id, "Too many lookups found nobody; wait before trying again.")
         try:
             with store.connection() as db:  # given back before the wait below
-                return _identify(body, program, db)
+                return _identify(body, program, db, holder)
         except ApiError as error:
             if error.code == "unknown_customer":
                 misses.note(holder.key_id)
@@ -176,17 +177,29 @@ def identify(
             time.sleep(rest)
 
 
-def _identify(body: IdentifyRequest, program: Program, db: Connection) -> AccountSummary:
+def _identify(body: IdentifyRequest, program: Program, db: Connection, holder: KeyHolder) -> AccountSummary:
     if body.method == "qr" and qr_tokens.is_token(body.value):
         # A signed app token is single use: its nonce is recorded in the same transaction.
         with write_transaction(db):
-            return qr_tokens.identify(db, program, body.value)
-    return accounts.identify(db, program, body.method, body.value)
+            return _customer_here(db, holder, qr_tokens.identify(db, program, body.value))
+    found = accounts.identify(db, program, body.method, body.value)
+    if not holder.bound:
+        return _customer_here(db, holder, found)
+    with write_transaction(db):
+        return _customer_here(db, holder, found)
+
+
+def _customer_here(db: Connection, holder: KeyHolder, summary: AccountSummary) -> AccountSummary:
+    """The customer is at this till: it serves them (serving.py), and the answer carries the proof
+    (presence.py). Inside a write transaction for a till key."""
+    serving.note_serving(db, holder, summary.account_id)
+    return summary.model_copy(update={"presence": presence.issue(db, holder, summary.account_id)})
 
 
 @router.get("/accounts/{account_id}", responses=_errors(404, 422))
-def get_account(account_id: str, program: CurrentProgram, store: Store) -> AccountSummary:
+def get_account(account_id: str, program: CurrentProgram, store: Store, holder: Holder) -> AccountSummary:
     with store.connection() as db:
+        serving.require_serving(db, holder, account_id)  # first: a till learns nothing of others
         return accounts.summary(db, program, account_id)
 
 
@@ -195,24 +208,29 @@ def get_account_sales(
     account_id: str,
     program: CurrentProgram,
     store: Store,
+    holder: Holder,
     limit: Annotated[int, Query(ge=1, le=500, description="at most this many, newest first")] = 100,
 ) -> AccountSales:
     with store.connection() as db:
+        serving.require_serving(db, holder, account_id)
         return sales.account_sales(db, program, account_id, limit)
 
 
 @router.post("/accounts/{account_id}/qr-token", status_code=201, responses=_errors(404, 422))
 def issue_qr_token(
-    account_id: str, store: Store, body: Annotated[qr_tokens.QrTokenRequest | None, Body()] = None
+    account_id: str, store: Store, holder: Holder,
+    body: Annotated[qr_tokens.QrTokenRequest | None, Body()] = None,
 ) -> qr_tokens.QrToken:
     with store.connection() as db:
         ttl = body.ttl_seconds if body is not None else qr_tokens.DEFAULT_TTL_SECONDS
         with write_transaction(db):
+            serving.require_serving(db, holder, account_id)
             return qr_tokens.issue(db, account_id, ttl)
 
 
 @router.post("/accounts", status_code=201, responses=_errors(403, 409, 422))
 def enrol(body: EnrolRequest, program: CurrentProgram, store: Store, holder: Holder) -> AccountSummary:
+    require_till(holder)
     with store.connection() as db:
         store_id, terminal_id = check_binding(holder, body.store_id, body.terminal_id)
         body = body.model_copy(update={"store_id": store_id, "terminal_id": terminal_id})
@@ -221,11 +239,12 @@ def enrol(body: EnrolRequest, program: CurrentProgram, store: Store, holder: Hol
             events.record_event(db, summary.account_id, "enrolled", {
                 "balance": summary.balance, "tier": summary.tier.name, "store_id": store_id, "terminal_id": terminal_id,
             })
-            return summary
+            return _customer_here(db, holder, summary)
 
 
 @router.post("/quote", responses=_errors(404, 422))
-def quote(body: QuoteRequest, program: CurrentProgram, store: Store) -> Quote:
+def quote(body: QuoteRequest, program: CurrentProgram, store: Store, holder: Holder) -> Quote:
+    require_till(holder)
     with store.connection() as db:
         return sales.quote(db, program, body)
 
@@ -240,22 +259,38 @@ def record_sale(
     request: Request,
     idempotency_key: Annotated[str | None, Header(description="a UUID: the sale's id")] = None,
 ) -> Sale:
+    require_till(holder)
     with store.connection() as db:
         sale_id = sales.sale_id_from_key(idempotency_key)
         check_binding(holder, body.store_id, body.terminal_id)
+
+        def new_sale_check() -> None:
+            if sales.spends_points(body):
+                presence.require_for_sale(db, holder, sale_id, body.account_id, body.presence, body.reservation_id)
+
         with write_transaction(db):
-            answer, replayed = sales.record_sale(db, program, sale_id, body)
+            answer, replayed = sales.record_sale(db, program, sale_id, body, new_sale_check=new_sale_check)
             if not replayed:
                 activity_flags.note_transaction(db, body.account_id, request.app.state.flag_transactions_per_day)
+                serving.note_serving(db, holder, body.account_id)
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
         return answer
 
 
 @router.get("/sales/{sale_id}", responses=_errors(404, 422))
-def get_sale(sale_id: str, store: Store) -> Sale:
+def get_sale(sale_id: str, store: Store, holder: Holder, program: CurrentProgram) -> Sale:
     with store.connection() as db:
-        return sales.get_sale(db, sale_id)
+        sale = sales.get_sale(db, sale_id)
+        _same_store(holder, program, sale.store_id)
+        return sale
+
+
+def _same_store(holder: KeyHolder, program: Program, store_id: str) -> None:
+    """A till key knows only its own store's sales (404, as if unknown), unless the programme
+    takes returns in any store (``returns_any_store``), where the receipt's sale id is enough."""
+    if holder.bound and store_id != holder.store_id and not program.returns_any_store:
+        raise ApiError(404, "not_found", "There is no such sale.")
 
 
 @router.post("/accounts/{account_id}/adjustments", status_code=201, responses=_errors(403, 404, 422, 429))
@@ -263,8 +298,10 @@ def adjust_points(
     account_id: str, body: adjustments.AdjustmentRequest, program: CurrentProgram, store: Store, holder: Holder,
     request: Request,
 ) -> adjustments.Adjustment:
+    require_till(holder)
     with store.connection() as db:
         state = request.app.state
+        serving.require_serving(db, holder, account_id)
         state.wrong_pins.check(holder.key_id, "Too many wrong manager PINs from this till; wait before trying again.")
         manager = adjustments.manager_for_pin(db, state.managers, body.manager_pin)
         if manager is None:
@@ -280,9 +317,11 @@ def adjust_points(
 @router.get("/flags", responses=_errors(422))
 def get_flags(
     store: Store,
+    holder: Holder,
     day: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="a UTC date")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> activity_flags.Flags:
+    require_hq(holder)
     with store.connection() as db:
         flags = activity_flags.list_flags(db, day, limit)
         return flags.model_copy(update={"held_points": points_review.waiting(db, limit)})
@@ -308,13 +347,20 @@ async def follow_events(
     last_event_id: Annotated[str | None, Header(description="resume after this event")] = None,
 ) -> StreamingResponse:
     state = request.app.state
+    holder = key_holder(request)
+    if holder.bound and account_id is None:
+        raise ApiError(403, "hq_only", "A till follows the customers it serves: name the account_id.")
+    serving_ends = None
+    if holder.bound and account_id is not None:
+        serving_ends = await asyncio.to_thread(_require_serving, state.database, holder, account_id)
     after = events.parse_last_event_id(last_event_id, account_id)
     start = await asyncio.to_thread(events.latest, state.database, account_id)
     if start is None:
         raise ApiError(404, "not_found", "There is no such account.")
-    slot = state.stream_slots.take(request.state.key_holder.key_id)  # 429 too_many_streams
+    slot = state.stream_slots.take(holder.key_id)  # 429 too_many_streams
 
     async def body() -> AsyncIterator[str]:
+        nonlocal serving_ends
         state.open_event_streams += 1
         try:
             async for frame in events.stream(
@@ -322,6 +368,13 @@ async def follow_events(
                 disconnected=request.is_disconnected, stopping=state.stopping,
                 keepalive_seconds=state.events_keepalive_seconds,
             ):
+                if serving_ends is not None and (serving.now() >= serving_ends or frame.startswith(":")):
+                    # At its window's end, and on each keep-alive (a reservation released, the
+                    # window ended early), the stream asks again: served still, it goes on; else it
+                    # ends, and a reconnect is 403 not_serving.
+                    serving_ends = await asyncio.to_thread(_serving_ends, state.database, holder, account_id)
+                    if serving_ends is None:
+                        return
                 yield frame
         finally:
             state.open_event_streams -= 1
@@ -339,23 +392,37 @@ async def follow_events(
 def reserve_rewards(
     body: reservations.ReservationRequest, program: CurrentProgram, store: Store, holder: Holder
 ) -> reservations.Reservation:
+    require_till(holder)
     with store.connection() as db:
         check_binding(holder, body.store_id, body.terminal_id)
         with write_transaction(db):  # BEGIN IMMEDIATE: two tills racing for the same points, one wins
+            presence.require_for_reservation(db, holder, body.account_id, body.presence)
             return reservations.reserve(db, program, body)
 
 
 @router.get("/reservations/{reservation_id}", responses=_errors(404, 422))
-def get_reservation(reservation_id: str, store: Store) -> reservations.Reservation:
+def get_reservation(reservation_id: str, store: Store, holder: Holder) -> reservations.Reservation:
     with store.connection() as db:
+        _own_reservation(db, holder, reservation_id)
         return reservations.get(db, reservation_id)
 
 
 @router.delete("/reservations/{reservation_id}", responses=_errors(404, 422))
-def release_reservation(reservation_id: str, store: Store) -> reservations.Reservation:
+def release_reservation(reservation_id: str, store: Store, holder: Holder) -> reservations.Reservation:
     with store.connection() as db:
         with write_transaction(db):
+            _own_reservation(db, holder, reservation_id)
             return reservations.release(db, reservation_id)
+
+
+def _own_reservation(db: Connection, holder: KeyHolder, reservation_id: str) -> None:
+    """A till key sees and releases only its own till's reservations (404 for another's)."""
+    if not holder.bound:
+        return
+    row = db.execute("SELECT store_id, terminal_id FROM reservations WHERE reservation_id = ?",
+                     (reservation_id,)).fetchone()
+    if row is None or (row["store_id"], row["terminal_id"]) != (holder.store_id, holder.terminal_id):
+        raise ApiError(404, "not_found", "There is no such reservation.")
 
 
 # -- returns (returns.py) ---------------------------------------------------------------------------
@@ -371,8 +438,10 @@ def return_items(
     body: Annotated[returns.ReturnRequest | None, Body()] = None,
     idempotency_key: Annotated[str | None, Header(description="a UUID: the return's id")] = None,
 ) -> returns.SaleReturn:
+    require_till(holder)
     with store.connection() as db:
         return_id = returns.return_id_from_key(idempotency_key)
+        _same_store(holder, program, sales.get_sale(db, sale_id).store_id)
         body = body or returns.ReturnRequest()
         store_id, terminal_id = check_binding(holder, body.store_id, body.terminal_id)
         body = body.model_copy(update={"store_id": store_id, "terminal_id": terminal_id})
@@ -384,6 +453,20 @@ def return_items(
 
 
 @router.get("/sales/{sale_id}/returns", responses=_errors(404, 422))
-def get_sale_returns(sale_id: str, store: Store) -> returns.SaleReturns:
+def get_sale_returns(sale_id: str, store: Store, holder: Holder, program: CurrentProgram) -> returns.SaleReturns:
     with store.connection() as db:
+        _same_store(holder, program, sales.get_sale(db, sale_id).store_id)
         return returns.sale_returns(db, sale_id)
+
+
+def _require_serving(database: Database, holder: KeyHolder, account_id: str) -> int:
+    """Until when (Unix seconds) the till serves the customer; 403 not_serving when it does not."""
+    until = _serving_ends(database, holder, account_id)
+    if until is None:
+        raise serving.not_serving()
+    return until
+
+
+def _serving_ends(database: Database, holder: KeyHolder, account_id: str) -> int | None:
+    with database.connection() as db:
+        return serving.serving_until(db, holder, account_id)

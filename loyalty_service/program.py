@@ -170,6 +170,8 @@ class Program:
     tier_window_days: int | None = None  # rolling window; None: since the account was opened
     max_sale_amount: int = DEFAULT_MAX_SALE_AMOUNT  # minor units: the most a sale's subtotal may be
     review_points_above: int = DEFAULT_REVIEW_POINTS_ABOVE  # a sale earning more is held for review
+    # A till key may look up and return a sale of another store (with the receipt's sale id).
+    returns_any_store: bool = False
 
     def reward(self, reward_id: str) -> RewardRule | None:
         return next((r for r in self.rewards if r.reward_id == reward_id), None)
@@ -212,7 +214,7 @@ class Program:
 
 
 _TOP = {"currency", "exponent", "region", "terms_version", "privacy_notice", "timezone", "earning", "tiers",
-        "tier_qualification", "rewards", "promotions", "threshold_bonuses", "limits"}
+        "tier_qualification", "rewards", "promotions", "threshold_bonuses", "limits", "returns_any_store"}
 _LIMITS = {"max_sale_amount", "review_points_above"}
 _EARNING = {"points_per_unit", "excluded_categories", "excluded_products"}
 _TIER = {"name", "threshold", "multiplier"}
@@ -362,6 +364,7 @@ def _program(data: dict[str, Any]) -> Program:
         tier_window_days=window_days,
         max_sale_amount=max_sale_amount,
         review_points_above=review_points_above,
+        returns_any_store=_flag(data.get("returns_any_store", False), _TOP_PLACE, "returns_any_store"),
     )
 
 
@@ -373,6 +376,12 @@ def _limits(data: dict[str, Any]) -> tuple[int, int]:
         raise ProgramError("[limits]: max_sale_amount (minor units) must be at least 1", place, "max_sale_amount")
     review = _whole(table.get("review_points_above", DEFAULT_REVIEW_POINTS_ABOVE), place, "review_points_above")
     return max_sale_amount, review
+
+
+def _flag(value: Any, place: _Place, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ProgramError(f"{place.label}: {key} must be true or false", place, key)
+    return value
 
 
 def _tier_qualification(data: dict[str, Any]) -> tuple[str, int | None]:

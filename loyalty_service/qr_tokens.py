@@ -102,6 +102,23 @@ def issue(conn: Connection, account_id: str, ttl_seconds: int, now: float | None
     return QrToken(token=token, expires_at=rfc3339(expires))
 
 
+def verified(conn: Connection, value: str) -> tuple[str, int, str] | None:
+    """(account id, expiry, nonce) of a token this service signed, expired or not, used or not;
+    None for anything else. For a proof of presence (presence.py), not for identifying."""
+    token = value.strip().upper()
+    match = _TOKEN.fullmatch(token) if len(token) <= MAX_LENGTH else None
+    if match is None:
+        return None
+    signed_part, _, signature = token.rpartition(".")
+    if not hmac.compare_digest(_signature(secret(conn), signed_part), signature):
+        return None
+    try:
+        account_id = base64.b32decode(match[1] + "=" * (-len(match[1]) % 8)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return account_id, int(match[2]), match[3]
+
+
 def redeem(conn: Connection, value: str, now: float | None = None) -> str:
     """The account a token names, once: call inside a write transaction, which records its nonce."""
     token = value.strip().upper()

@@ -38,6 +38,8 @@ class ReservationRequest(RequestBody):
     # A reservation of this till's that the new one takes the place of, released in the same
     # transaction (the cashier changed the rewards), so its points are not counted against it.
     replaces: str | None = Field(default=None, max_length=64)
+    # Proof the customer is at the till (presence.py), from their identify: a till key needs it.
+    presence: str | None = Field(default=None, max_length=160)
 
 
 class Reservation(BaseModel):

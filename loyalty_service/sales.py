@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from loyalty_service import points_review, reservations, sale_limits
@@ -116,6 +117,7 @@ def request_hash(body: SaleRequest) -> str:
     # The hold a sale redeems is how it was paid for, not what it is: a replay that names another
     # reservation, or none, is still the same sale (and bodies hash as before reservations existed).
     document.pop("reservation_id", None)
+    document.pop("presence", None)  # likewise the proof the customer was there (presence.py)
     if document.get("points_to_spend") is None:
         document.pop("points_to_spend", None)  # likewise for bodies from before points as money
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
@@ -137,15 +139,25 @@ def _change(program: Program, body: SaleRequest, total: int) -> int:
     return change
 
 
-def record_sale(conn: Connection, program: Program, sale_id: str, body: SaleRequest) -> tuple[Sale, bool]:
+def spends_points(body: SaleRequest) -> bool:
+    return bool(body.rewards) or body.points_to_spend is not None
+
+
+def record_sale(
+    conn: Connection, program: Program, sale_id: str, body: SaleRequest,
+    *, new_sale_check: Callable[[], None] = lambda: None,
+) -> tuple[Sale, bool]:
     """(the answer, whether it is a replay). Call inside a BEGIN IMMEDIATE transaction, so the
-    key check and the inserts are one step that concurrent requests cannot interleave."""
+    key check and the inserts are one step that concurrent requests cannot interleave.
+    ``new_sale_check``: what only a sale not recorded before must pass (proof of presence); a
+    replay is answered as recorded."""
     digest = request_hash(body)
     existing = conn.execute("SELECT request_hash, answer FROM sales WHERE sale_id = ?", (sale_id,)).fetchone()
     if existing is not None:
         if existing["request_hash"] != digest:
             raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was used for another sale.")
         return Sale.model_validate_json(existing["answer"]), True
+    new_sale_check()
     balance, lifetime = _account_points(conn, body.account_id)
     # Points other tills hold for their customers' rewards cannot be spent here (reservations.py).
     spendable = reservations.available_for_sale(conn, body.account_id, balance, body.reservation_id)

@@ -130,6 +130,20 @@ CREATE TABLE IF NOT EXISTS terminal_keys (
     created_at TEXT NOT NULL,
     role TEXT NOT NULL DEFAULT 'till'
 );
+-- Customers a till is serving (serving.py): identified or enrolled through it lately.
+CREATE TABLE IF NOT EXISTS serving (
+    store_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    until INTEGER NOT NULL,  -- Unix seconds
+    PRIMARY KEY (store_id, terminal_id, account_id)
+);
+-- Proofs of presence (presence.py) that have backed a sale spending points: each backs one.
+CREATE TABLE IF NOT EXISTS presence_used (
+    nonce TEXT PRIMARY KEY,
+    sale_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL  -- Unix seconds: after this the proof is refused anyway
+);
 -- Managers who may adjust points (adjustments.py): a salted scrypt hash of the PIN.
 CREATE TABLE IF NOT EXISTS managers (
     manager_id TEXT PRIMARY KEY,

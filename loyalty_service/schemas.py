@@ -73,6 +73,8 @@ class SaleRequest(RequestBody):
     points_to_spend: int | None = Field(default=None, ge=1, le=10**9)
     # The till's hold on the rewards' points (POST /v1/reservations), redeemed by this sale.
     reservation_id: str | None = Field(default=None, max_length=64)
+    # Proof the customer was at the till (presence.py): needed by a till key to spend points.
+    presence: str | None = Field(default=None, max_length=160)
 
 
 # ---- answers -------------------------------------------------------------------------------
@@ -150,6 +152,8 @@ class AccountSummary(BaseModel):
     tier: TierStatus
     next_reward: NextReward | None
     rewards_available: list[Reward]
+    # Identify and enrol only: proof the customer is at this till now (presence.py).
+    presence: str | None = None
 
 
 class Discount(BaseModel):

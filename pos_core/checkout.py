@@ -188,11 +188,17 @@ class Checkout:
         except LoyaltyUnavailable:
             if self.program is None:
                 raise
-            if sale.rewards and not self.settings.offline_rewards:
+            if sale.rewards and not self.offline_rewards_for(sale):
                 raise RewardsNeedTheService(
                     "rewards cannot be used while the loyalty service is offline", code="offline"
                 ) from None
             return self.estimate(sale)
+
+    def offline_rewards_for(self, sale: Sale) -> bool:
+        """Rewards may be used offline: the store allows it, and the customer was identified at
+        this till while the service answered, so the sale carries the proof the service asks for
+        when it spends points (a customer found in the till's cache carries none)."""
+        return self.settings.offline_rewards and sale.customer is not None and sale.customer.presence is not None
 
     def estimate(self, sale: Sale) -> Quote:
         assert self.program is not None and sale.customer is not None
@@ -287,9 +293,10 @@ class Checkout:
                 store_id=sale.store_id,
                 terminal_id=sale.terminal_id,
                 replaces=previous.reservation_id if previous else None,
+                presence=sale.customer.presence,
             )
         except LoyaltyUnavailable:
-            if not self.settings.offline_rewards:
+            if not self.offline_rewards_for(sale):
                 raise RewardsNeedTheService(
                     "rewards cannot be used while the loyalty service is offline", code="offline"
                 ) from None

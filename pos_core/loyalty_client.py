@@ -75,6 +75,10 @@ _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
     # 403s that are not about the till's key: a manager PIN refused; ids not this key's own.
     "wrong_manager_pin": RequestRefused,
     "wrong_terminal": RequestRefused,
+    # The customer's points, not the key: spending needs the customer identified at this till;
+    # the customer's data is for the till serving them.
+    "presence_required": RewardNotAvailable,
+    "not_serving": RequestRefused,
 }
 _ERRORS_BY_STATUS: dict[int, type[LoyaltyError]] = {
     401: LoyaltyAuthError,
@@ -217,6 +221,7 @@ class LoyaltyClient:
         terminal_id: str,
         replaces: str | None = None,
         ttl_seconds: int | None = None,
+        presence: str | None = None,
     ) -> Reservation:
         """Hold the points of ``rewards`` until the sale redeems them (or a release, or the expiry)."""
         body: dict[str, Any] = {
@@ -226,6 +231,8 @@ class LoyaltyClient:
             body["replaces"] = replaces
         if ttl_seconds is not None:
             body["ttl_seconds"] = ttl_seconds
+        if presence:
+            body["presence"] = presence  # the customer's identify here proves they are at the till
         return self._parsed(Reservation.from_json, await self._call("POST", "/v1/reservations", self.deadlines.quote, json=body))
 
     async def release(self, reservation_id: str) -> Reservation:

@@ -110,6 +110,9 @@ class AccountSummary:
     # Offline: from the till's cache, with points this till has not yet delivered.
     provisional: bool = False
     pending_points: int = 0
+    # Proof the customer is at this till (an identify's or enrolment's answer), needed to spend
+    # their points: carried on the reservation and on a sale with rewards. Never kept on disk.
+    presence: str | None = field(default=None, compare=False, repr=False)
     document: Json = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -123,7 +126,8 @@ class AccountSummary:
             tier=Tier.from_json(data["tier"]),
             next_reward=NextReward.from_json(data.get("next_reward")),
             rewards_available=tuple(Reward.from_json(r) for r in data.get("rewards_available", ())),
-            document=dict(data),
+            presence=presence if isinstance(presence := data.get("presence"), str) and presence else None,
+            document={key: value for key, value in data.items() if key != "presence"},
         )
 
     def reward(self, reward_id: str) -> Reward | None:

@@ -42,8 +42,13 @@ class Sale:
         return replace(self, basket=basket)
 
     def with_customer(self, customer: AccountSummary | None) -> Sale:
+        same = customer is not None and self.customer is not None and customer.account_id == self.customer.account_id
         # A reward belongs to the customer it was chosen for.
-        rewards = self.rewards if customer and self.customer and customer.account_id == self.customer.account_id else ()
+        rewards = self.rewards if same else ()
+        if same and customer.presence is None and self.customer.presence is not None:
+            # A refreshed summary (a live update, an adjustment) carries no proof; the customer
+            # identified at this till is still here.
+            customer = replace(customer, presence=self.customer.presence)
         return replace(self, customer=customer, rewards=rewards)
 
     def with_reward(self, reward_id: str, applied: bool) -> Sale:
@@ -62,7 +67,7 @@ class Sale:
             "lines": self.basket.to_json(),
             "rewards": list(self.rewards),
             "tender": [t.to_json() for t in tender],
-        }
+        } | ({"presence": self.customer.presence} if self.rewards and self.customer.presence else {})
 
 
 def amount_due(sale: Sale, quote: Quote | None) -> int:

@@ -30,6 +30,8 @@ def shopper_message(error: BaseException, method: str = "phone") -> str:
             return "That number already has an account. Go back and enter it to sign in."
         case RewardsNeedTheService():
             return "Rewards can't be used just now. You'll still collect points for this shop."
+        case RewardNotAvailable(code="presence_required"):
+            return "Please scan your card or app again to use a reward."
         case RewardNotAvailable():
             return "That reward can't be used on this basket."
         case LoyaltyUnavailable():

@@ -51,11 +51,16 @@ def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: setattr(self, "_cursor_visible", True))
 
 
+def live_service_db(tmp_path: Path) -> Path:
+    """Where ``live_service`` keeps its data."""
+    return tmp_path / "service" / "loyalty.db"
+
+
 @pytest.fixture
 def live_service(tmp_path: Path) -> Iterator[RunningService]:
     """A real reference loyalty service on loopback, with the demo store, in a fresh SQLite file."""
     service = start_service(
-        db_path=tmp_path / "service" / "loyalty.db",
+        db_path=live_service_db(tmp_path),
         api_key=TEST_API_KEY,
         log_path=tmp_path / "service" / "service.log",
     )

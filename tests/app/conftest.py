@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,8 @@ from pos_core.checkout import Checkout
 from pos_core.embedded_service import RunningService
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.settings import Settings
+from tests.conftest import live_service_db
+from tests.till_keys import till_key
 
 FIXED_TIME = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
 
@@ -47,12 +50,9 @@ def cashier(live_service: RunningService, tmp_path: Path) -> Callable[..., Cashi
     """Make a register on the live service, with a fixed clock and predictable sale ids."""
 
     def build(**settings: Any) -> CashierApp:
-        config = Settings(
-            api_url=live_service.url,
-            api_key=live_service.api_key,
-            data_dir=tmp_path / "till",
-            **settings,
-        )
+        config = Settings(api_url=live_service.url, api_key="", data_dir=tmp_path / "till", **settings)
+        # The register carries a till key of its own store and terminal, as a chain's tills do.
+        config = replace(config, api_key=till_key(live_service_db(tmp_path), config.store_id, config.terminal_id))
         return make_app(config, checkout=fixed_checkout(config, "00000000-0000-4000-8000-"))
 
     return build

@@ -14,6 +14,8 @@ from pos_core.embedded_service import RunningService
 from pos_core.settings import KioskSettings, Settings
 from selfcheckout.app import SelfCheckoutApp, make_app
 from tests.app.conftest import api, fixed_checkout, wait_for  # noqa: F401 - the api fixture
+from tests.conftest import live_service_db
+from tests.till_keys import till_key
 
 
 @pytest.fixture
@@ -21,7 +23,8 @@ def kiosk(live_service: RunningService, tmp_path: Path) -> Callable[..., SelfChe
     def build(theme: str = "kiosk", **kiosk_settings: Any) -> SelfCheckoutApp:
         settings = Settings(
             api_url=live_service.url,
-            api_key=live_service.api_key,
+            # The kiosk carries a till key of its own store and terminal, as a chain's kiosks do.
+            api_key=till_key(live_service_db(tmp_path), "demo-store", "kiosk-1"),
             data_dir=tmp_path / "kiosk",
             terminal_id="kiosk-1",
             kiosk=replace(KioskSettings(thank_you_seconds=600), **kiosk_settings),

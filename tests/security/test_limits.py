@@ -320,6 +320,8 @@ def test_a_key_may_hold_20_streams_and_one_more_is_429_till_one_closes(
         assert json.loads(read.partition(b"\r\n\r\n")[2])["error"]["code"] == "too_many_streams"
         # Another key (a till's) is not held up by this one's streams.
         till = add_key(live_db, "store-north", "till-2")
+        with keyed(live_service, till) as serving:  # a till follows the customer it serves
+            assert serving.post("/v1/identify", json={"method": "phone", "value": "020 7946 0001"}).status_code == 200
         status, other, _ = open_stream(live_service.url, till, ALICE_ID)
         other.close()
         assert status == 200

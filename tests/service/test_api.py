@@ -31,8 +31,11 @@ ALICE_SUMMARY_EXCEPT_TIME = {
 
 
 def without_time(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary less what changes with every answer: its time, and the proof of presence an
+    identify or enrolment carries (another each time; None elsewhere)."""
     assert summary["balance_as_of"].endswith("Z") and len(summary["balance_as_of"]) == 20
-    return {key: value for key, value in summary.items() if key != "balance_as_of"}
+    assert summary["presence"] is None or summary["presence"].startswith("PRS1.")
+    return {key: value for key, value in summary.items() if key not in ("balance_as_of", "presence")}
 
 
 # -- keys and the error shape --------------------------------------------------------------------
@@ -82,7 +85,7 @@ def test_openapi_is_public_and_describes_the_real_models(reading_service: Runnin
         "/v1/held-points/{sale_id}/{decision}",  # points held for review
     }
     schemas = document["components"]["schemas"]
-    assert set(schemas["AccountSummary"]["properties"]) == set(ALICE_SUMMARY_EXCEPT_TIME) | {"balance_as_of"}
+    assert set(schemas["AccountSummary"]["properties"]) == set(ALICE_SUMMARY_EXCEPT_TIME) | {"balance_as_of", "presence"}
     assert schemas["SaleRequest"]["additionalProperties"] is False
     assert "HTTPValidationError" not in schemas  # 422 is documented with the contract's error shape
     sale = document["paths"]["/v1/sales"]["post"]
@@ -103,6 +106,7 @@ def test_identify_by_phone_in_common_formats(reader: httpx.Client, phone: str) -
     response = identify(reader, "phone", phone)
     assert response.status_code == 200
     assert without_time(response.json()) == ALICE_SUMMARY_EXCEPT_TIME
+    assert response.json()["presence"].startswith("PRS1.")
 
 
 @pytest.mark.parametrize(
@@ -118,7 +122,8 @@ def test_identify_by_card_qr_and_nfc(reader: httpx.Client, method: str, value: s
 
 
 def test_account_summary_by_id(reader: httpx.Client) -> None:
-    assert without_time(reader.get(f"/v1/accounts/{ALICE_ID}").json()) == ALICE_SUMMARY_EXCEPT_TIME
+    by_id = reader.get(f"/v1/accounts/{ALICE_ID}").json()
+    assert without_time(by_id) == ALICE_SUMMARY_EXCEPT_TIME and by_id["presence"] is None
     assert error_code(reader.get("/v1/accounts/acc_000000000000")) == (404, "not_found")
 
 

@@ -74,10 +74,11 @@ def test_terminal_keys_are_stored_hashed_and_bound_to_their_store_and_terminal(
         assert error_code(elsewhere) == (403, "wrong_terminal")  # sale_body names demo-store/till-9
         earned = post_sale(till_north, body | {"store_id": "store-north", "terminal_id": "till-2"})
         assert earned.status_code == 201, earned.text
-        # ... and redeems in another.
+        # ... and redeems in another, where she is identified (the proof she is there).
+        here = identify(till_south, "phone", ALICE_PHONE).json()["presence"]
         drink = next(p["sku"] for p in till_south.get("/v1/catalog").json()["products"] if p["category"] == "hot_drinks")
         spend = sale_body(till_south, ALICE_ID, [line(till_south, drink)], rewards=["free-hot-drink"]) | {
-            "store_id": "store-south", "terminal_id": "till-5"}
+            "store_id": "store-south", "terminal_id": "till-5", "presence": here}
         redeemed = post_sale(till_south, spend)
         assert redeemed.status_code == 201, redeemed.text
         assert redeemed.json()["points_redeemed"] == 150
@@ -203,6 +204,8 @@ def test_a_bound_key_adjusts_as_its_terminal_and_real_managers_are_added_hashed(
     assert result.returncode == 0 and json.loads(result.stdout)["name"] == "Pat Lee"
     assert b"864209" not in everything_stored(live_db)
     with keyed(live_service, add_key(live_db, "store-north", "till-2")) as till:
+        assert error_code(adjust(till, ALICE_ID, -40, manager_pin="864209")) == (403, "not_serving")
+        assert identify(till, "phone", ALICE_PHONE).status_code == 200
         done = adjust(till, ALICE_ID, -40, manager_pin="864209")
         assert done.status_code == 201, done.text
         assert (done.json()["manager"], done.json()["store_id"], done.json()["terminal_id"]) == (

@@ -3,6 +3,8 @@ released best effort (a service that is away lets it expire), and named by the s
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -84,6 +86,9 @@ async def test_away_service_refuses_holds_unless_offline_rewards_and_releases_qu
         await checkout.hold_rewards(sale_with("free-hot-drink"))
     checkout.close()
     lenient = checkout_on(service, tmp_path / "lenient", offline_rewards=True)
-    await lenient.hold_rewards(sale_with("free-hot-drink"))  # the sale goes without a hold
+    with pytest.raises(RewardsNeedTheService):  # a customer found in the cache brings no proof they are here
+        await lenient.hold_rewards(sale_with("free-hot-drink"))
+    identified_here = sale_with("free-hot-drink").with_customer(None).with_customer(replace(ALICE, presence="PRS1.x"))
+    await lenient.hold_rewards(identified_here.with_reward("free-hot-drink", True))  # the sale goes without a hold
     assert lenient.hold_for(sale_with().sale_id) is None
     lenient.close()
