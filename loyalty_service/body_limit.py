@@ -11,8 +11,6 @@ after it, so the rest of the body is never read.
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loyalty_service.errors import error_response
@@ -79,6 +77,6 @@ def _content_length(scope: Scope) -> int | None:
     headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
     for name, value in headers:
         if name == b"content-length":
-            text: Any = value.strip()
+            text = value.strip()
             return int(text) if text.isdigit() else 1 << 62
     return None

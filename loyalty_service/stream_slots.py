@@ -32,9 +32,6 @@ class StreamSlots:
         self._open: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def open_for(self, key_id: str) -> int:
-        return self._open.get(key_id, 0)
-
     def take(self, key_id: str) -> Slot:
         """A slot for one more stream of this key, or TooManyStreams."""
         with self._lock:
