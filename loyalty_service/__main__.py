@@ -27,6 +27,7 @@ from loyalty_service.demo_store import seed
 from loyalty_service.event_retention import DEFAULT_KEEP_DAYS, keep_pruning
 from loyalty_service.pin_hashes import PinSecretError, read_secret, secret_problem
 from loyalty_service.program import ProgramError, load_program
+from loyalty_service.stream_slots import DEFAULT_STREAMS_PER_KEY
 
 DEMO_KEY = "demo-key"
 DEMO_MANAGER_PIN = "135790"  # id mgr_demo (managers.py)
@@ -73,6 +74,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              f" default {DEFAULT_KEEP_DAYS})")
     parser.add_argument("--events-keepalive", type=float, default=15.0, metavar="SECONDS",
                         help="a comment on idle event streams this often (default 15)")
+    parser.add_argument("--events-streams-per-key", type=int, default=DEFAULT_STREAMS_PER_KEY, metavar="N",
+                        help=f"event streams one key may have open at once; then 429 (0: no limit; default"
+                             f" {DEFAULT_STREAMS_PER_KEY})")
     return parser.parse_args(argv)
 
 
@@ -223,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         pin_secret=pin_secret,
         enrolments_per_minute=args.enrolments_per_minute,
         events_keepalive_seconds=max(0.5, args.events_keepalive),
+        events_streams_per_key=max(0, args.events_streams_per_key),
         stopping=stopping,  # event streams end as soon as shutdown starts, so it never waits on them
     )
     config = uvicorn.Config(

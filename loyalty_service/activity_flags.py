@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection
 from loyalty_service.events import record_event
+from loyalty_service.points_review import HeldPoints
 
 DEFAULT_TRANSACTIONS_PER_DAY = 20
 
@@ -26,6 +27,7 @@ class Flag(BaseModel):
 
 class Flags(BaseModel):
     flags: list[Flag]
+    held_points: list[HeldPoints] = []  # sales whose points wait for review (points_review.py)
 
 
 def transactions_on(conn: Connection, account_id: str, day: str) -> int:

@@ -15,19 +15,22 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from loyalty_service import accounts, activity_flags, adjustments, events, managers, qr_tokens, rate_limit, sales
-from loyalty_service import presence, privacy, reservations, returns, serving
+from loyalty_service import accounts, activity_flags, adjustments, events, managers, points_review, qr_tokens
+from loyalty_service import presence, privacy, rate_limit, reservations, returns, sales, serving
 from loyalty_service.auth import check_binding, key_holder, require_hq, require_key, require_till
+from loyalty_service.body_limit import BodyLimit
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection, Database, open_database, write_transaction
 from loyalty_service.errors import ApiError, install_error_handlers
 from loyalty_service.pin_hashes import PinHasher
+from loyalty_service.event_watch import EventWatch
 from loyalty_service.program import Program
+from loyalty_service.stream_slots import DEFAULT_STREAMS_PER_KEY, SlotStreamingResponse, StreamSlots
 from loyalty_service.terminal_keys import KeyHolder, pepper, unbound_keys
 from loyalty_service.schemas import (
     AccountSales,
@@ -77,12 +80,14 @@ def create_app(
     pin_secret: bytes | None = None,
     enrolments_per_minute: int = 20,
     events_keepalive_seconds: float = 15.0,
+    events_streams_per_key: int = DEFAULT_STREAMS_PER_KEY,
     stopping: Callable[[], bool] = lambda: False,
 ) -> FastAPI:
     """``db``: a Database whose schema is made (``create_schema``), or a SQLite path or
     ``postgresql://`` URL to open and make it in.
     ``manager_pins``: (name, PIN) pairs kept only in memory, hashed (for demos; ids ``mgr_demo``, ...).
     ``pin_secret``: what stored managers' PIN hashes are keyed with (pin_hashes.py).
+    ``events_streams_per_key``: open event streams a key may have (0: no limit).
     ``stopping``: true once the server shuts down, so event streams end."""
     if isinstance(db, (Path, str)):
         database = open_database(db)
@@ -121,9 +126,12 @@ def create_app(
     app.state.events_keepalive_seconds = events_keepalive_seconds
     app.state.stopping = stopping
     app.state.open_event_streams = 0  # for tests and operators: streams end when clients go
+    app.state.stream_slots = StreamSlots(events_streams_per_key)
+    app.state.event_watch = EventWatch(database, stopping)
     install_error_handlers(app)
     rate_limit.install_handler(app)
     app.include_router(router)
+    app.add_middleware(BodyLimit)  # added last, so outermost: before routing, keys and parsing
     return app
 
 
@@ -326,13 +334,23 @@ def get_flags(
 ) -> activity_flags.Flags:
     require_hq(holder)
     with store.connection() as db:
-        return activity_flags.list_flags(db, day, limit)
+        flags = activity_flags.list_flags(db, day, limit)
+        return flags.model_copy(update={"held_points": points_review.waiting(db, limit)})
+
+
+@router.post("/held-points/{sale_id}/{decision}", responses=_errors(403, 404, 409, 422))
+def decide_held_points(
+    sale_id: str, decision: Literal["release", "reverse"], program: CurrentProgram, store: Store, holder: Holder
+) -> points_review.HeldPoints:
+    require_hq(holder)
+    with store.connection() as db, write_transaction(db):
+        return points_review.decide(db, program, sale_id, decision + "d", holder)
 
 
 @router.get(
     "/events",
     response_class=StreamingResponse,
-    responses={**_errors(404, 422), 200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}},
+    responses={**_errors(404, 422, 429), 200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}},
 )
 async def follow_events(
     request: Request,
@@ -350,13 +368,14 @@ async def follow_events(
     start = await asyncio.to_thread(events.latest, state.database, account_id)
     if start is None:
         raise ApiError(404, "not_found", "There is no such account.")
+    slot = state.stream_slots.take(holder.key_id)  # 429 too_many_streams
 
     async def body() -> AsyncIterator[str]:
         nonlocal serving_ends
         state.open_event_streams += 1
         try:
             async for frame in events.stream(
-                state.database, account_id, after or start,
+                state.database, account_id, after or start, watch=state.event_watch,
                 disconnected=request.is_disconnected, stopping=state.stopping,
                 keepalive_seconds=state.events_keepalive_seconds,
             ):
@@ -371,8 +390,9 @@ async def follow_events(
         finally:
             state.open_event_streams -= 1
 
-    return StreamingResponse(
-        body(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return SlotStreamingResponse(
+        body(), slot=slot, media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 

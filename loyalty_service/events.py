@@ -12,9 +12,10 @@ records ``balance_changed`` and, when they follow, ``tier_changed`` and ``reward
 
 Each account's events are numbered 1, 2, 3, ... (``seq``); the table's ``id`` orders all events.
 A stream names its events ``<account_id>:<seq>`` when it follows one account, else by ``id``, so
-``Last-Event-ID`` resumes exactly after the last one the till saw. The stream polls the table
-(every ``POLL_SECONDS``, a bounded batch each time), the same on SQLite and PostgreSQL, with a
-connection borrowed for each poll, so open streams hold no connection while they wait.
+``Last-Event-ID`` resumes exactly after the last one the till saw. A stream reads the table in
+bounded batches, the same on SQLite and PostgreSQL, with a connection borrowed for each, so open
+streams hold no connection while they wait; between batches it waits on the process's one
+watcher (event_watch.py), which polls every 0.2 s and wakes only the streams with news.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from loyalty_service.accounts import next_reward, points
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection, Database, Row
 from loyalty_service.errors import ApiError
+from loyalty_service.event_watch import EventWatch
 from loyalty_service.program import Program
 
-POLL_SECONDS = 0.2
 BATCH = 100
+# How often a waiting stream looks whether its client has gone or a keep-alive is due.
+CHECK_SECONDS = 1.0
 RETRY_MS = 2000  # the reconnection delay suggested to clients
 
 EVENT_TYPES = ("enrolled", "balance_changed", "tier_changed", "reward_issued", "account_flagged")
@@ -135,6 +138,7 @@ async def stream(
     account_id: str | None,
     after: tuple[str, int],
     *,
+    watch: EventWatch,
     disconnected: Callable[[], Any],
     stopping: Callable[[], bool],
     keepalive_seconds: float,
@@ -142,24 +146,29 @@ async def stream(
     """Server-sent events after ``after``, until the client goes or the service stops.
 
     The first frame has no data; its ``id`` is where the stream starts, so a client that loses
-    the link before any event arrives still resumes from there."""
+    the link before any event arrives still resumes from there. Between batches the stream waits
+    on ``watch`` (event_watch.py), which wakes it only when an event it may want has come."""
     column, position = after
     start_id = f"{account_id}:{position}" if account_id is not None and column == "seq" else str(position)
     yield f"retry: {RETRY_MS}\nid: {start_id}\n\n"
     loop = asyncio.get_running_loop()
     last_sent = loop.time()
+    seen = await watch.newest()
+    look = True  # the first batch catches up from Last-Event-ID
     while not stopping():
-        rows = await asyncio.to_thread(_batch, database, account_id, after)
-        for row in rows:
-            yield _frame(row, account_id)
-            after = ("id", row["id"]) if account_id is None or after[0] == "id" else ("seq", row["seq"])
-        if rows:
-            last_sent = loop.time()
-            if len(rows) == BATCH:
-                continue  # more are waiting
-        elif loop.time() - last_sent >= keepalive_seconds:
+        if look:
+            rows = await asyncio.to_thread(_batch, database, account_id, after)
+            for row in rows:
+                yield _frame(row, account_id)
+                after = ("id", row["id"]) if account_id is None or after[0] == "id" else ("seq", row["seq"])
+            if rows:
+                last_sent = loop.time()
+                if len(rows) == BATCH:
+                    continue  # more are waiting
+        if loop.time() - last_sent >= keepalive_seconds:
             yield ": keep-alive\n\n"
             last_sent = loop.time()
         if await disconnected():
             return
-        await asyncio.sleep(POLL_SECONDS)
+        until_keepalive = keepalive_seconds - (loop.time() - last_sent)
+        look, seen = await watch.wait(account_id, seen, max(0.0, min(until_keepalive, CHECK_SECONDS)))

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from loyalty_service.rule_windows import Window, WindowError, parse_date, parse_hours, parse_weekdays
 from loyalty_service.schemas import (
+    MAX_LINE_QUANTITY,
+    MAX_SALE_LINES,
     AmountOff,
     Earning,
     FreeItem,
@@ -27,6 +29,7 @@ from loyalty_service.schemas import (
     PromotionInfo,
     Reward,
     RewardDiscount,
+    SaleLimits,
     ThresholdBonusInfo,
     Tier,
     TierQualification,
@@ -36,6 +39,10 @@ from loyalty_service.schemas import (
 DEMO_PROGRAM = Path(__file__).with_name("demo_program.toml")
 REWARD_KINDS = ("amount_off", "percent_off", "free_item", "points_as_money")
 TIER_MEASURES = ("points", "spend")
+# [limits] when the file leaves them out: a sale of up to 10 000.00 in the currency's major unit,
+# and a sale earning more than 5 000 points is held for head office to look at (points_review.py).
+DEFAULT_MAX_SALE_AMOUNT = 1_000_000
+DEFAULT_REVIEW_POINTS_ABOVE = 5_000
 
 
 class ProgramError(ValueError):
@@ -161,6 +168,8 @@ class Program:
     timezone: str = "UTC"
     tier_measure: str = "points"  # "points" earned, or "spend" (the sales' totals, minor units)
     tier_window_days: int | None = None  # rolling window; None: since the account was opened
+    max_sale_amount: int = DEFAULT_MAX_SALE_AMOUNT  # minor units: the most a sale's subtotal may be
+    review_points_above: int = DEFAULT_REVIEW_POINTS_ABOVE  # a sale earning more is held for review
     # A till key may look up and return a sale of another store (with the receipt's sale id).
     returns_any_store: bool = False
     keep_sale_lines_months: int = 24  # sales' lines are pruned after this (sale_line_retention.py); 0: kept
@@ -206,12 +215,15 @@ class Program:
             tier_qualification=TierQualification(measure=self.tier_measure, window_days=self.tier_window_days),
             return_days=self.return_days,
             return_pin_above=self.return_pin_above,
+            limits=SaleLimits(max_lines=MAX_SALE_LINES, max_quantity=MAX_LINE_QUANTITY,
+                              max_sale_amount=self.max_sale_amount),
         )
 
 
 _TOP = {"currency", "exponent", "region", "terms_version", "privacy_notice", "timezone", "earning", "tiers",
-        "tier_qualification", "rewards", "promotions", "threshold_bonuses", "returns_any_store",
+        "tier_qualification", "rewards", "promotions", "threshold_bonuses", "limits", "returns_any_store",
         "keep_sale_lines_months", "return_days", "return_pin_above"}
+_LIMITS = {"max_sale_amount", "review_points_above"}
 _EARNING = {"points_per_unit", "excluded_categories", "excluded_products"}
 _TIER = {"name", "threshold", "multiplier"}
 _TIER_QUALIFICATION = {"measure", "window_days"}
@@ -315,6 +327,7 @@ def _program(data: dict[str, Any]) -> Program:
     if not tiers or tiers[0].threshold != 0:
         raise ProgramError("the lowest tier must have threshold 0", _Place("tiers", 0, "tier 1"), "threshold")
     measure, window_days = _tier_qualification(data)
+    max_sale_amount, review_points_above = _limits(data)
     rewards: list[RewardRule] = []
     for number, table in enumerate(_list_of_tables(data, "rewards"), start=1):
         rewards.append(_reward(table, number, rewards))
@@ -357,11 +370,23 @@ def _program(data: dict[str, Any]) -> Program:
         timezone=timezone,
         tier_measure=measure,
         tier_window_days=window_days,
+        max_sale_amount=max_sale_amount,
+        review_points_above=review_points_above,
         returns_any_store=_flag(data.get("returns_any_store", False), _TOP_PLACE, "returns_any_store"),
         keep_sale_lines_months=_whole(data.get("keep_sale_lines_months", 24), _TOP_PLACE, "keep_sale_lines_months"),
         return_days=_whole(data.get("return_days", 30), _TOP_PLACE, "return_days"),
         return_pin_above=_whole(data.get("return_pin_above", 5000), _TOP_PLACE, "return_pin_above"),
     )
+
+
+def _limits(data: dict[str, Any]) -> tuple[int, int]:
+    place = _Place("limits", None, "[limits]")
+    table = _only(data.get("limits", {}), _LIMITS, place)
+    max_sale_amount = _whole(table.get("max_sale_amount", DEFAULT_MAX_SALE_AMOUNT), place, "max_sale_amount")
+    if max_sale_amount < 1:
+        raise ProgramError("[limits]: max_sale_amount (minor units) must be at least 1", place, "max_sale_amount")
+    review = _whole(table.get("review_points_above", DEFAULT_REVIEW_POINTS_ABOVE), place, "review_points_above")
+    return max_sale_amount, review
 
 
 def _flag(value: Any, place: _Place, key: str) -> bool:

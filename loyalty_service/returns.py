@@ -46,6 +46,7 @@ from fractions import Fraction
 
 from pydantic import BaseModel, Field
 
+from loyalty_service import points_review
 from loyalty_service.accounts import points
 from loyalty_service.clock import service_now, utc_now
 from loyalty_service.database import Connection, Database
@@ -368,10 +369,11 @@ def record_return(
     stamp = utc_now()
     account_id = sale.account_id
     before_points = points(conn, account_id)
-    if reversed_points:
+    # Points held for review were never credited: their share comes off the hold (points_review.py).
+    if debited := points_review.reversal_to_ledger(conn, sale_id, reversed_points):
         conn.execute(
             "INSERT INTO ledger (account_id, delta, kind, sale_id, created_at) VALUES (?, ?, 'earn', ?, ?)",
-            (account_id, -reversed_points, sale_id, stamp),
+            (account_id, -debited, sale_id, stamp),
         )
     refunded_points = 0
     if complete:
@@ -399,7 +401,7 @@ def record_return(
             for i, line in enumerate(sale.lines) if now[i]
         ],
         refund_amount=sum(refunds),
-        points_reversed=reversed_points,
+        points_reversed=debited,
         points_refunded=refunded_points,
         points_debt=max(0, -balance),
         balance=balance,

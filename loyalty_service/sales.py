@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from loyalty_service import reservations
+from loyalty_service import points_review, reservations, sale_limits
 from loyalty_service.accounts import next_reward, points, tier_status
 from loyalty_service.clock import service_now, utc_now
 from loyalty_service.database import Connection
@@ -58,6 +58,7 @@ def _price(program: Program, body: QuoteRequest | SaleRequest, balance: int, lif
     if body.currency is not None and body.currency != program.currency:
         raise ApiError(422, "currency_mismatch", f"This programme runs in {program.currency}.",
                        [ErrorDetail(field="currency", problem=f"must be {program.currency}")])
+    sale_limits.check_amount(program, body.lines)
     tier, _ = program.tier_for(lifetime)
     lines = [Line(line.sku, line.name, line.category, line.quantity, line.unit_price) for line in body.lines]
     try:
@@ -129,7 +130,8 @@ def request_hash(body: SaleRequest) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _change(body: SaleRequest, total: int) -> int:
+def _change(program: Program, body: SaleRequest, total: int) -> int:
+    sale_limits.check_tender(program, body.tender)
     paid = sum(t.amount for t in body.tender)
     if paid < total:
         raise ApiError(422, "insufficient_tender", f"The tender ({paid}) does not cover the total ({total}).",
@@ -167,9 +169,11 @@ def record_sale(
     spendable = reservations.available_for_sale(conn, body.account_id, balance, body.reservation_id)
     measured = qualifying(conn, program, body.account_id, lifetime)
     priced = _price(program, body, spendable, measured)
-    change = _change(body, priced.total)
+    change = _change(program, body, priced.total)
     stamp = utc_now()
-    new_balance = balance - priced.points_redeemed + priced.points_earned
+    held = priced.points_earned if points_review.holds(program, priced.points_earned) else 0
+    credited = priced.points_earned - held
+    new_balance = balance - priced.points_redeemed + credited
     answer = Sale(
         sale_id=sale_id,
         account_id=body.account_id,
@@ -183,8 +187,9 @@ def record_sale(
         **_priced_fields(priced),
         change=change,
         balance=new_balance,
-        tier=tier_status(program, after_sale(program, measured, priced.points_earned, priced.total)),
+        tier=tier_status(program, after_sale(program, measured, credited, priced.total)),
         next_reward=next_reward(program, new_balance),
+        points_held_for_review=held,
     )
     conn.execute(
         "INSERT INTO sales (sale_id, request_hash, account_id, store_id, terminal_id, answer, created_at)"
@@ -197,7 +202,9 @@ def record_sale(
             " VALUES (?, ?, 'redeem', ?, ?, ?)",
             (body.account_id, -discount.cost, sale_id, discount.reward_id, stamp),
         )
-    if priced.points_earned:
+    if held:
+        points_review.hold(conn, sale_id, body.account_id, body.store_id, body.terminal_id, held, stamp)
+    elif priced.points_earned:
         conn.execute(
             "INSERT INTO ledger (account_id, delta, kind, sale_id, created_at) VALUES (?, ?, 'earn', ?, ?)",
             (body.account_id, priced.points_earned, sale_id, stamp),

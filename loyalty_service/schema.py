@@ -102,6 +102,21 @@ CREATE TABLE IF NOT EXISTS sale_returns (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sale_returns_sale ON sale_returns(sale_id);
+-- Points of a sale held for review (points_review.py): recorded, not credited, until head office
+-- releases them (then a ledger row) or reverses them; who decided and when.
+CREATE TABLE IF NOT EXISTS held_points (
+    sale_id TEXT PRIMARY KEY REFERENCES sales(sale_id),
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    store_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    points_earned INTEGER NOT NULL,
+    points INTEGER NOT NULL CHECK (points >= 0),  -- still held: less what returns took back
+    status TEXT NOT NULL CHECK (status IN ('held', 'released', 'reversed')),
+    held_at TEXT NOT NULL,
+    decided_at TEXT,
+    decided_by TEXT  -- the key id
+);
+CREATE INDEX IF NOT EXISTS held_points_status ON held_points(status, held_at);
 -- Live updates (events.py): one row per change a till may show, numbered per account.
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the global order, never reused

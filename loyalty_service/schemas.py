@@ -11,6 +11,11 @@ from loyalty_service.identifiers import Method
 
 # ---- requests ------------------------------------------------------------------------------
 
+# A sale's shape is bounded (the programme bounds its amount: program.py [limits]). Measured before:
+# one sale of 50 lines x 100 000 loaves with a 20 bn cash tender earned 17 450 050 points.
+MAX_SALE_LINES = 200
+MAX_LINE_QUANTITY = 9_999
+
 
 class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -38,7 +43,7 @@ class SaleLine(RequestBody):
     sku: str = Field(min_length=1, max_length=64)
     name: str = Field(max_length=200)
     category: str = Field(max_length=64)
-    quantity: int = Field(ge=1, le=100_000)
+    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
     unit_price: int = Field(ge=0, le=10**10, description="minor units")
 
 
@@ -50,7 +55,7 @@ class TenderLine(RequestBody):
 class QuoteRequest(RequestBody):
     account_id: str = Field(max_length=64)
     currency: str | None = Field(default=None, min_length=3, max_length=3)
-    lines: list[SaleLine] = Field(min_length=1, max_length=1000)
+    lines: list[SaleLine] = Field(min_length=1, max_length=MAX_SALE_LINES)
     rewards: list[str] = Field(default_factory=list, max_length=20)
     # How many points a points_as_money reward in ``rewards`` spends (default: its minimum).
     points_to_spend: int | None = Field(default=None, ge=1, le=10**9)
@@ -61,7 +66,7 @@ class SaleRequest(RequestBody):
     store_id: str = Field(min_length=1, max_length=64)
     terminal_id: str = Field(min_length=1, max_length=64)
     currency: str = Field(min_length=3, max_length=3)
-    lines: list[SaleLine] = Field(min_length=1, max_length=1000)
+    lines: list[SaleLine] = Field(min_length=1, max_length=MAX_SALE_LINES)
     rewards: list[str] = Field(default_factory=list, max_length=20)
     tender: list[TenderLine] = Field(default_factory=list, max_length=20)
     # How many points a points_as_money reward in ``rewards`` spends (default: its minimum).
@@ -222,6 +227,8 @@ class Sale(BaseModel):
     # Set once the lines (and breakdown) are gone: "pruned" after the programme's
     # keep_sale_lines_months, "erased" with the customer's data. Totals and points stay.
     lines_removed: Literal["pruned", "erased"] | None = None
+    points_held_for_review: int = Field(
+        default=0, description="of points_earned, held until head office decides; not in the balance")
 
 
 class SaleEntry(BaseModel):
@@ -282,6 +289,14 @@ class ThresholdBonusInfo(BaseModel):
     when: str
 
 
+class SaleLimits(BaseModel):
+    """What one sale may hold; a till refuses more before it is rung up."""
+
+    max_lines: int
+    max_quantity: int = Field(description="of one line")
+    max_sale_amount: int = Field(description="minor units: the most the subtotal, and the tender in all, may be")
+
+
 class TierQualification(BaseModel):
     measure: Literal["points", "spend"]
     window_days: int | None
@@ -302,6 +317,7 @@ class ProgramInfo(BaseModel):
     tier_qualification: TierQualification = TierQualification(measure="points", window_days=None)
     return_days: int = Field(default=30, description="a return later than this after the sale needs a manager's PIN")
     return_pin_above: int = Field(default=5000, description="a refund above this (minor units) needs a manager's PIN")
+    limits: SaleLimits | None = None
 
 
 class Product(BaseModel):

@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 
 from pos_core.catalog import Product
 
-MAX_QUANTITY = 999
+MAX_QUANTITY = 999  # the Loyalty API takes up to 9 999 of one line; a till needs far fewer
+MAX_LINES = 200  # the Loyalty API's most lines in one sale (docs/loyalty-api-v1.md, "Limits")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,9 @@ class Basket:
             if line.product.sku == product.sku:
                 return self.set_quantity(index, line.quantity + quantity)
         _check_quantity(quantity)
+        if len(self.lines) >= MAX_LINES:
+            raise ValueError(f"At most {MAX_LINES} different items in one sale: take payment for these, then start"
+                             " another sale")
         return Basket((*self.lines, BasketLine(product, quantity)))
 
     def set_quantity(self, index: int, quantity: int) -> Basket:

@@ -367,6 +367,7 @@ class Program:
     # needs a manager's PIN; None: the platform does not say (the service decides alone).
     return_days: int | None = None
     return_pin_above: int | None = None
+    max_sale_amount: int | None = None  # minor units: the most a sale's subtotal may be; None: not said
 
     def local_time(self, moment: datetime) -> datetime:
         """``moment`` in the programme's time zone (UTC when this till does not know the zone)."""
@@ -398,6 +399,7 @@ class Program:
             threshold_bonuses=tuple(ThresholdBonus.from_json(b) for b in data.get("threshold_bonuses") or ()),
             return_days=_optional_int(data.get("return_days")),
             return_pin_above=_optional_int(data.get("return_pin_above")),
+            max_sale_amount=_optional_int((data.get("limits") or {}).get("max_sale_amount")),
         )
 
 

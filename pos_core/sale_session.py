@@ -29,12 +29,14 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from pos_core.basket import Basket
 from pos_core.checkout import Checkout
 from pos_core.item_entry import InvalidItemEntry, parse_item_entry
 from pos_core.live_updates import current_summaries, standing
 from pos_core.checkout import PaymentError
 from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNeedTheService, UnknownCustomer
 from pos_core.loyalty_models import AccountSummary, Quote
+from pos_core.money import format_money
 from pos_core.sale import CompletedSale, Sale, Tender, amount_due
 
 log = logging.getLogger(__name__)
@@ -159,9 +161,12 @@ class SaleSession:
             return ItemRefused("unknown_product", entry.code)
         sale = self.ensure_sale()
         try:
-            self._change(sale.with_basket(sale.basket.add(product, entry.quantity)))
+            basket = sale.basket.add(product, entry.quantity)
         except ValueError as error:
             return ItemRefused("too_many", str(error))
+        if refused := self._over_limit(basket):
+            return refused
+        self._change(sale.with_basket(basket))
         return None
 
     def void_line(self, index: int) -> None:
@@ -169,10 +174,25 @@ class SaleSession:
         if sale is not None and not self._frozen and 0 <= index < len(sale.basket.lines):
             self._change(sale.with_basket(sale.basket.void(index)))
 
-    def set_quantity(self, index: int, quantity: int) -> None:
+    def set_quantity(self, index: int, quantity: int) -> ItemRefused | None:
+        """None when the line is changed (or there is nothing to change); "too_many" otherwise."""
         sale = self.sale
         if sale is not None and not self._frozen and 0 <= index < len(sale.basket.lines):
-            self._change(sale.with_basket(sale.basket.set_quantity(index, quantity)))
+            basket = sale.basket.set_quantity(index, quantity)
+            if refused := self._over_limit(basket):
+                return refused
+            self._change(sale.with_basket(basket))
+        return None
+
+    def _over_limit(self, basket: Basket) -> ItemRefused | None:
+        """"too_many" when the basket comes to more than the programme lets one sale be (the
+        service would refuse the sale, after it was paid for)."""
+        program = self.checkout.program
+        most = program.max_sale_amount if program is not None else None
+        if most is None or basket.subtotal <= most:
+            return None
+        return ItemRefused("too_many", f"One sale may come to at most {format_money(most, program.currency)}:"
+                                       " take payment for this one, then start another sale")
 
     def set_customer(self, customer: AccountSummary | None) -> None:
         if not self._frozen:

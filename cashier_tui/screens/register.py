@@ -290,8 +290,8 @@ class RegisterScreen(Screen[None]):
             return
         line = self.sale.basket.lines[index]
         quantity = await self.app.push_screen_wait(QuantityScreen(line.product.name, line.quantity))
-        if quantity is not None:
-            self.session.set_quantity(index, quantity)
+        if quantity is not None and (refused := self.session.set_quantity(index, quantity)):
+            self.notify(f"{refused.detail.rstrip('.')}.", severity="warning", markup=False)
 
     @till_work(exclusive=True, group="dialog")
     async def action_void_sale(self) -> None:

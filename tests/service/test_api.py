@@ -85,6 +85,7 @@ def test_openapi_is_public_and_describes_the_real_models(reading_service: Runnin
         "/v1/accounts/{account_id}/export", "/v1/accounts/{account_id}/erase",  # customers' data
         "/v1/accounts/{account_id}/withdraw-marketing",
         "/v1/managers/{manager_id}/unlock",  # scoped keys
+        "/v1/held-points/{sale_id}/{decision}",  # points held for review
     }
     schemas = document["components"]["schemas"]
     assert set(schemas["AccountSummary"]["properties"]) == set(ALICE_SUMMARY_EXCEPT_TIME) | {"balance_as_of", "presence"}
@@ -286,6 +287,7 @@ def test_program(reader: httpx.Client) -> None:
     assert [b["bonus_id"] for b in program.pop("threshold_bonuses")] == ["big-shop"]
     assert (program.pop("return_days"), program.pop("return_pin_above")) == (30, 5000)
     assert program.pop("tier_qualification") == {"measure": "points", "window_days": None}
+    assert program.pop("limits") == {"max_lines": 200, "max_quantity": 9999, "max_sale_amount": 1_000_000}
     spend_points = program["rewards"].pop()
     assert spend_points["discount"] == {"kind": "points_as_money", "value_per_point": "0.5", "min_points": 2000,
                                         "max_points": 10000}

@@ -46,6 +46,7 @@ def test_sale_credits_exact_points_and_replays_change_nothing(api: httpx.Client,
         "tier": {"name": "Silver", "multiplier": "1.25", "next_tier": "Gold", "points_to_next_tier": 1852},
         "next_reward": {"reward_id": "five-off", "name": "£5 off your shop", "cost": 500, "points_needed": 2},
         "lines_removed": None,  # the lines are there (privacy: pruned or erased later)
+        "points_held_for_review": 0,
     }
     assert ledger(live_db, key) == [("redeem", -150, "free-hot-drink"), ("earn", 8, None)]
     assert balance(api, ALICE_ID) == 498

@@ -28,6 +28,15 @@ def test_limits() -> None:
         Basket().add(LOAF, 1000)
 
 
+def test_a_basket_holds_at_most_the_apis_200_lines() -> None:
+    basket = Basket()
+    for n in range(200):
+        basket = basket.add(Product(f"{n}", None, "Item", "household", 100))
+    assert basket.add(Product("0", None, "Item", "household", 100)).lines[0].quantity == 2  # a line grows
+    with pytest.raises(ValueError, match="At most 200 different items in one sale"):
+        basket.add(Product("new", None, "Item", "household", 100))
+
+
 def test_sale_line_json_is_the_contract_shape() -> None:
     assert Basket().add(LOAF, 2).to_json() == [
         {"sku": "1001", "name": "Sourdough loaf", "category": "bakery", "quantity": 2, "unit_price": 349}
