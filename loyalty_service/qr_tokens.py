@@ -122,14 +122,10 @@ def verified(conn: Connection, value: str) -> tuple[str, int, str] | None:
 
 def redeem(conn: Connection, value: str, now: float | None = None) -> str:
     """The account a token names, once: call inside a write transaction, which records its nonce."""
-    token = value.strip().upper()
-    match = _TOKEN.fullmatch(token) if len(token) <= MAX_LENGTH else None
-    if match is None:
+    named = verified(conn, value)
+    if named is None:
         raise _invalid()
-    signed_part, _, signature = token.rpartition(".")
-    if not hmac.compare_digest(_signature(secret(conn), signed_part), signature):
-        raise _invalid()
-    expires = int(match[2])
+    account_id, expires, nonce = named
     current = int(now if now is not None else time.time())
     if current >= expires:
         raise ApiError(422, "qr_expired", "That app code has expired; the customer can show a fresh one.",
@@ -137,14 +133,11 @@ def redeem(conn: Connection, value: str, now: float | None = None) -> str:
     # Nonces of expired tokens are no longer needed: the expiry alone refuses those tokens.
     conn.execute("DELETE FROM qr_token_nonces WHERE expires_at <= ?", (current,))
     try:
-        conn.execute("INSERT INTO qr_token_nonces (nonce, expires_at) VALUES (?, ?)", (match[3], expires))
+        conn.execute("INSERT INTO qr_token_nonces (nonce, expires_at) VALUES (?, ?)", (nonce, expires))
     except IntegrityError:
         raise ApiError(422, "qr_replayed", "That app code was already used; the customer can show a fresh one.",
                        [ErrorDetail(field="value", problem="already used")]) from None
-    try:
-        return base64.b32decode(match[1] + "=" * (-len(match[1]) % 8)).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise _invalid() from None
+    return account_id
 
 
 def identify(conn: Connection, program: Program, value: str) -> AccountSummary:
