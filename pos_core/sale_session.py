@@ -34,6 +34,7 @@ from pos_core.checkout import Checkout
 from pos_core.item_entry import InvalidItemEntry, parse_item_entry
 from pos_core.live_updates import current_summaries, standing
 from pos_core.checkout import PaymentError
+from pos_core.customer_feed import CustomerFeed
 from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNeedTheService, UnknownCustomer
 from pos_core.loyalty_models import AccountSummary, Quote
 from pos_core.money import format_money
@@ -102,9 +103,13 @@ class SaleSession:
         *,
         on_change: Callable[[], None] = lambda: None,
         on_notice: Callable[[Notice], None] = lambda notice: None,
+        feed: CustomerFeed | None = None,
     ) -> None:
         self.checkout = checkout
         self.on_change = on_change
+        # What the customer facing the till sees (the customer displays read it); None: no display.
+        self.feed = feed
+        self._thanks: CompletedSale | None = None
         self.on_notice = on_notice
         self.sale: Sale | None = None
         self.quote: Quote | None = None
@@ -119,6 +124,17 @@ class SaleSession:
         self._background: set[asyncio.Task[Any]] = set()
 
     # -- the sale as it changes ----------------------------------------------------------------
+
+    def _changed(self) -> None:
+        """Every change ends here: the app redraws, and the customer's view follows."""
+        self.on_change()
+        feed = self.feed
+        if feed is None:
+            return
+        sale = self.sale
+        if sale is not None and (sale.basket.lines or sale.customer is not None):
+            self._thanks = None  # the next customer's sale has begun
+        feed.show(sale=sale, quote=self.quote, paying=self._frozen, thanks=self._thanks)
 
     @property
     def paying(self) -> bool:
@@ -209,7 +225,7 @@ class SaleSession:
             self._cancel_quote()
             if refresh and quote is None and new is not None and new.customer is not None and new.basket.lines:
                 self._quote_task = self._spawn(lambda: self._refresh_quote(new))
-        self.on_change()
+        self._changed()
 
     # -- the customer --------------------------------------------------------------------------
 
@@ -261,7 +277,7 @@ class SaleSession:
 
     def _looking(self, looking: bool) -> None:
         self.looking_up = looking
-        self.on_change()
+        self._changed()
 
     # -- rewards and the quote -----------------------------------------------------------------
 
@@ -317,7 +333,7 @@ class SaleSession:
         finally:
             self._set_quote_pending(False)
         self.quote = quote
-        self.on_change()
+        self._changed()
         return quote
 
     async def _refresh_quote(self, sale: Sale) -> None:
@@ -338,11 +354,11 @@ class SaleSession:
             self._set_quote_pending(False)
         if sale is self.sale:
             self.quote = quote
-            self.on_change()
+            self._changed()
 
     def _set_quote_pending(self, pending: bool) -> None:
         self.quote_pending = pending
-        self.on_change()
+        self._changed()
 
     def _cancel_quote(self) -> None:
         task, self._quote_task = self._quote_task, None
@@ -370,14 +386,14 @@ class SaleSession:
         sale = self.sale
         assert sale is not None
         self._payment = Payment(sale, quote, amount_due(sale, quote))
-        self.on_change()
+        self._changed()
         return self._payment
 
     def cancel_payment(self) -> None:
         """The payment was abandoned (the tender dialog closed): the sale is open again."""
         if not self._completing:
             self._unfreeze()
-            self.on_change()
+            self._changed()
 
     async def complete(self, tender: tuple[Tender, ...]) -> CompletedSale:
         """Take ``tender`` for the frozen sale: saved, then sent. Raises OutboxError when the till
@@ -393,11 +409,13 @@ class SaleSession:
         except BaseException:
             self._completing = False
             self._unfreeze()  # not done: the sale (and its customer) is open again
-            self.on_change()
+            self._changed()
             raise
         self._completing = False
         self._payment = None
         self._frozen = False  # the next sale (start or clear) follows whoever is on it
+        self._thanks = done  # the customer's thank-you, until the next sale begins
+        self._changed()
         return done
 
     def _unfreeze(self) -> None:

@@ -66,6 +66,18 @@ class DeviceSettings:
 
 
 @dataclass(frozen=True)
+class CustomerDisplaySettings:
+    """The ``[customer_display]`` table: what faces the customer at the register."""
+
+    # HOST:PORT the display page is served on ("127.0.0.1:8765", or the LAN address for a tablet); "" for none.
+    listen: str = ""
+    # A pole display's serial port ("serial:///dev/ttyUSB1?baudrate=9600"); "" for none.
+    pole: str = ""
+    # The pole display's command set: "epson" (ESC/POS displays) or "cd5220".
+    pole_protocol: str = "epson"
+
+
+@dataclass(frozen=True)
 class Settings:
     # Where the loyalty platform is. None: start the reference service with the demo store.
     api_url: str | None = None
@@ -91,6 +103,7 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     kiosk: KioskSettings = KioskSettings()
     devices: DeviceSettings = DeviceSettings()
+    customer_display: CustomerDisplaySettings = CustomerDisplaySettings()
     # The PIN a store trainer types to switch a running register into training mode (Ctrl+T).
     trainer_pin: str = "8642"
 
@@ -175,6 +188,8 @@ def _build(values: dict[str, Any], *, source: str) -> Settings:
             changes[name] = _kiosk(value, source)
         elif name == "devices":
             changes[name] = _devices(value, source)
+        elif name == "customer_display":
+            changes[name] = _customer_display(value, source)
         elif name == "keymap":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise SettingsError(f"{source}: [keymap] maps binding ids to keys, e.g. \"register.pay\" = \"f12\"")
@@ -264,3 +279,22 @@ def _devices(value: Any, source: str) -> DeviceSettings:
     if devices.scanner_max_gap_ms > devices.scanner_burst_end_ms:
         raise SettingsError(f"{source}: devices.scanner_max_gap_ms must not be more than scanner_burst_end_ms")
     return devices
+
+
+def _customer_display(value: Any, source: str) -> CustomerDisplaySettings:
+    table = _table(value, CustomerDisplaySettings, "customer_display", "customer_display setting", source)
+    changes: dict[str, Any] = {}
+    for name, item in table.items():
+        if not isinstance(item, str):
+            raise SettingsError(f"{source}: customer_display.{name} must be text in quotes")
+        changes[name] = item.strip()
+    display = replace(CustomerDisplaySettings(), **changes)
+    if display.listen:
+        host, sep, port = display.listen.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise SettingsError(f"{source}: customer_display.listen must be HOST:PORT, e.g. \"127.0.0.1:8765\"")
+    if display.pole_protocol not in ("epson", "cd5220"):
+        raise SettingsError(f"{source}: customer_display.pole_protocol must be \"epson\" or \"cd5220\"")
+    if display.pole and not display.pole.startswith("serial://"):
+        raise SettingsError(f"{source}: customer_display.pole must be a serial:// URL, e.g. \"serial:///dev/ttyUSB1?baudrate=9600\"")
+    return display

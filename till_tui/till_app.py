@@ -28,6 +28,8 @@ from textual.reactive import reactive
 
 from devices_tui.bridge import DeviceBridge
 from pos_core.checkout import Checkout, till_dir
+from pos_core.customer_display_server import DisplayAddressError, DisplayServer, bind, make_display_app
+from pos_core.customer_feed import CustomerFeed
 from pos_core.crash_report import crash_summary, write_crash_report
 from pos_core.keystroke_logging import keystroke_recording_warning
 from pos_core.loyalty_errors import LoyaltyError
@@ -59,7 +61,10 @@ class TillApp(App[None]):
         super().__init__()
         self.settings = settings
         self.checkout = checkout
-        self.session = SaleSession(checkout)
+        # What the customer facing this till sees; served by start_customer_display when configured.
+        self.customer_feed = CustomerFeed(store=settings.store_name, training=bool(getattr(self, "training", False)))
+        self.session = SaleSession(checkout, feed=self.customer_feed)
+        self.display_server: DisplayServer | None = None
         self.devices = DeviceBridge(self, settings.devices, settings.region)
         self.crash_report: Path | None = None
         self._crash_error: Exception | None = None
@@ -80,6 +85,7 @@ class TillApp(App[None]):
         self.run_worker(self._deliver_forever(), name="outbox sender", group="outbox", exclusive=True, exit_on_error=False)
         for notice in self.storage_notices():
             self.notify(notice, title="Till storage", severity="warning", timeout=60, markup=False)
+        self.start_customer_display()
         self.load_store()
         self.check_health()  # at once: "online" as soon as the service answers
         self.set_interval(self.settings.health_interval, self.check_health)
@@ -92,7 +98,24 @@ class TillApp(App[None]):
                            " (it only holds copies), but customers cannot be found offline until they are seen again.")
         return notices
 
+    def start_customer_display(self) -> None:
+        """Serve the customer feed on ``[customer_display] listen``; a fault is told, never fatal."""
+        listen = self.settings.customer_display.listen
+        if not listen:
+            return
+        try:
+            sock = bind(listen)
+        except DisplayAddressError as error:
+            self.notify(f"{error}. Selling goes on without it.", title="Customer display", severity="warning",
+                        timeout=30, markup=False)
+            return
+        self.display_server = DisplayServer(make_display_app(self.customer_feed), sock)
+        self.run_worker(self.display_server.serve(), name="customer display", group="customer-display",
+                        exit_on_error=False)
+
     async def stop_till(self) -> None:
+        if self.display_server is not None:
+            self.display_server.stop()
         self.devices.stop()
         await self.session.close()
         await self.checkout.client.aclose()
