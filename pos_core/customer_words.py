@@ -8,7 +8,7 @@ shop"). The register's own panel shows the full name: that is the cashier's scre
 
 from __future__ import annotations
 
-from pos_core.loyalty_models import AccountSummary
+from pos_core.loyalty_models import AccountSummary, NextReward, Tier
 from pos_core.shown_text import printable
 
 
@@ -22,18 +22,30 @@ def short_name(display_name: str) -> str:
     return f"{words[0]} {words[-1][0]}."
 
 
+def first_name(display_name: str) -> str:
+    """"Alice Smith" → "Alice", for a greeting; "" when there is no name."""
+    return next(iter(printable(display_name).split()), "")
+
+
 def progress_sentence(customer: AccountSummary) -> str:
     """What is next for this customer, as one sentence: the next reward, else the next tier."""
-    reward = customer.next_reward
+    sentence = next_step(customer.next_reward, customer.tier)
+    if not sentence and customer.rewards_available:
+        return "You can use any of our rewards."
+    return sentence
+
+
+def next_step(reward: NextReward | None, tier: Tier | None) -> str:
+    """"Only 2 points to £5 off your shop." (or to the next tier); "" when there is no next step.
+    A sale's result carries these too, so the thank-you and the receipt say it after payment."""
     if reward is not None:
         if reward.points_needed <= 0:
             return f"You can use {printable(reward.name)} today."
-        unit = "point" if reward.points_needed == 1 else "points"
-        return f"Only {reward.points_needed:,} {unit} to {printable(reward.name)}."
-    tier = customer.tier
-    if tier.next_tier and tier.points_to_next_tier:
-        unit = "point" if tier.points_to_next_tier == 1 else "points"
-        return f"Only {tier.points_to_next_tier:,} {unit} to {printable(tier.next_tier)}."
-    if customer.rewards_available:
-        return "You can use any of our rewards."
+        return f"Only {_points(reward.points_needed)} to {printable(reward.name)}."
+    if tier is not None and tier.next_tier and tier.points_to_next_tier:
+        return f"Only {_points(tier.points_to_next_tier)} to {printable(tier.next_tier)}."
     return ""
+
+
+def _points(count: int) -> str:
+    return f"{count:,} point" if count == 1 else f"{count:,} points"

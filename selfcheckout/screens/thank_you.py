@@ -9,9 +9,9 @@ from textual.events import Click, Key
 from textual.screen import Screen
 from textual.widgets import Label
 
+from pos_core.customer_words import first_name, next_step
 from pos_core.money import format_money
 from pos_core.sale import CompletedSale
-from pos_core.shown_text import printable
 
 
 class ThankYouScreen(Screen[None]):
@@ -25,8 +25,8 @@ class ThankYouScreen(Screen[None]):
         customer = done.sale.customer
         with Vertical(id="welcome"):
             with Vertical(id="welcome-body"):
-                first_name = customer.display_name.split()[0] if customer and customer.display_name.split() else ""
-                name = f", {printable(first_name)}" if first_name else ""
+                greeting = first_name(customer.display_name) if customer else ""
+                name = f", {greeting}" if greeting else ""
                 yield Label(f"Thank you{name}!", classes="title", markup=False)
                 yield Label(f"You paid {format_money(done.total, done.sale.currency)}.", classes="center big")
                 if done.change:
@@ -34,10 +34,8 @@ class ThankYouScreen(Screen[None]):
                 if done.loyalty is not None:
                     yield Label(f"+{done.loyalty.points_earned:,} points", id="thanks-points", classes="center big")
                     yield Label(f"Your balance is now {done.loyalty.balance:,} points.", classes="center", id="thanks-balance")
-                    if done.loyalty.next_reward:
-                        reward = done.loyalty.next_reward
-                        yield Label(f"Only {reward.points_needed:,} points to {printable(reward.name)}!", classes="center",
-                                    id="thanks-next", markup=False)
+                    if sentence := next_step(done.loyalty.next_reward, done.loyalty.tier):
+                        yield Label(sentence, classes="center", id="thanks-next", markup=False)
                 elif done.points_pending:
                     yield Label(f"+{done.points_expected:,} points on the way", id="thanks-points", classes="center big")
                     yield Label("They'll be added to your account shortly.", classes="center")

@@ -7,6 +7,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Label, ProgressBar
 
+from pos_core.customer_words import first_name, progress_sentence
 from pos_core.loyalty_models import AccountSummary
 from pos_core.shown_text import printable
 
@@ -20,14 +21,14 @@ class CustomerStrip(Vertical):
             yield Label("Not signed in to rewards — tap Add rewards to collect points.", classes="muted")
             return
         # The name, tier and reward are the service's data: text, never markup.
-        first_name = printable(next(iter(customer.display_name.split()), ""))
+        greeting = first_name(customer.display_name)
         balance = customer.balance + customer.pending_points
         about = "about " if customer.provisional else ""
-        yield Label(f"Hi {first_name}! {printable(customer.tier.name)} member · {about}{balance:,} points", classes="big",
+        yield Label(f"Hi {greeting}! {printable(customer.tier.name)} member · {about}{balance:,} points", classes="big",
                     id="hello", markup=False)
         if customer.next_reward:
             reward = customer.next_reward
-            yield Label(f"Only {reward.points_needed:,} points to {printable(reward.name)}", id="next-reward", markup=False)
+            yield Label(progress_sentence(customer), id="next-reward", markup=False)
             bar = ProgressBar(total=reward.cost, show_eta=False, show_percentage=False, id="reward-progress")
             bar.progress = max(0, reward.cost - reward.points_needed)
             yield bar
