@@ -268,6 +268,10 @@ class SelfCheckoutApp(TillApp):
         await super().on_event(event)
 
     def notice_idle_shopper(self) -> None:
+        if self.session.looking_up or self.session.quote_pending or self.session.paying:
+            # The kiosk is working for the shopper (a slow service): they are waiting, not gone.
+            self.last_touch = time.monotonic()
+            return
         idle = time.monotonic() - self.last_touch
         if self.sale is None or self._asking_still_there or idle < self.settings.kiosk.idle_seconds:
             return

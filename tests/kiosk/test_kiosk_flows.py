@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from math import floor
 from decimal import Decimal
 
@@ -190,17 +192,27 @@ async def test_a_wrong_number_is_refused_on_the_keypad(kiosk) -> None:
 
 async def test_idle_shopper_is_asked_then_the_kiosk_resets(kiosk, api: httpx.Client) -> None:
     loaf = product_in(api, "bakery")
-    app = kiosk(idle_seconds=1, still_there_seconds=1)
+    app = kiosk(idle_seconds=60, still_there_seconds=4)
+
+    def shopper_idle() -> None:
+        # The shopper's last touch a long time ago, instead of a test that waits a minute (or
+        # one with a 1-second idle that a loaded machine trips while the test is still typing).
+        app.last_touch = time.monotonic() - 3600
+
     async with app.run_test(size=SIZE) as pilot:
         await kiosk_ready(pilot)
         await sign_in_by_phone(pilot)
         await scan(pilot, loaf["sku"])
-        await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen), timeout=5)
+        await wait_for(pilot, lambda: app.sale is not None and app.sale.basket.lines)
+        assert not isinstance(app.screen, StillThereScreen)  # a shopper who just touched is not idle
+        shopper_idle()
+        await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen))
         await pilot.click("#still-here")  # still here: nothing lost
         assert app.sale.customer is not None and app.sale.basket.lines
-        await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen), timeout=5)
-        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen), timeout=5)
-        assert app.sale is None  # privacy: the name and the basket are gone
+        shopper_idle()
+        await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+    assert app.sale is None  # privacy: the name and the basket are gone
 
 
 async def test_removing_an_item_needs_the_staff_pin(kiosk, api: httpx.Client) -> None:
