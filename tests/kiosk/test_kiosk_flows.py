@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import time
-
-from math import floor
 from decimal import Decimal
+from math import floor
 
 import httpx
 from textual.css.query import NoMatches
