@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from pos_core.customer_words import progress_sentence
 from pos_core.money import format_money
 from pos_core.sale import CompletedSale
 
@@ -83,13 +84,10 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
         if loyalty.points_redeemed:
             lines.append(pair("Points redeemed", f"-{loyalty.points_redeemed:,}"))
         lines.append(pair("Balance", f"{loyalty.balance:,} pts"))
-        if loyalty.next_reward:
-            next_reward = loyalty.next_reward
-            lines.extend(
-                textwrap.wrap(f"{next_reward.points_needed:,} points to go to {next_reward.name}", width)
-            )
-        else:
-            lines.append(_clip("You can use any of our rewards.", width))
+        # What is next for this customer after this sale, as the one sentence the customer display says.
+        after = replace(customer, balance=loyalty.balance, tier=loyalty.tier or customer.tier,
+                        next_reward=loyalty.next_reward)
+        lines.extend(textwrap.wrap(progress_sentence(after), width))
     elif done.points_pending and done.sale.customer:
         customer = done.sale.customer
         lines.append(" LOYALTY ".center(width, "="))

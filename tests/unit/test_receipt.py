@@ -37,7 +37,7 @@ def test_receipt_has_the_loyalty_block_and_fits_the_width() -> None:
     assert [l for l in lines if l.startswith("Points earned")][0].endswith("+8")
     assert [l for l in lines if l.startswith("Points redeemed")][0].endswith("-150")
     assert [l for l in lines if l.startswith("Balance")][0].endswith("498 pts")
-    assert "2 points to go to £5 off your shop" in text
+    assert "Only 2 points to £5 off your shop." in text
     assert "We keep your name and number." in text
     assert "A very long sourdough loaf name indeed"[:30] in text
 
