@@ -34,14 +34,14 @@ class Received:
 
 class PrinterListener:
     def __init__(self, *, close_after: int | None = None, online: bool = True, paper: int = PAPER_OK,
-                 cover_open: bool = False, answers: bool = True) -> None:
+                 cover_open: bool = False, answers: bool = True, port: int = 0) -> None:
         self.close_after = close_after
         self.online = online and not cover_open
         self.paper = paper
         self.cover_open = cover_open
         self.answers = answers
         self.connections: list[Received] = []
-        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server = socket.create_server(("127.0.0.1", port))
         self._server.settimeout(0.2)
         self.port = self._server.getsockname()[1]
         self.url = f"tcp://127.0.0.1:{self.port}"
