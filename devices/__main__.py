@@ -63,7 +63,7 @@ def list_sources(args: argparse.Namespace) -> int:
     for camera in cameras:
         rows.append((f"camera {camera}", camera_availability(camera)))
     rows.append((f"NFC reader {args.nfc}", nfc_availability(args.nfc)))
-    rows.append(_printer_row(args.printer))
+    rows.append(printer_row(args.printer))
     if args.json:
         for source, why in rows:
             print(json.dumps({"source": source, "available": why is None, "why_not": why}))
@@ -74,7 +74,7 @@ def list_sources(args: argparse.Namespace) -> int:
     return 0
 
 
-def _printer_row(url: str | None) -> tuple[str, str | None]:
+def printer_row(url: str | None) -> tuple[str, str | None]:
     """The receipt printer given, else the one the till's settings name, and whether it answers."""
     from devices.receipt_printer import printer_availability
 
