@@ -87,6 +87,9 @@ def open_printer(connection: PrinterConnection, settings: PrinterSettings) -> Es
         else:
             printer = escpos_printers.CupsPrinter(connection.queue, profile=profile)
         printer.open()
+        if isinstance(printer.device, socket.socket):
+            # Status queries are a few bytes each: sent at once, not held back for the last write's ACK.
+            printer.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except DeviceNotFoundError as error:
         raise PrinterFault("offline", f"cannot reach the printer at {connection.url}: {_first_line(error)}") from None
     except (EscposError, OSError, ValueError, RuntimeError) as error:

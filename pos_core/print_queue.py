@@ -235,7 +235,8 @@ class PrintQueue:
     def _write_last(self, receipt: PrintedReceipt) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            _write_json(self.folder / "last.json", receipt.to_json())
+            # Only for a reprint: written whole (a rename), not waited onto the disk as a kept receipt is.
+            _write_json(self.folder / "last.json", receipt.to_json(), sync=False)
         except OSError as error:
             log.error("keeping the last receipt failed: %s", type(error).__name__)
 
@@ -249,11 +250,13 @@ class PrintQueue:
             return None
 
 
-def _write_json(path: Path, data: object) -> None:
-    """Written whole or not at all: a power cut leaves the old file or the new one."""
+def _write_json(path: Path, data: object, *, sync: bool = True) -> None:
+    """Written whole or not at all (the old file or the new one); with ``sync``, on the disk
+    before it counts, so a power cut does not lose a receipt that did not print."""
     part = path.with_suffix(".part")
     with part.open("w", encoding="utf-8") as handle:
         json.dump(data, handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if sync:
+            handle.flush()
+            os.fsync(handle.fileno())
     os.replace(part, path)
