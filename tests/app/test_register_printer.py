@@ -9,10 +9,13 @@ import socket
 import httpx
 from textual.widgets import Input, Label
 
+from cashier_tui.help_entries import entry_for
 from cashier_tui.screens.payment import PaymentScreen
 from cashier_tui.screens.receipt import ReceiptScreen
 from cashier_tui.screens.register import RegisterScreen
 from cashier_tui.screens.return_sale import ReturnScreen
+from cashier_tui.widgets.status_bar import printer_words
+from pos_core.print_queue import PrinterStatus
 from pos_core.receipt import receipt_number
 from pos_core.settings import PrinterSettings
 from tests.app.conftest import wait_for
@@ -102,3 +105,13 @@ async def test_a_missing_printer_never_stops_the_sale_and_ctrl_p_prints_it_later
             assert NUMBER.encode() in printer.receipts()[0]
             await wait_for(pilot, lambda: not app.register_screen.query_one("#status-printer", Label).display)
         assert not list(app.print_queue.kept_dir.glob("*.json"))
+
+
+def test_every_printer_state_on_the_top_line_is_explained_in_the_help() -> None:
+    states = ("offline", "out of paper", "cover open", "paper low", "unavailable")
+    shown = [printer_words(PrinterStatus(state, kept=1)) for state in states] + [printer_words(PrinterStatus("ready", 1))]
+    for words in shown:
+        for part in words.split(" · "):
+            assert entry_for(part) is not None, part
+    assert printer_words(PrinterStatus("offline", 2)) == "Printer OFFLINE · 2 receipts not printed (^P reprints)"
+    assert printer_words(PrinterStatus("ready")) == printer_words(PrinterStatus("printing")) == ""
