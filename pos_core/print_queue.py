@@ -104,6 +104,11 @@ class PrintQueue:
         """The receipts that did not print, oldest first; else the last receipt again."""
         self._put(_REPRINT)
 
+    @property
+    def has_last(self) -> bool:
+        """Whether there is a receipt to print again (known once the queue's thread has started)."""
+        return self._last is not None
+
     def stop(self, timeout: float = 2.0) -> None:
         self._jobs.put(_STOP)
         if self._thread is not None:
@@ -150,9 +155,6 @@ class PrintQueue:
             for receipt in waiting or ([self._last] if self._last else []):
                 if not self._print(receipt):
                     break  # the printer is not taking receipts: the rest stay kept
-            else:
-                if not waiting and self._last is None:
-                    self._report(self._state, "There is no receipt to reprint yet.")
         elif isinstance(job, PrintedReceipt):
             self._keep(job)
             self._last = job

@@ -189,8 +189,10 @@ class TillApp(App[None]):
             self.notify("No receipt printer is set up on this till ([printer] connection).", title="Reprint",
                         severity="warning")
             return
-        status = self.print_queue.status
-        kept = status.kept
+        kept = self.print_queue.status.kept
+        if not kept and not self.print_queue.has_last:
+            self.notify("There is no receipt to print again yet.", title="Reprint")
+            return
         self.notify(f"Printing the {kept} receipt{'s' if kept != 1 else ''} that did not print." if kept
                     else "Printing the last receipt again.", title="Reprint")
         self.print_queue.reprint()
