@@ -23,7 +23,11 @@ class CashierApp(TillApp):
     CSS_PATH = themes.CASHIER_CSS
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", tooltip="Close the register", priority=True),
+        Binding("ctrl+p", "reprint", "Reprint", show=False, id="app.reprint",
+                tooltip="Print the last receipt again, or the receipts that did not print", priority=True),
     ]
+    # Ctrl+P is the receipt's reprint, as on most tills; the command palette moves aside.
+    COMMAND_PALETTE_BINDING = "ctrl+backslash"
 
     # Training mode (cashier_tui/training): a sandbox service, receipts marked "not a receipt".
     training: bool = False

@@ -310,6 +310,44 @@ HELP: list[HelpEntry] = [
         "The loyalty system did not confirm in time: the points are saved on the till and sent later.",
         "Give the receipt as usual; it shows a provisional balance.",
     ),
+    # -- the receipt printer ----------------------------------------------------------------------
+    HelpEntry(
+        "Receipt printer",
+        "Printer OFFLINE",
+        "The till cannot reach the receipt printer (switched off, unplugged, or off the network)."
+        " The sale is finished all the same; its receipt is kept on the till.",
+        "Check the printer is on and connected, then press Ctrl+P to print the receipts that did not print.",
+    ),
+    HelpEntry(
+        "Receipt printer",
+        "Printer: OUT OF PAPER",
+        "The printer has no paper; receipts are kept on the till until it has.",
+        "Put in a new roll, close the cover, then press Ctrl+P.",
+    ),
+    HelpEntry(
+        "Receipt printer",
+        "Printer: COVER OPEN",
+        "The printer's cover is open, so it cannot print; receipts are kept on the till.",
+        "Close the cover firmly, then press Ctrl+P.",
+    ),
+    HelpEntry(
+        "Receipt printer",
+        "Printer: paper low",
+        "The roll is nearly finished; receipts still print.",
+        "Have a new roll ready and change it when the next customer has gone.",
+    ),
+    HelpEntry(
+        "Receipt printer",
+        "receipt not printed (^P reprints)",
+        "A receipt did not come out of the printer; it is kept on the till, even across a restart.",
+        "Once the printer is ready, press Ctrl+P: the kept receipts print, oldest first.",
+    ),
+    HelpEntry(
+        "Receipt printer",
+        "Printer unavailable",
+        "The printer's connection needs a library this till does not have (pycups for cups://).",
+        "Call IT: `python -m devices list` says what is missing.",
+    ),
     # -- returns and adjustments -------------------------------------------------------------------
     HelpEntry(
         "Return",

@@ -2,7 +2,8 @@
 
     python -m devices decode FILE       one JSON line per identification found in an image or video
     python -m devices classify TEXT     what a scanned, swiped or typed string is, as JSON
-    python -m devices list              which sources this machine has, and why not
+    python -m devices list              which sources this machine has, and why not, and the receipt
+                                        printer ([printer] connection, or --printer URL): reachable or why not
 
 A payment card is never printed beyond its last four digits.
 """
@@ -62,6 +63,7 @@ def list_sources(args: argparse.Namespace) -> int:
     for camera in cameras:
         rows.append((f"camera {camera}", camera_availability(camera)))
     rows.append((f"NFC reader {args.nfc}", nfc_availability(args.nfc)))
+    rows.append(printer_row(args.printer))
     if args.json:
         for source, why in rows:
             print(json.dumps({"source": source, "available": why is None, "why_not": why}))
@@ -70,6 +72,24 @@ def list_sources(args: argparse.Namespace) -> int:
         for source, why in rows:
             print(f"{'yes' if why is None else 'no ':4} {source:{width}}  {why or ''}".rstrip())
     return 0
+
+
+def printer_row(url: str | None) -> tuple[str, str | None]:
+    """The receipt printer given, else the one the till's settings name, and whether it answers."""
+    from devices.receipt_printer import printer_availability
+
+    if url is None:
+        from pos_core.settings import SettingsError, load_settings
+
+        try:
+            settings = load_settings()
+        except SettingsError as error:
+            return ("receipt printer", f"the till's settings cannot be read: {error}")
+        url = settings.printer.connection
+        if not url:
+            return ("receipt printer", "none configured ([printer] connection in the settings, or --printer URL)")
+        return (f"receipt printer {url}", printer_availability(url, timeout=settings.printer.timeout))
+    return (f"receipt printer {url}", printer_availability(url))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     list_parser = commands.add_parser("list", help="which sources are available here")
     list_parser.add_argument("--camera", help="check this camera (index, file or URL) instead of /dev/video*")
     list_parser.add_argument("--nfc", default="usb", help="check this NFC reader path (default usb)")
+    list_parser.add_argument("--printer", help="check this receipt printer (tcp://, usb://, serial://, file://, cups://)"
+                             " instead of the one in the settings")
     list_parser.add_argument("--json", action="store_true", help="one JSON line per source")
     list_parser.set_defaults(run=list_sources)
     args = parser.parse_args(argv)

@@ -1,12 +1,17 @@
-"""The receipt as lines of text at a printer's width, with the loyalty block. Pure: no I/O."""
+"""The receipt as lines of text at a printer's width, with the loyalty block. Pure: no I/O.
+
+The paper goes home with the customer and lies on the counter meanwhile: it names them by first
+name and initial and says what is next as the customer display does (``pos_core/customer_words.py``).
+"""
 
 from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from pos_core.customer_words import progress_sentence, short_name
 from pos_core.money import format_money
 from pos_core.sale import CompletedSale
 
@@ -78,22 +83,19 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
         customer = done.sale.customer
         tier = loyalty.tier.name if loyalty.tier else customer.tier.name
         lines.append(" LOYALTY ".center(width, "="))
-        lines.append(_clip(f"{customer.display_name} · {tier}", width))
+        lines.append(_clip(f"{short_name(customer.display_name)} · {tier}", width))
         lines.append(pair("Points earned", f"+{loyalty.points_earned:,}"))
         if loyalty.points_redeemed:
             lines.append(pair("Points redeemed", f"-{loyalty.points_redeemed:,}"))
         lines.append(pair("Balance", f"{loyalty.balance:,} pts"))
-        if loyalty.next_reward:
-            next_reward = loyalty.next_reward
-            lines.extend(
-                textwrap.wrap(f"{next_reward.points_needed:,} points to go to {next_reward.name}", width)
-            )
-        else:
-            lines.append(_clip("You can use any of our rewards.", width))
+        # What is next for this customer after this sale, as the one sentence the customer display says.
+        after = replace(customer, balance=loyalty.balance, tier=loyalty.tier or customer.tier,
+                        next_reward=loyalty.next_reward)
+        lines.extend(textwrap.wrap(progress_sentence(after), width))
     elif done.points_pending and done.sale.customer:
         customer = done.sale.customer
         lines.append(" LOYALTY ".center(width, "="))
-        lines.append(_clip(f"{customer.display_name} · {customer.tier.name}", width))
+        lines.append(_clip(f"{short_name(customer.display_name)} · {customer.tier.name}", width))
         lines.append(pair("Points (pending)", f"+{done.points_expected:,}"))
         balance = customer.balance + customer.pending_points + done.points_expected - _redeemed(done)
         lines.append(pair("Balance (provisional)", f"{balance:,} pts"))

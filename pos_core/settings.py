@@ -14,6 +14,7 @@ from typing import Any
 import platformdirs
 
 from pos_core.loyalty_client import Deadlines
+from pos_core.printer_connection import PrinterConnectionError, parse_connection
 
 APP_NAME = "loyalty-checkout"
 
@@ -78,6 +79,26 @@ class CustomerDisplaySettings:
 
 
 @dataclass(frozen=True)
+class PrinterSettings:
+    """The ``[printer]`` table: the receipt printer (ESC/POS, driven by python-escpos)."""
+
+    # tcp://HOST:PORT, usb://VID:PID, serial:///dev/X?baudrate=N, file:///dev/usb/lp0 or cups://QUEUE; "" for none.
+    connection: str = ""
+    # python-escpos's capability profile: its code pages, cutter, QR support and paper width.
+    profile: str = "TM-T88V"
+    # Characters on a line of paper (Font A: 42 on 80 mm, 32 on 58 mm); 0: the till's receipt_width.
+    # The screen shows the receipt at the same width, so the two never differ.
+    width: int = 0
+    # The code page chosen first (CP858 has £ and €); others are switched to only for a character it lacks.
+    codepage: str = "CP858"
+    # The receipt number's QR code: "native" (the printer draws it), "image" (sent as a picture,
+    # for printers without QR), or "auto" (native when the profile says the printer can).
+    qr: str = "auto"
+    # Seconds to wait for the printer to connect, take a receipt or answer a status query.
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
 class Settings:
     # Where the loyalty platform is. None: start the reference service with the demo store.
     api_url: str | None = None
@@ -104,8 +125,14 @@ class Settings:
     kiosk: KioskSettings = KioskSettings()
     devices: DeviceSettings = DeviceSettings()
     customer_display: CustomerDisplaySettings = CustomerDisplaySettings()
+    printer: PrinterSettings = PrinterSettings()
     # The PIN a store trainer types to switch a running register into training mode (Ctrl+T).
     trainer_pin: str = "8642"
+
+    @property
+    def paper_width(self) -> int:
+        """The receipt's width in characters, on the screen and on paper alike."""
+        return self.printer.width or self.receipt_width
 
     @property
     def embedded(self) -> bool:
@@ -190,6 +217,8 @@ def _build(values: dict[str, Any], *, source: str) -> Settings:
             changes[name] = _devices(value, source)
         elif name == "customer_display":
             changes[name] = _customer_display(value, source)
+        elif name == "printer":
+            changes[name] = _printer(value, source)
         elif name == "keymap":
             if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 raise SettingsError(f"{source}: [keymap] maps binding ids to keys, e.g. \"register.pay\" = \"f12\"")
@@ -298,3 +327,47 @@ def _customer_display(value: Any, source: str) -> CustomerDisplaySettings:
     if display.pole and not display.pole.startswith("serial://"):
         raise SettingsError(f"{source}: customer_display.pole must be a serial:// URL, e.g. \"serial:///dev/ttyUSB1?baudrate=9600\"")
     return display
+
+
+def _printer(value: Any, source: str) -> PrinterSettings:
+    table = _table(value, PrinterSettings, "printer", "printer setting", source)
+    changes: dict[str, Any] = {}
+    for name, item in table.items():
+        if name == "width":
+            if isinstance(item, bool) or not isinstance(item, int) or not (item == 0 or 32 <= item <= 80):
+                raise SettingsError(f"{source}: printer.width must be a whole number of characters from 32 to 80"
+                                    " (42 on 80 mm paper, 32 on 58 mm), or 0 for receipt_width")
+            changes[name] = item
+        elif name == "timeout":
+            changes[name] = _positive_number(f"printer.{name}", item, source)
+        else:
+            if not isinstance(item, str):
+                raise SettingsError(f"{source}: printer.{name} must be text in quotes")
+            changes[name] = item.strip()
+    printer = replace(PrinterSettings(), **changes)
+    if printer.connection:
+        try:
+            parse_connection(printer.connection)
+        except PrinterConnectionError as error:
+            raise SettingsError(f"{source}: printer.connection: {error}") from None
+    if printer.qr not in ("auto", "native", "image"):
+        raise SettingsError(f"{source}: printer.qr must be \"auto\", \"native\" or \"image\"")
+    if "profile" in table or "codepage" in table:
+        _check_printer_profile(printer, source)
+    return printer
+
+
+def _check_printer_profile(printer: PrinterSettings, source: str) -> None:
+    """The profile and code page python-escpos knows (its printer database), named when they are not."""
+    from escpos.capabilities import get_profile  # the printer database, loaded only when a profile is named
+    from escpos.exceptions import Error as EscposError
+
+    try:
+        profile = get_profile(printer.profile)
+    except (EscposError, KeyError, ValueError):
+        raise SettingsError(f"{source}: printer.profile {printer.profile!r} is not in python-escpos's printer"
+                            " database (e.g. \"TM-T88V\", \"TM-T20II\", \"TSP600\", \"default\")") from None
+    pages = profile.get_code_pages()
+    if printer.codepage and printer.codepage.upper() not in pages:
+        raise SettingsError(f"{source}: printer.codepage {printer.codepage!r} is not one the {printer.profile}"
+                            f" has (it has {', '.join(sorted(pages))})")

@@ -9,6 +9,9 @@
   told in plain words that selling goes on; the outbox sender is restarted if it ever stops.
 - Every notification is text (``notify`` never parses markup), and a warning shows at start
   when Textual is recording keystrokes (TEXTUAL_LOG, devtools).
+- The receipt printer, when ``[printer] connection`` names one: receipts go to the print queue
+  (pos_core), which prints beside the sale in its own thread and keeps each receipt on the till
+  until the printer has it; ``printer_status`` follows the printer's state for the screens.
 - A real crash (an error outside any worker) exits non-zero, prints where it happened without
   any variable's value, and leaves a short crash report in the till's data folder.
 """
@@ -35,6 +38,9 @@ from pos_core.keystroke_logging import keystroke_recording_warning
 from pos_core.loyalty_errors import LoyaltyError
 from pos_core.outbox import OutboxError, SetAsideSale
 from pos_core.outbox_sender import SenderStatus, SetAside
+from pos_core.print_queue import PrinterStatus, PrintQueue
+from pos_core.printed_receipt import PrintedReceipt
+from pos_core.receipt import ReceiptHeader
 from pos_core.sale_session import SaleSession
 from pos_core.settings import Settings
 from pos_core.shown_text import printable
@@ -55,6 +61,8 @@ class TillApp(App[None]):
     # The till's sales file could not be read or written just now (the sender retries), or None.
     storage_problem: reactive[str | None] = reactive(None)
     store_loaded: reactive[bool] = reactive(False)
+    # The receipt printer's state and the receipts it has not printed; None: no printer configured.
+    printer_status: reactive[PrinterStatus | None] = reactive(None)
     APP_NAME = "till"
 
     def __init__(self, settings: Settings, checkout: Checkout) -> None:
@@ -66,6 +74,9 @@ class TillApp(App[None]):
         self.session = SaleSession(checkout, feed=self.customer_feed)
         self.display_server: DisplayServer | None = None
         self.devices = DeviceBridge(self, settings.devices, settings.region)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._printer_problem = ""
+        self.print_queue = self._make_print_queue()
         self.crash_report: Path | None = None
         self._crash_error: Exception | None = None
 
@@ -86,6 +97,7 @@ class TillApp(App[None]):
         for notice in self.storage_notices():
             self.notify(notice, title="Till storage", severity="warning", timeout=60, markup=False)
         self.start_customer_display()
+        self.start_printer()
         self.load_store()
         self.check_health()  # at once: "online" as soon as the service answers
         self.set_interval(self.settings.health_interval, self.check_health)
@@ -116,10 +128,74 @@ class TillApp(App[None]):
     async def stop_till(self) -> None:
         if self.display_server is not None:
             self.display_server.stop()
+        if self.print_queue is not None:
+            await asyncio.to_thread(self.print_queue.stop)
         self.devices.stop()
         await self.session.close()
         await self.checkout.client.aclose()
         self.checkout.close()
+
+    # -- the receipt printer ----------------------------------------------------------------------
+
+    def _make_print_queue(self) -> PrintQueue | None:
+        printer = self.settings.printer
+        if not printer.connection:
+            return None
+        from devices.receipt_printer import ReceiptPrinter  # python-escpos, loaded only for a till with a printer
+
+        try:
+            receipt_printer = ReceiptPrinter(printer, width=self.settings.paper_width)
+        except (ValueError, KeyError) as error:  # a URL or profile the settings file did not vet
+            self._printer_problem = f"The receipt printer cannot be used ({error}). Selling goes on without it."
+            return None
+        return PrintQueue(till_dir(self.settings) / "receipts", receipt_printer,
+                          on_status=self._printer_status_from_thread)
+
+    def start_printer(self) -> None:
+        if self._printer_problem:
+            self.notify(self._printer_problem, title="Receipt printer", severity="warning", timeout=30)
+        if self.print_queue is None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self.printer_status = self.print_queue.status
+        self.print_queue.start()
+
+    def _printer_status_from_thread(self, status: PrinterStatus) -> None:
+        """Called on the print queue's thread: hand the state to the app's loop, never wait for it."""
+        if self._loop is None:
+            return
+        try:
+            self._loop.call_soon_threadsafe(setattr, self, "printer_status", status)
+        except RuntimeError:
+            pass  # the till is closing: nobody is looking
+
+    def receipt_header(self) -> ReceiptHeader:
+        """What heads every receipt and slip this till prints and shows, at the paper's width."""
+        program = self.checkout.program
+        return ReceiptHeader(
+            store_name=self.settings.store_name,
+            privacy_notice=program.privacy_notice if program else "",
+            width=self.settings.paper_width,
+            training=bool(getattr(self, "training", False)),
+        )
+
+    def print_receipt(self, receipt: PrintedReceipt) -> None:
+        """Print beside the sale: returns at once, whatever the printer does."""
+        if self.print_queue is not None:
+            self.print_queue.submit(receipt)
+
+    def action_reprint(self) -> None:
+        if self.print_queue is None:
+            self.notify("No receipt printer is set up on this till ([printer] connection).", title="Reprint",
+                        severity="warning")
+            return
+        kept = self.print_queue.status.kept
+        if not kept and not self.print_queue.has_last:
+            self.notify("There is no receipt to print again yet.", title="Reprint")
+            return
+        self.notify(f"Printing the {kept} receipt{'s' if kept != 1 else ''} that did not print." if kept
+                    else "Printing the last receipt again.", title="Reprint")
+        self.print_queue.reprint()
 
     async def _deliver_forever(self) -> None:
         """The outbox sender, restarted if it ever stops on an error: sales must keep going out."""

@@ -41,7 +41,7 @@ from pos_core.loyalty_errors import LoyaltyError, RewardsNeedTheService
 from pos_core.loyalty_models import AccountSummary, Quote, ReturnResult
 from pos_core.outbox import OutboxError
 from pos_core.phone_number import InvalidPhoneNumber
-from pos_core.receipt import ReceiptHeader, render_receipt
+from pos_core.printed_receipt import printed_sale
 from pos_core.sale import CompletedSale, Sale
 from pos_core.sale_session import Enrolment, Notice, SaleSession
 from pos_core.settings import Settings
@@ -156,6 +156,7 @@ class RegisterScreen(Screen[None]):
         self.watch(app, "waiting_sales", lambda count: setattr(status, "waiting_sales", count))
         self.watch(app, "stuck_sales", lambda count: setattr(status, "stuck_sales", count))
         self.watch(app, "storage_problem", lambda problem: setattr(status, "storage_problem", problem))
+        self.watch(app, "printer_status", lambda printer: setattr(status, "printer_status", printer))
         self.query_one("#basket").border_title = "Basket"
         self.query_one("#loyalty-panel").border_title = "Customer"
         self.session.on_change = self._session_changed
@@ -430,7 +431,9 @@ class RegisterScreen(Screen[None]):
                         title="Return not started", severity="warning")
             return
         checkout = self.checkout
-        self.app.push_screen(ReturnScreen(checkout, checkout.currency, self._receipt_header(), sale_id=sale_id),
+        app = self.cashier_app
+        self.app.push_screen(ReturnScreen(checkout, checkout.currency, app.receipt_header(), sale_id=sale_id,
+                                          print_receipt=app.print_receipt),
                              self._return_closed)
 
     def _return_closed(self, result: ReturnResult | None) -> None:
@@ -486,19 +489,12 @@ class RegisterScreen(Screen[None]):
         self.post_message(self.SalePaid(done))
         await self._show_receipt(done)
 
-    def _receipt_header(self) -> ReceiptHeader:
-        program = self.checkout.program
-        return ReceiptHeader(
-            store_name=self.settings.store_name,
-            privacy_notice=program.privacy_notice if program else "",
-            width=self.settings.receipt_width,
-            training=self.cashier_app.training,
-        )
-
     async def _show_receipt(self, done: CompletedSale) -> None:
-        lines = render_receipt(done, self._receipt_header())
+        # One document for the screen and the paper, so they never differ; printing runs beside the sale.
+        printed = printed_sale(done, self.cashier_app.receipt_header())
+        self.cashier_app.print_receipt(printed)
         self.start_new_sale()
-        await self.app.push_screen_wait(ReceiptScreen(done, lines))
+        await self.app.push_screen_wait(ReceiptScreen(done, list(printed.lines)))
         self.item_entry.focus()
 
     # -- errors ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ manager (late, or a large refund) the manager's PIN is asked for first; the serv
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC
 from typing import TYPE_CHECKING
 
@@ -28,8 +29,8 @@ from cashier_tui.screens.manager_pin import ManagerPinScreen
 from pos_core.loyalty_errors import LoyaltyError, LoyaltyUnavailable, NotFound, RequestRefused
 from pos_core.loyalty_models import ReturnableLine, ReturnResult
 from pos_core.money import format_money
+from pos_core.printed_receipt import PrintedReceipt, printed_return
 from pos_core.receipt import ReceiptHeader, receipt_number
-from pos_core.return_receipt import render_return_receipt
 from pos_core.return_estimate import SaleForReturn, refund_words
 from pos_core.shown_text import printable
 from till_tui.workers import till_work
@@ -51,11 +52,14 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
                 tooltip="Record the return of the chosen quantities and refund the customer"),
     ]
 
-    def __init__(self, checkout: Checkout, currency: str, header: ReceiptHeader, *, sale_id: str | None = None) -> None:
+    def __init__(self, checkout: Checkout, currency: str, header: ReceiptHeader, *, sale_id: str | None = None,
+                 print_receipt: Callable[[PrintedReceipt], None] | None = None) -> None:
         super().__init__()
         self.checkout = checkout
         self.currency = currency
         self.header = header
+        # The till's print queue (returns at once); the slip shown is the slip printed.
+        self.print_receipt = print_receipt
         self.found: SaleForReturn | None = None
         self.lines: tuple[ReturnableLine, ...] = ()
         self.result: ReturnResult | None = None
@@ -193,7 +197,10 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
         box = self.query_one("#return-lines", VerticalScroll)
         await box.remove_children()
         when = str(result.document.get("created_at") or self.checkout.clock().astimezone(UTC).isoformat())
-        slip = render_return_receipt(result, self.header, terminal_id=self.checkout.settings.terminal_id, when=when)
+        printed = printed_return(result, self.header, terminal_id=self.checkout.settings.terminal_id, when=when)
+        if self.print_receipt is not None:
+            self.print_receipt(printed)
+        slip = printed.lines
         # Names on the slip are data: shown as text, never markup.
         await box.mount(Static(Text("\n".join(printable(line) for line in slip), no_wrap=True, overflow="crop"),
                                id="return-slip"))

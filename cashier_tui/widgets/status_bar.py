@@ -1,4 +1,5 @@
-"""Top line: which store and till this is, and whether the loyalty service answers."""
+"""Top line: which store and till this is, whether the loyalty service answers, and the receipt
+printer's state when it needs someone (offline, out of paper, cover open, receipts not printed)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Label
 
+from pos_core.print_queue import PrinterStatus
 from pos_core.shown_text import printable
 
 SERVICE_WORDS = {
@@ -17,6 +19,26 @@ SERVICE_WORDS = {
     "offline": "Loyalty: OFFLINE",
     "refused": "Loyalty: key refused",
 }
+
+
+PRINTER_WORDS = {
+    "offline": "Printer OFFLINE",
+    "out of paper": "Printer: OUT OF PAPER",
+    "cover open": "Printer: COVER OPEN",
+    "unavailable": "Printer unavailable",
+    "paper low": "Printer: paper low",
+}
+
+
+def printer_words(status: PrinterStatus | None) -> str:
+    """What the top line says about the printer: nothing while it prints as it should."""
+    if status is None:
+        return ""
+    words = PRINTER_WORDS.get(status.state, "")
+    if status.kept:
+        kept = f"{status.kept} receipt{'s' if status.kept != 1 else ''} not printed (^P reprints)"
+        words = f"{words} · {kept}" if words else f"Printer: {kept}"
+    return words
 
 
 def shown_state(service_state: str, waiting: int) -> str:
@@ -30,11 +52,20 @@ class StatusBar(Horizontal):
     waiting_sales: reactive[int] = reactive(0)
     stuck_sales: reactive[int] = reactive(0)
     storage_problem: reactive[str | None] = reactive(None)
+    printer_status: reactive[PrinterStatus | None] = reactive(None)
 
     def compose(self) -> ComposeResult:
         yield Label(id="status-location")
         yield Label("F1 help", id="status-help")
+        yield Label(id="status-printer")
         yield Label(id="status-service")
+
+    def watch_printer_status(self, status: PrinterStatus | None) -> None:
+        label = self.query_one("#status-printer", Label)
+        words = printer_words(status)
+        label.update(words)
+        label.display = bool(words)
+        label.set_classes("printer-problem" if status is not None and status.problem else "printer-note")
 
     def watch_location(self, location: str) -> None:
         # The store's name comes from the settings: text, not markup.

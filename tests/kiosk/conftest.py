@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 
 from pos_core.embedded_service import RunningService
-from pos_core.settings import KioskSettings, Settings
+from pos_core.settings import KioskSettings, PrinterSettings, Settings
 from selfcheckout.app import SelfCheckoutApp, make_app
 from tests.app.conftest import api, fixed_checkout, wait_for  # noqa: F401 - the api fixture
 from tests.conftest import live_service_db
@@ -20,7 +20,7 @@ from tests.till_keys import till_key
 
 @pytest.fixture
 def kiosk(live_service: RunningService, tmp_path: Path) -> Callable[..., SelfCheckoutApp]:
-    def build(theme: str = "kiosk", **kiosk_settings: Any) -> SelfCheckoutApp:
+    def build(theme: str = "kiosk", printer: PrinterSettings = PrinterSettings(), **kiosk_settings: Any) -> SelfCheckoutApp:
         settings = Settings(
             api_url=live_service.url,
             # The kiosk carries a till key of its own store and terminal, as a chain's kiosks do.
@@ -28,6 +28,7 @@ def kiosk(live_service: RunningService, tmp_path: Path) -> Callable[..., SelfChe
             data_dir=tmp_path / "kiosk",
             terminal_id="kiosk-1",
             kiosk=replace(KioskSettings(thank_you_seconds=600), **kiosk_settings),
+            printer=printer,
         )
         return make_app(settings, checkout=fixed_checkout(settings, "00000000-0000-4000-9000-"), theme=theme)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import cv2
 
+from devices.__main__ import printer_row
+from tests.printer_listener import NO_PAPER, PrinterListener
 from tests.unit.barcode_images import frame, write_video
 
 VISA = "4111111111111111"
@@ -61,6 +65,27 @@ def test_list_says_what_is_here_and_why_not(tmp_path: Path) -> None:
     assert rows["barcode decoder zxing"]["available"]
     camera = rows[f"camera {tmp_path / 'none.avi'}"]
     assert not camera["available"] and camera["why_not"]
+
+
+def test_list_reports_the_receipt_printer_configured_or_given(tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "cashier.toml"
+    with PrinterListener() as printer:
+        config.write_text(f'[printer]\nconnection = "{printer.url}"\n')
+        result = subprocess.run([sys.executable, "-m", "devices", "list", "--nfc", "udp:127.0.0.1:9", "--json"],
+                                capture_output=True, text=True, timeout=60, env={**os.environ, "CASHIER_CONFIG": str(config)})
+    assert result.returncode == 0, result.stderr
+    rows = [row for row in map(json.loads, result.stdout.splitlines()) if row["source"].startswith("receipt printer")]
+    assert rows == [{"source": f"receipt printer {printer.url}", "available": True, "why_not": None}]
+
+    # The same row for --printer URL, and for the settings the till reads (as ``list`` builds it).
+    with PrinterListener(paper=NO_PAPER) as empty:
+        assert printer_row(empty.url) == (f"receipt printer {empty.url}", "reachable, but out of paper")
+    assert "Connection refused" in printer_row(empty.url)[1]
+    if importlib.util.find_spec("cups") is None:  # python-escpos's CUPS printer needs pycups: said so
+        assert "needs pycups" in printer_row("cups://TM-T88V")[1]
+    (tmp_path / "empty.toml").write_text("")
+    monkeypatch.setenv("CASHIER_CONFIG", str(tmp_path / "empty.toml"))
+    assert "none configured" in printer_row(None)[1]
 
 
 def test_classify_never_prints_a_card_number_however_it_is_written() -> None:

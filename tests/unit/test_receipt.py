@@ -1,3 +1,4 @@
+from dataclasses import replace
 from decimal import Decimal
 
 from pos_core.basket import Basket
@@ -37,7 +38,7 @@ def test_receipt_has_the_loyalty_block_and_fits_the_width() -> None:
     assert [l for l in lines if l.startswith("Points earned")][0].endswith("+8")
     assert [l for l in lines if l.startswith("Points redeemed")][0].endswith("-150")
     assert [l for l in lines if l.startswith("Balance")][0].endswith("498 pts")
-    assert "2 points to go to £5 off your shop" in text
+    assert "Only 2 points to £5 off your shop." in text
     assert "We keep your name and number." in text
     assert "A very long sourdough loaf name indeed"[:30] in text
 
@@ -57,3 +58,10 @@ def test_pending_points_are_shown_as_pending_with_a_provisional_balance() -> Non
     assert [l for l in lines if l.startswith("Points (pending)")][0].endswith("+8")
     assert [l for l in lines if l.startswith("Balance (provisional)")][0].endswith("648 pts")
     assert "as soon as" in text and "Points earned" not in text and "We keep your number." in text
+
+
+def test_the_paper_names_the_customer_by_first_name_and_initial() -> None:
+    done = completed(result())
+    done = replace(done, sale=replace(done.sale, customer=replace(CUSTOMER, display_name="Alice Mary Smith")))
+    text = "\n".join(render_receipt(done, ReceiptHeader("Demo Store", width=40)))
+    assert "Alice S. · Silver" in text and "Smith" not in text and "Mary" not in text

@@ -1,0 +1,103 @@
+"""The till's print queue with the real printer driver and a network printer played by a TCP
+listener on loopback: faults (connection refused, the printer closing mid-receipt, out of paper,
+cover open) keep the receipt on the till, across a restart, and the reprint prints it."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from devices.receipt_printer import ReceiptPrinter
+from pos_core.print_queue import PrinterStatus, PrintQueue
+from pos_core.printed_receipt import PrintedReceipt
+from pos_core.settings import PrinterSettings
+from tests.printer_listener import NO_PAPER, PAPER_LOW, PrinterListener
+
+RECEIPT = PrintedReceipt("00000000-0000-4000-8000-000000000001", "sale", ("Demo Store", "Sourdough loaf  £3.49"),
+                         40, code="R-00000000-0000-4000-8000-000000000001", open_drawer=True)
+OTHER = PrintedReceipt("00000000-0000-4000-8000-000000000002", "sale", ("Demo Store", "Croissant  £1.35"), 40)
+
+
+def free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        return taken.getsockname()[1]
+
+
+def queue_for(folder: Path, port: int, seen: list[PrinterStatus] | None = None) -> PrintQueue:
+    printer = ReceiptPrinter(PrinterSettings(connection=f"tcp://127.0.0.1:{port}", timeout=2), width=40)
+    queue = PrintQueue(folder, printer, on_status=seen.append if seen is not None else None, poll_seconds=60)
+    queue.start()
+    return queue
+
+
+def settled(queue: PrintQueue) -> PrinterStatus:
+    assert queue.wait_idle(10)
+    return queue.status
+
+
+def test_a_refused_connection_keeps_the_receipt_across_a_restart_and_the_reprint_prints_it(tmp_path: Path) -> None:
+    port = free_port()
+    seen: list[PrinterStatus] = []
+    queue = queue_for(tmp_path, port, seen)
+    queue.submit(RECEIPT)
+    status = settled(queue)
+    assert (status.state, status.kept, status.problem) == ("offline", 1, True)
+    assert "Connection refused" in status.why
+    assert "printing" in [s.state for s in seen]
+    queue.stop()
+
+    restarted = queue_for(tmp_path, port)  # the till is started again: the receipt is still there
+    assert settled(restarted).kept == 1
+    with PrinterListener(port=port) as printer:
+        restarted.reprint()
+        assert settled(restarted) == PrinterStatus("ready", 0)
+        [paper] = printer.wait_for_receipts(1)
+    assert RECEIPT.code.encode() in paper and b"\x1bp\x00" in paper
+    assert not list((tmp_path / "kept").glob("*.json"))
+    restarted.stop()
+
+
+def test_a_printer_that_closes_mid_receipt_keeps_it_for_the_reprint(tmp_path: Path) -> None:
+    with PrinterListener(close_after=40) as broken:
+        queue = queue_for(tmp_path, broken.port)
+        queue.submit(RECEIPT)
+        status = settled(queue)
+        assert (status.state, status.kept) == ("offline", 1)
+        assert 0 < len(broken.connections[-1].data) <= 40  # it got part of the receipt, then went
+        queue.stop()
+    with PrinterListener(port=broken.port) as printer:
+        queue = queue_for(tmp_path, printer.port)
+        queue.reprint()
+        assert settled(queue) == PrinterStatus("ready", 0)
+        assert b"\x1dV" in printer.wait_for_receipts(1)[0]
+        queue.stop()
+
+
+def test_out_of_paper_and_cover_open_are_reported_and_nothing_is_sent(tmp_path: Path) -> None:
+    for listener, state in ((PrinterListener(paper=NO_PAPER), "out of paper"), (PrinterListener(cover_open=True), "cover open")):
+        with listener:
+            queue = queue_for(tmp_path / state, listener.port)
+            queue.submit(RECEIPT)
+            assert (settled(queue).state, queue.status.kept) == (state, 1)
+            assert listener.receipts() == []  # asked first: the receipt waits on the till, not in a stopped printer
+            queue.stop()
+
+
+def test_the_reprint_prints_the_last_receipt_again_when_none_failed(tmp_path: Path) -> None:
+    with PrinterListener(paper=PAPER_LOW) as printer:
+        queue = queue_for(tmp_path, printer.port)
+        queue.submit(OTHER)
+        queue.submit(RECEIPT)
+        assert settled(queue) == PrinterStatus("paper low", 0)  # still prints; the status line warns
+        queue.reprint()
+        settled(queue)
+        papers = printer.wait_for_receipts(3)
+        assert papers[2] == papers[1] and RECEIPT.code.encode() in papers[2]
+        queue.stop()
+    # A new start knows the last receipt too.
+    restarted = PrintQueue(tmp_path, ReceiptPrinter(PrinterSettings(connection=printer.url), width=40))
+    restarted.start()
+    with PrinterListener(port=printer.port) as again:
+        restarted.reprint()
+        assert RECEIPT.code.encode() in again.wait_for_receipts(1)[0]
+    restarted.stop()
