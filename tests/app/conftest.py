@@ -58,7 +58,7 @@ def cashier(live_service: RunningService, tmp_path: Path) -> Callable[..., Cashi
     return build
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 30.0) -> Any:
     """Let the app run until ``condition()`` is truthy (workers talk to a real service)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
