@@ -134,10 +134,12 @@ class SaleSession:
         feed = self.feed
         if feed is None:
             return
-        sale = self.sale
-        if sale is not None and (sale.basket.lines or sale.customer is not None):
-            self._thanks = None  # the next customer's sale has begun
-        feed.show(sale=sale, quote=self.quote, paying=self._frozen, thanks=self._thanks)
+        sale, thanks = self.sale, self._thanks
+        if thanks is not None and sale is not None and sale.sale_id == thanks.sale.sale_id:
+            sale = None  # just paid (the receipt on the till's screen): the customer sees their thank-you
+        elif sale is not None and (sale.basket.lines or sale.customer is not None):
+            self._thanks = thanks = None  # the next customer's sale has begun
+        feed.show(sale=sale, quote=self.quote, paying=self._frozen, thanks=thanks)
 
     @property
     def paying(self) -> bool:

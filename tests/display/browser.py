@@ -11,8 +11,8 @@ import asyncio
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import pytest
@@ -74,6 +74,29 @@ class Page:
     async def open(self, url: str, size: tuple[int, int] = TABLET) -> None:
         await self.resize(size)
         await self.call(self.driver.get, url)
+
+    @asynccontextmanager
+    async def at(self, url: str, size: tuple[int, int] = TABLET) -> AsyncIterator[Page]:
+        """The page open at ``url`` until the block ends, then left (its event stream closed, so
+        the till's server stops at once)."""
+        await self.open(url, size)
+        try:
+            yield self
+        finally:
+            await self.call(self.driver.get, "about:blank")
+
+    async def following(self, timeout: float = 10.0) -> None:
+        """Until the page follows the till's event stream."""
+        await self.wait(lambda d: d.execute_script("return document.body && document.body.dataset.connected") == "true",
+                        "the page following the till", timeout)
+
+    async def version(self, above: int = 0, timeout: float = 10.0) -> int:
+        """The version of the view the page shows, once it is above ``above``."""
+        def shown(driver: Any) -> int | None:
+            version = int(driver.execute_script("return document.body ? document.body.dataset.version || 0 : 0"))
+            return version if version > above else None
+
+        return await self.wait(shown, f"a view newer than version {above}", timeout)
 
     async def resize(self, size: tuple[int, int]) -> None:
         """The page's viewport, as a device of that size shows it (a phone: mobile, 3× pixels)."""

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pos_core.catalog import Product
 from pos_core.customer_display_server import DisplayServer, bind, make_display_app
 from pos_core.customer_feed import CustomerFeed
+from pos_core.loyalty_models import AccountSummary
 from pos_core.sale import Sale
 
 
@@ -40,3 +41,13 @@ def sale_of(*items: tuple[str, int]) -> Sale:
     for number, (name, price) in enumerate(items):
         sale = sale.with_basket(sale.basket.add(product(name, price, sku=str(9001 + number))))
     return sale
+
+
+def customer(display_name: str = "Alice Smith") -> AccountSummary:
+    """A Silver member 360 points from a reward, as the demo service answers for Alice."""
+    return AccountSummary.from_json({
+        "account_id": "acc_0000000000a1", "display_name": display_name, "currency": "GBP", "balance": 640,
+        "tier": {"name": "Silver", "multiplier": "1.25", "next_tier": "Gold", "points_to_next_tier": 1860},
+        "next_reward": {"reward_id": "ten-percent", "name": "10% off your shop", "cost": 1000, "points_needed": 360},
+        "rewards_available": [],
+    })
