@@ -209,6 +209,8 @@ def test_the_consent_records_where_it_was_given(api: httpx.Client, live_db: Path
         summary = enrol(api, phone, consent=consent).json()
         assert rows(live_db, "SELECT given_at FROM consents WHERE account_id = ?",
                     (summary["account_id"],)) == [(given_at or "till",)]
+        export = api.get(f"/v1/accounts/{summary['account_id']}/export").json()
+        assert [consent["given_at"] for consent in export["consents"]] == [given_at or "till"]
     for wrong in ["web", "", 1, None]:
         consent = {"terms_version": "2026-01", "marketing": False, "given_at": wrong}
         assert error_code(enrol(api, "020 7946 0993", consent=consent)) == (422, "invalid_request")
