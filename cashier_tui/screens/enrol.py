@@ -78,11 +78,12 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
 
     def on_mount(self) -> None:
         self.query_one("#enrol-name", Input).focus()
+        self.display_consent.display = False
         if self.feed is not None and self.terms_version:
             self.question = self.feed.ask_consent(terms_version=self.terms_version, privacy_notice=self.privacy_notice)
             self._stop_hearing = self.feed.on_consent(self._heard)
             if self.feed.readers:
-                self.display_consent.update("The terms are on the customer display: they can agree there, or tell you.")
+                self.tell_display_consent("The terms are on the customer display: they can agree there, or tell you.")
 
     def on_unmount(self) -> None:
         self._stop_hearing()
@@ -93,6 +94,11 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
     def display_consent(self) -> Label:
         return self.query_one("#enrol-display-consent", Label)
 
+    def tell_display_consent(self, words: str) -> None:
+        # Shown only once there is something to say: the form is as before with no display.
+        self.display_consent.update(words)
+        self.display_consent.display = bool(words)
+
     def _heard(self, question: ConsentQuestion) -> None:
         # Called by the feed from the display's web request, on the app's loop: hand it on as a message.
         if self.question is not None and question.request_id == self.question.request_id:
@@ -102,11 +108,11 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
     def consent_answered(self, message: ConsentAnswered) -> None:
         answer = message.question.answer or {}
         if not answer.get("accepted"):
-            self.display_consent.update("Declined on the customer display.")
+            self.tell_display_consent("Declined on the customer display.")
             return
         marketing = bool(answer.get("marketing"))
         self.given_at = "customer_display"
-        self.display_consent.update(f"Agreed on the customer display (offers: {'yes' if marketing else 'no'})")
+        self.tell_display_consent(f"Agreed on the customer display (offers: {'yes' if marketing else 'no'})")
         for box, value in (("#enrol-terms", True), ("#enrol-marketing", marketing)):
             checkbox = self.query_one(box, Checkbox)
             checkbox.value = value
