@@ -88,9 +88,10 @@ def enrol(conn: Connection, program: Program, body: EnrolRequest) -> AccountSumm
     except IntegrityError:
         raise ApiError(409, "already_enrolled", "That phone number already has an account.") from None
     conn.execute(
-        "INSERT INTO consents (account_id, terms_version, marketing, recorded_at, store_id, terminal_id)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (account_id, body.consent.terms_version, int(body.consent.marketing), stamp, body.store_id, body.terminal_id),
+        "INSERT INTO consents (account_id, terms_version, marketing, recorded_at, store_id, terminal_id, given_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (account_id, body.consent.terms_version, int(body.consent.marketing), stamp, body.store_id, body.terminal_id,
+         body.consent.given_at),
     )
     return summary(conn, program, account_id)
 

@@ -118,8 +118,8 @@ def export(conn: Connection, program: Program, account_id: str) -> dict[str, Any
     """Everything held about the account, as one JSON document."""
     account = _account(conn, account_id)
     balance, lifetime = points(conn, account_id)
-    consents = _rows(conn, "SELECT terms_version, marketing, recorded_at, store_id, terminal_id FROM consents"
-                           " WHERE account_id = ? ORDER BY id", (account_id,))
+    consents = _rows(conn, "SELECT terms_version, marketing, recorded_at, store_id, terminal_id, given_at"
+                           " FROM consents WHERE account_id = ? ORDER BY id", (account_id,))
     for consent in consents:
         consent["marketing"] = bool(consent["marketing"])
     identifiers = _rows(conn, "SELECT method, value FROM identifiers WHERE account_id = ? ORDER BY method, value",

@@ -18,6 +18,7 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("accounts", "erased_at", "TEXT"),
     ("sales", "lines_removed", "TEXT"),
     ("managers", "failed_pins", "INTEGER NOT NULL DEFAULT 0"),
+    ("consents", "given_at", "TEXT"),
 )
 
 SCHEMA = """
@@ -44,7 +45,9 @@ CREATE TABLE IF NOT EXISTS consents (
     marketing INTEGER NOT NULL,
     recorded_at TEXT NOT NULL,
     store_id TEXT,
-    terminal_id TEXT
+    terminal_id TEXT,
+    -- 'given_at': where they agreed ('till', 'customer_display', 'kiosk'); NULL: a withdrawal, or older
+    given_at TEXT
 );
 CREATE TABLE IF NOT EXISTS sales (
     sale_id TEXT PRIMARY KEY,

@@ -26,9 +26,15 @@ class IdentifyRequest(RequestBody):
     value: str = Field(max_length=4096)
 
 
+# Where the customer agreed: at the till (spoken, the cashier ticks), on the customer display
+# facing the till (a tap), or at a self-checkout kiosk. Recorded with the consent.
+ConsentGivenAt = Literal["till", "customer_display", "kiosk"]
+
+
 class Consent(RequestBody):
     terms_version: str = Field(max_length=64)
     marketing: bool
+    given_at: ConsentGivenAt = "till"
 
 
 class EnrolRequest(RequestBody):

@@ -156,7 +156,7 @@ class Checkout:
         )
         return await self.refresh_customer(account_id)
 
-    async def enrol(self, *, phone: str, name: str, marketing: bool) -> AccountSummary:
+    async def enrol(self, *, phone: str, name: str, marketing: bool, given_at: str = "till") -> AccountSummary:
         if self.program is None:
             self.program = await self.client.program()
         number = self.parse_phone(phone)
@@ -170,6 +170,7 @@ class Checkout:
             marketing=marketing,
             store_id=self.settings.store_id,
             terminal_id=self.settings.terminal_id,
+            given_at=given_at,
         )
         await asyncio.to_thread(self.cache.remember, "phone", number.e164, summary.document)
         return summary

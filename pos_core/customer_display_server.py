@@ -1,9 +1,14 @@
 """The till's customer display service: the customer feed (pos_core/customer_feed.py) over HTTP,
 for a tablet on the counter, a second monitor's terminal or anything else that faces the customer.
 
+    GET  /         the customer's web page (pos_core/customer_page_routes.py), for a tablet or phone
     GET  /view     the current customer view, as JSON (pos_core/customer_view.py)
     GET  /events   Server-Sent Events: the current view at once, then each newer one
                    (``id:`` is its version; a keep-alive comment every 15 s)
+    POST /consent  the customer's answer to the enrolment's consent (pos_core/customer_consent_route.py)
+
+Every answer carries the display's security headers, and only requests addressed to the till by
+its IP address or ``localhost`` are served (pos_core/customer_display_guard.py).
 
 It runs on the till's own event loop (``serve`` is a coroutine the app runs as a worker) and binds
 only the address it is given: loopback by default, the counter's LAN address for a tablet. It shows
@@ -20,13 +25,19 @@ from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from pos_core.customer_consent_route import consent_route
+from pos_core.customer_display_guard import DisplayGuard
 from pos_core.customer_feed import CustomerFeed
+from pos_core.customer_page_routes import page_routes
 
 KEEPALIVE_SECONDS = 15.0
+# How soon a browser following /events tries again once the till is back (SSE ``retry:``, ms).
+RECONNECT_MS = 1000
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -74,6 +85,7 @@ async def _event_stream(feed: CustomerFeed, request: Request) -> AsyncIterator[b
     views = feed.follow()
     upcoming = asyncio.ensure_future(anext(views))
     try:
+        yield f"retry: {RECONNECT_MS}\n\n".encode()
         while True:
             done, _ = await asyncio.wait({upcoming}, timeout=KEEPALIVE_SECONDS)
             if not done:
@@ -92,7 +104,10 @@ async def _event_stream(feed: CustomerFeed, request: Request) -> AsyncIterator[b
 
 
 def make_display_app(feed: CustomerFeed, routes: list[Route] | None = None) -> Starlette:
-    return Starlette(routes=[*(routes or []), *display_routes(feed)])
+    return Starlette(
+        routes=[*(routes or []), *display_routes(feed), *page_routes(), consent_route(feed)],
+        middleware=[Middleware(DisplayGuard)],
+    )
 
 
 class _InLoopServer(uvicorn.Server):

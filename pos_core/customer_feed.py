@@ -94,9 +94,10 @@ class CustomerFeed:
         self._publish()
         return self._consent
 
-    def end_consent(self) -> None:
-        """The enrolment form closed: the question leaves the customer's screen."""
-        if self._consent is not None:
+    def end_consent(self, request_id: str | None = None) -> None:
+        """The enrolment form closed: the question leaves the customer's screen (only the question
+        ``request_id`` when given, so a form closing late cannot take down a newer one's)."""
+        if self._consent is not None and request_id in (None, self._consent.request_id):
             self._consent = None
             self._publish()
 

@@ -20,6 +20,7 @@ The document (``version`` grows by one with each change; ``phase`` says which pa
      "last_item": {"name": …, "quantity": …, "amount": …, "amount_text": …} | null,
      "subtotal": 218, "subtotal_text": "£2.18",
      "discounts": [{"name": "£5 off your shop", "amount": 500, "amount_text": "-£5.00"}],
+     "savings": 500, "savings_text": "£5.00",
      "total": 218, "total_text": "£2.18", "total_estimated": false,
      "customer": {"name": "Alice S.", "tier": "Gold", "balance": 1200, "balance_provisional": false,
                   "progress": "Only 2 points to £5 off your shop.",
@@ -92,7 +93,8 @@ def build_view(
     view: Json = {
         "version": 0, "phase": "welcome", "store": printable(store), "training": training, "currency": currency,
         "lines": [], "last_item": None, "subtotal": 0, "subtotal_text": format_money(0, currency),
-        "discounts": [], "total": 0, "total_text": format_money(0, currency), "total_estimated": False,
+        "discounts": [], "savings": 0, "savings_text": format_money(0, currency),
+        "total": 0, "total_text": format_money(0, currency), "total_estimated": False,
         "customer": None, "points_this_sale": None, "points_estimated": False,
         "enrolment": None, "thank_you": None,
     }
@@ -109,6 +111,7 @@ def build_view(
             {"name": printable(d.name), "amount": d.amount, "amount_text": format_money(-d.amount, currency)}
             for d in (quote.discounts if priced else ())
         ]
+        savings = sum(d["amount"] for d in discounts)
         view |= {
             "phase": "paying" if paying else ("basket" if open_sale else "welcome"),
             "currency": currency,
@@ -116,6 +119,7 @@ def build_view(
             "last_item": lines[-1] if lines else None,
             "subtotal": subtotal, "subtotal_text": format_money(subtotal, currency),
             "discounts": discounts,
+            "savings": savings, "savings_text": format_money(savings, currency),
             "total": total, "total_text": format_money(total, currency),
             "total_estimated": bool(priced and quote.estimated),
             "customer": _customer(sale.customer, quote) if sale.customer is not None else None,

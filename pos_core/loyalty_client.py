@@ -178,12 +178,14 @@ class LoyaltyClient:
         marketing: bool,
         store_id: str | None = None,
         terminal_id: str | None = None,
+        given_at: str = "till",
     ) -> AccountSummary:
-        body: dict[str, Any] = {
-            "phone": phone,
-            "name": name,
-            "consent": {"terms_version": terms_version, "marketing": marketing},
-        }
+        """``given_at``: where the customer agreed ("till", "customer_display", "kiosk"); the
+        contract's default "till" is not sent, so a platform that predates the field takes it."""
+        consent: dict[str, Any] = {"terms_version": terms_version, "marketing": marketing}
+        if given_at != "till":
+            consent["given_at"] = given_at
+        body: dict[str, Any] = {"phone": phone, "name": name, "consent": consent}
         if store_id:
             body["store_id"] = store_id
         if terminal_id:

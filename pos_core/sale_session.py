@@ -76,11 +76,14 @@ class Payment:
 
 @dataclass(frozen=True, slots=True)
 class Enrolment:
-    """What the app's enrolment form gave: the number (as confirmed), the name, the consent."""
+    """What the app's enrolment form gave: the number (as confirmed), the name, the consent, and
+    where the customer gave it: "till" (spoken, the cashier ticked), "customer_display" (tapped on
+    the display facing the till) or "kiosk"."""
 
     phone: str
     name: str
     marketing: bool
+    given_at: str = "till"
 
 
 def _same_customer(one: Sale, other: Sale) -> bool:
@@ -131,10 +134,12 @@ class SaleSession:
         feed = self.feed
         if feed is None:
             return
-        sale = self.sale
-        if sale is not None and (sale.basket.lines or sale.customer is not None):
-            self._thanks = None  # the next customer's sale has begun
-        feed.show(sale=sale, quote=self.quote, paying=self._frozen, thanks=self._thanks)
+        sale, thanks = self.sale, self._thanks
+        if thanks is not None and sale is not None and sale.sale_id == thanks.sale.sale_id:
+            sale = None  # just paid (the receipt on the till's screen): the customer sees their thank-you
+        elif sale is not None and (sale.basket.lines or sale.customer is not None):
+            self._thanks = thanks = None  # the next customer's sale has begun
+        feed.show(sale=sale, quote=self.quote, paying=self._frozen, thanks=thanks)
 
     @property
     def paying(self) -> bool:
@@ -244,7 +249,7 @@ class SaleSession:
         form = await join(shown)
         if form is None:
             return None
-        return await self.enrol(phone=form.phone, name=form.name, marketing=form.marketing)
+        return await self.enrol(phone=form.phone, name=form.name, marketing=form.marketing, given_at=form.given_at)
 
     async def identify(self, method: str, value: str) -> AccountSummary:
         """Find the customer and put them on the sale. Raises UnknownCustomer, LoyaltyError or
@@ -257,11 +262,12 @@ class SaleSession:
         self.set_customer(customer)
         return customer
 
-    async def enrol(self, *, phone: str, name: str, marketing: bool) -> AccountSummary:
-        """Make the customer a member (their consent recorded) and put them on the sale."""
+    async def enrol(self, *, phone: str, name: str, marketing: bool, given_at: str = "till") -> AccountSummary:
+        """Make the customer a member (their consent recorded, with where it was given) and put
+        them on the sale."""
         self._looking(True)
         try:
-            customer = await self.checkout.enrol(phone=phone, name=name, marketing=marketing)
+            customer = await self.checkout.enrol(phone=phone, name=name, marketing=marketing, given_at=given_at)
         finally:
             self._looking(False)
         self.set_customer(customer)

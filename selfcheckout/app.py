@@ -132,7 +132,7 @@ class SelfCheckoutApp(TillApp):
             joined = await self.push_screen_wait(
                 JoinScreen(phone, program.terms_version if program else "", program.privacy_notice if program else "")
             )
-            return Enrolment(identification.value, joined[0], joined[1]) if joined is not None else None
+            return Enrolment(identification.value, joined[0], joined[1], given_at="kiosk") if joined is not None else None
 
         try:
             customer = await self.session.sign_in(

@@ -1,18 +1,24 @@
-"""Enrol a new member at the till: phone, name, and the consent the customer gives out loud."""
+"""Enrol a new member at the till: phone, name, and the customer's consent, given out loud (the
+cashier ticks the boxes) or with a tap on the customer display facing the till (the form asks the
+customer feed while it is open, and ticks and locks the boxes when the customer answers)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
 
 from cashier_tui.widgets.phone_input import PhoneInput
+from pos_core.customer_feed import CustomerFeed
+from pos_core.customer_view import ConsentQuestion
 from pos_core.phone_number import InvalidPhoneNumber, PhoneNumber, parse_phone
 from pos_core.shown_text import printable
 
@@ -22,6 +28,7 @@ class Enrolment:
     phone: PhoneNumber
     name: str
     marketing: bool
+    given_at: Literal["till", "customer_display"] = "till"
 
 
 class EnrolScreen(ModalScreen[Enrolment | None]):
@@ -29,12 +36,25 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
         Binding("escape", "cancel", "Cancel", id="enrol.cancel", tooltip="Close without enrolling"),
     ]
 
-    def __init__(self, phone: str, region: str, terms_version: str, privacy_notice: str) -> None:
+    @dataclass
+    class ConsentAnswered(Message):
+        """The customer answered the consent question on the customer display."""
+
+        question: ConsentQuestion
+
+    def __init__(
+        self, phone: str, region: str, terms_version: str, privacy_notice: str, feed: CustomerFeed | None = None
+    ) -> None:
         super().__init__()
         self.phone = phone
         self.phone_region = region
         self.terms_version = terms_version
         self.privacy_notice = privacy_notice
+        # The customer's side of the consent: the question this form put on the customer display.
+        self.feed = feed
+        self.question: ConsentQuestion | None = None
+        self._stop_hearing = lambda: None
+        self.given_at: Literal["till", "customer_display"] = "till"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="enrol-dialog"):
@@ -50,6 +70,7 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
             yield Checkbox("Wants offers by text (optional)", id="enrol-marketing", compact=True)
             if self.privacy_notice:
                 yield Label(printable(self.privacy_notice), classes="notice", markup=False)
+            yield Label("", id="enrol-display-consent", classes="notice", markup=False)
             yield Label("", id="enrol-error", classes="problem", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Enrol", variant="primary", id="enrol-ok")
@@ -57,6 +78,46 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
 
     def on_mount(self) -> None:
         self.query_one("#enrol-name", Input).focus()
+        self.display_consent.display = False
+        if self.feed is not None and self.terms_version:
+            self.question = self.feed.ask_consent(terms_version=self.terms_version, privacy_notice=self.privacy_notice)
+            self._stop_hearing = self.feed.on_consent(self._heard)
+            if self.feed.readers:
+                self.tell_display_consent("The terms are on the customer display: they can agree there, or tell you.")
+
+    def on_unmount(self) -> None:
+        self._stop_hearing()
+        if self.feed is not None and self.question is not None:
+            self.feed.end_consent(self.question.request_id)
+
+    @property
+    def display_consent(self) -> Label:
+        return self.query_one("#enrol-display-consent", Label)
+
+    def tell_display_consent(self, words: str) -> None:
+        # Shown only once there is something to say: the form is as before with no display.
+        self.display_consent.update(words)
+        self.display_consent.display = bool(words)
+
+    def _heard(self, question: ConsentQuestion) -> None:
+        # Called by the feed from the display's web request, on the app's loop: hand it on as a message.
+        if self.question is not None and question.request_id == self.question.request_id:
+            self.post_message(self.ConsentAnswered(question))
+
+    @on(ConsentAnswered)
+    def consent_answered(self, message: ConsentAnswered) -> None:
+        answer = message.question.answer or {}
+        if not answer.get("accepted"):
+            self.tell_display_consent("Declined on the customer display.")
+            return
+        marketing = bool(answer.get("marketing"))
+        self.given_at = "customer_display"
+        self.tell_display_consent(f"Agreed on the customer display (offers: {'yes' if marketing else 'no'})")
+        for box, value in (("#enrol-terms", True), ("#enrol-marketing", marketing)):
+            checkbox = self.query_one(box, Checkbox)
+            checkbox.value = value
+            checkbox.disabled = True
+        self.query_one("#enrol-error", Label).update("")
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#enrol-ok")
@@ -75,7 +136,7 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
         if not self.query_one("#enrol-terms", Checkbox).value:
             error.update("The customer must agree to the terms to join. Ask them, then tick the box.")
             return
-        self.dismiss(Enrolment(phone, name, self.query_one("#enrol-marketing", Checkbox).value))
+        self.dismiss(Enrolment(phone, name, self.query_one("#enrol-marketing", Checkbox).value, self.given_at))
 
     @on(Button.Pressed, "#enrol-cancel")
     def action_cancel(self) -> None:

@@ -349,10 +349,11 @@ class RegisterScreen(Screen[None]):
                     self.checkout.region,
                     terms_version=program.terms_version if program else "",
                     privacy_notice=program.privacy_notice if program else "",
+                    feed=self.session.feed,
                 )
             )
             enrolling = form is not None
-            return Enrolment(form.phone.e164, form.name, form.marketing) if form is not None else None
+            return Enrolment(form.phone.e164, form.name, form.marketing, form.given_at) if form is not None else None
 
         try:
             customer = await self.session.sign_in(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from math import floor
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,6 +18,8 @@ from cashier_tui.screens.receipt import ReceiptScreen
 from cashier_tui.screens.register import RegisterScreen
 from cashier_tui.widgets.basket_view import BasketView
 from tests.app.conftest import find_customer, product_in, wait_for
+from tests.conftest import live_service_db
+from tests.service.stored import rows
 
 SIZE = (80, 24)
 
@@ -101,7 +104,7 @@ async def test_invalid_phone_is_refused_in_the_dialog(cashier) -> None:
         assert app.screen.sale.customer is None
 
 
-async def test_unknown_number_enrols_with_recorded_consent(cashier, api: httpx.Client) -> None:
+async def test_unknown_number_enrols_with_recorded_consent(cashier, api: httpx.Client, tmp_path: Path) -> None:
     assert api.post("/v1/identify", json={"method": "phone", "value": "02079460999"}).status_code == 404
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
@@ -123,6 +126,9 @@ async def test_unknown_number_enrols_with_recorded_consent(cashier, api: httpx.C
         assert screen.sale.customer.balance == 0
     summary = api.post("/v1/identify", json={"method": "phone", "value": "+44 20 7946 0999"}).json()
     assert summary["display_name"] == "Sam T."
+    # Ticked by the cashier: consent given out loud, at the till.
+    assert rows(live_service_db(tmp_path), "SELECT given_at, marketing FROM consents WHERE account_id = ?",
+                (summary["account_id"],)) == [("till", 0)]
 
 
 async def test_sale_with_reward_is_credited_exactly_once(cashier, api: httpx.Client) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 from math import floor
+from pathlib import Path
 
 import httpx
 from textual.css.query import NoMatches
@@ -22,7 +23,9 @@ from selfcheckout.screens.thank_you import ThankYouScreen
 from selfcheckout.screens.welcome import WelcomeScreen
 from tests.app.conftest import product_in, wait_for
 from tests.app.wedge_keys import scanner_burst
+from tests.conftest import live_service_db
 from tests.kiosk.conftest import kiosk_ready
+from tests.service.stored import rows
 
 SIZE = (80, 24)
 ALICE = "02079460001"  # Silver, 640 points: can use the £5 reward
@@ -159,7 +162,7 @@ async def test_continue_without_signing_in(kiosk, api: httpx.Client) -> None:
         assert app.sale is None
 
 
-async def test_an_unknown_phone_joins_in_one_screen(kiosk, api: httpx.Client) -> None:
+async def test_an_unknown_phone_joins_in_one_screen(kiosk, api: httpx.Client, tmp_path: Path) -> None:
     app = kiosk()
     async with app.run_test(size=SIZE) as pilot:
         await kiosk_ready(pilot)
@@ -176,7 +179,11 @@ async def test_an_unknown_phone_joins_in_one_screen(kiosk, api: httpx.Client) ->
         await pilot.click("#join-ok")
         await wait_for(pilot, lambda: app.sale is not None and app.sale.customer is not None)
         assert app.sale.customer.display_name == "Sam T."
-    assert balance(api, "02079460999")["display_name"] == "Sam T."
+    summary = balance(api, "02079460999")
+    assert summary["display_name"] == "Sam T."
+    # The consent is recorded as given at the kiosk.
+    assert rows(live_service_db(tmp_path), "SELECT given_at, terminal_id FROM consents WHERE account_id = ?",
+                (summary["account_id"],)) == [("kiosk", "kiosk-1")]
 
 
 async def test_a_wrong_number_is_refused_on_the_keypad(kiosk) -> None:

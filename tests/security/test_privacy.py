@@ -324,10 +324,11 @@ def test_an_export_never_gives_a_number_that_could_be_a_payment_card(text: str, 
     assert mask_card_numbers(text) == shown
 
 
-def test_a_database_file_made_before_erasure_and_pruning_gets_their_columns(tmp_path: Path) -> None:
+def test_a_database_file_made_before_erasure_pruning_and_consent_places_gets_their_columns(tmp_path: Path) -> None:
     older = re.sub(r",\n    erased_at TEXT[^\n]*\n", "\n", SCHEMA)
     older = re.sub(r",\n    -- 'pruned'[^\n]*\n    lines_removed TEXT\n", "\n", older)
-    assert "erased_at" not in older and "lines_removed" not in older
+    older = re.sub(r",\n    -- 'given_at'[^\n]*\n    given_at TEXT\n", "\n", older)
+    assert "erased_at" not in older and "lines_removed" not in older and "given_at" not in older
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as conn:
         conn.executescript(older)
@@ -336,8 +337,8 @@ def test_a_database_file_made_before_erasure_and_pruning_gets_their_columns(tmp_
     try:
         database.create_schema()
         with database.connection() as conn:
-            columns = {(table, row["name"]) for table in ("accounts", "sales")
+            columns = {(table, row["name"]) for table in ("accounts", "sales", "consents")
                        for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
     finally:
         database.close()
-    assert {("accounts", "erased_at"), ("sales", "lines_removed")} <= columns
+    assert {("accounts", "erased_at"), ("sales", "lines_removed"), ("consents", "given_at")} <= columns

@@ -202,6 +202,20 @@ def test_enrol_without_store_or_terminal(api: httpx.Client, live_db: Path | str)
                 (summary["account_id"],)) == [(0, None, None)]
 
 
+def test_the_consent_records_where_it_was_given(api: httpx.Client, live_db: Path | str) -> None:
+    for phone, given_at in [("020 7946 0997", None), ("020 7946 0996", "till"),
+                            ("020 7946 0995", "customer_display"), ("020 7946 0994", "kiosk")]:
+        consent = {"terms_version": "2026-01", "marketing": False} | ({"given_at": given_at} if given_at else {})
+        summary = enrol(api, phone, consent=consent).json()
+        assert rows(live_db, "SELECT given_at FROM consents WHERE account_id = ?",
+                    (summary["account_id"],)) == [(given_at or "till",)]
+        export = api.get(f"/v1/accounts/{summary['account_id']}/export").json()
+        assert [consent["given_at"] for consent in export["consents"]] == [given_at or "till"]
+    for wrong in ["web", "", 1, None]:
+        consent = {"terms_version": "2026-01", "marketing": False, "given_at": wrong}
+        assert error_code(enrol(api, "020 7946 0993", consent=consent)) == (422, "invalid_request")
+
+
 def test_enrol_refusals_change_nothing(api: httpx.Client) -> None:
     assert error_code(enrol(api, ALICE_PHONE)) == (409, "already_enrolled")
     assert error_code(enrol(api, "12345")) == (422, "invalid_phone")
