@@ -62,6 +62,7 @@ def list_sources(args: argparse.Namespace) -> int:
     for camera in cameras:
         rows.append((f"camera {camera}", camera_availability(camera)))
     rows.append((f"NFC reader {args.nfc}", nfc_availability(args.nfc)))
+    rows.append(_pole_row(args.pole))
     if args.json:
         for source, why in rows:
             print(json.dumps({"source": source, "available": why is None, "why_not": why}))
@@ -70,6 +71,25 @@ def list_sources(args: argparse.Namespace) -> int:
         for source, why in rows:
             print(f"{'yes' if why is None else 'no ':4} {source:{width}}  {why or ''}".rstrip())
     return 0
+
+
+def _configured_pole() -> str:
+    """``[customer_display] pole`` from the till's settings file, if it can be read."""
+    from pos_core.settings import SettingsError, load_settings
+
+    try:
+        return load_settings().customer_display.pole
+    except SettingsError:
+        return ""
+
+
+def _pole_row(url: str | None) -> tuple[str, str | None]:
+    from devices.pole_display import pole_availability
+
+    url = _configured_pole() if url is None else url
+    if not url:
+        return "pole display", "none configured ([customer_display] pole)"
+    return f"pole display {url}", pole_availability(url)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     list_parser = commands.add_parser("list", help="which sources are available here")
     list_parser.add_argument("--camera", help="check this camera (index, file or URL) instead of /dev/video*")
     list_parser.add_argument("--nfc", default="usb", help="check this NFC reader path (default usb)")
+    list_parser.add_argument("--pole", help="check this pole display (serial://DEVICE?baudrate=N) instead of the configured one")
     list_parser.add_argument("--json", action="store_true", help="one JSON line per source")
     list_parser.set_defaults(run=list_sources)
     args = parser.parse_args(argv)

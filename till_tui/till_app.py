@@ -20,12 +20,16 @@ import logging
 import os
 from pathlib import Path
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import events, on
 from textual.app import App
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 
+from devices.pole_display import PoleDisplay, PoleDisplayError
 from devices_tui.bridge import DeviceBridge
 from pos_core.checkout import Checkout, till_dir
 from pos_core.customer_display_server import DisplayAddressError, DisplayServer, bind, make_display_app
@@ -35,12 +39,21 @@ from pos_core.keystroke_logging import keystroke_recording_warning
 from pos_core.loyalty_errors import LoyaltyError
 from pos_core.outbox import OutboxError, SetAsideSale
 from pos_core.outbox_sender import SenderStatus, SetAside
+from pos_core.pole_lines import pole_pages
 from pos_core.sale_session import SaleSession
 from pos_core.settings import Settings
 from pos_core.shown_text import printable
 from till_tui.workers import WorkFailed, guarded, till_work
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class PoleDisplayChanged(Message):
+    """The pole display's port failed (``problem`` says why) or is back (``problem`` is None).
+    Posted from the display's own thread."""
+
+    problem: str | None
 
 
 class TillApp(App[None]):
@@ -54,6 +67,8 @@ class TillApp(App[None]):
     stuck_sales: reactive[int] = reactive(0)
     # The till's sales file could not be read or written just now (the sender retries), or None.
     storage_problem: reactive[str | None] = reactive(None)
+    # Why the pole display cannot be written now, or None (also told in a notification).
+    pole_problem: reactive[str | None] = reactive(None)
     store_loaded: reactive[bool] = reactive(False)
     APP_NAME = "till"
 
@@ -65,6 +80,7 @@ class TillApp(App[None]):
         self.customer_feed = CustomerFeed(store=settings.store_name, training=bool(getattr(self, "training", False)))
         self.session = SaleSession(checkout, feed=self.customer_feed)
         self.display_server: DisplayServer | None = None
+        self.pole_display: PoleDisplay | None = None
         self.devices = DeviceBridge(self, settings.devices, settings.region)
         self.crash_report: Path | None = None
         self._crash_error: Exception | None = None
@@ -86,6 +102,7 @@ class TillApp(App[None]):
         for notice in self.storage_notices():
             self.notify(notice, title="Till storage", severity="warning", timeout=60, markup=False)
         self.start_customer_display()
+        self.start_pole_display()
         self.load_store()
         self.check_health()  # at once: "online" as soon as the service answers
         self.set_interval(self.settings.health_interval, self.check_health)
@@ -113,9 +130,44 @@ class TillApp(App[None]):
         self.run_worker(self.display_server.serve(), name="customer display", group="customer-display",
                         exit_on_error=False)
 
+    def start_pole_display(self) -> None:
+        """Show the customer feed on ``[customer_display] pole``: the display writes in its own
+        thread, so a slow or unplugged port never holds the till; a fault is told, never fatal."""
+        display = self.settings.customer_display
+        if not display.pole:
+            return
+        try:
+            self.pole_display = PoleDisplay(
+                display.pole, display.pole_protocol,
+                on_problem=lambda problem: self.post_message(PoleDisplayChanged(problem)),
+                on_back=lambda: self.post_message(PoleDisplayChanged(None)),
+            )
+        except PoleDisplayError as error:
+            self.notify(f"Pole display unavailable: {error}. Selling goes on without it.", title="Pole display",
+                        severity="warning", timeout=30, markup=False)
+            return
+        self.pole_display.start()
+        self.run_worker(guarded(self, "pole display", self._feed_pole(self.pole_display)), name="pole display",
+                        group="pole-display", exit_on_error=False)
+
+    async def _feed_pole(self, pole: PoleDisplay) -> None:
+        async for view in self.customer_feed.follow():
+            pole.show(pole_pages(view))
+
+    @on(PoleDisplayChanged)
+    def pole_display_changed(self, message: PoleDisplayChanged) -> None:
+        self.pole_problem = message.problem
+        if message.problem is not None:
+            self.notify(f"Pole display unavailable: {message.problem}. The till retries by itself; selling goes on.",
+                        title="Pole display", severity="warning", timeout=15, markup=False)
+        else:
+            self.notify("The pole display is working again.", title="Pole display", timeout=5, markup=False)
+
     async def stop_till(self) -> None:
         if self.display_server is not None:
             self.display_server.stop()
+        if self.pole_display is not None:
+            await asyncio.to_thread(self.pole_display.stop)  # its last write may take a moment
         self.devices.stop()
         await self.session.close()
         await self.checkout.client.aclose()
