@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         from pos_core.training.report import main as training_report
 
         return training_report(argv[1:])
+    if argv[:1] == ["customer-display"]:
+        from cashier_tui.customer_display.launch import main as customer_display
+
+        return customer_display(argv[1:])
     if argv[:1] == ["recover-outbox"]:
         from pos_core.outbox_recovery import main as recover_outbox
 
