@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argument_parser(
         "cashier-tui", "The register. Without --api-url it starts the reference loyalty service with the demo store."
     )
+    parser.epilog = ("other commands: cashier-tui customer-display --till URL (the second terminal facing the customer),"
+                     " recover-outbox FILE, training-report DIR")
     parser.add_argument("--training", action="store_true",
                         help="training mode: the register on a practice store (sandbox), with scripted customers")
     parser.add_argument("--scenarios", type=Path, metavar="DIR",

@@ -183,8 +183,11 @@ class PoleDisplay:
 
     def show(self, pages: Sequence[Lines]) -> None:
         """Show ``pages`` (in turn, if more than one) from now on. Never blocks on the port."""
+        pages = list(pages)
         with self._wake:
-            self._pages = list(pages)
+            if pages == self._pages:
+                return  # already on show (the view changed somewhere the pole does not show)
+            self._pages = pages
             self._version += 1
             self._wake.notify()
 

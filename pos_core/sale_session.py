@@ -132,7 +132,9 @@ class SaleSession:
         if feed is None:
             return
         sale = self.sale
-        if sale is not None and (sale.basket.lines or sale.customer is not None):
+        if self._thanks is not None and sale is not None and sale.sale_id == self._thanks.sale.sale_id:
+            sale = None  # the sale just paid: its thank-you shows, not its basket
+        elif sale is not None and (sale.basket.lines or sale.customer is not None):
             self._thanks = None  # the next customer's sale has begun
         feed.show(sale=sale, quote=self.quote, paying=self._frozen, thanks=self._thanks)
 

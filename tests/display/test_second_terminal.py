@@ -5,18 +5,21 @@ itself when it returns."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, ProgressBar
 
 from cashier_tui.customer_display.app import CustomerDisplayApp, make_app
 from cashier_tui.customer_display.launch import main as launch
+from cashier_tui.screens.payment import PaymentScreen
 from pos_core.customer_display_client import CustomerDisplayClient, NotATillDisplay
+from pos_core.customer_feed import CustomerFeed
 from pos_core.customer_display_server import DisplayServer, bind, make_display_app
 from pos_core.settings import CustomerDisplaySettings
 from tests.app.conftest import wait_for
-from tests.app.test_register_flow import SIZE, identify, ready, scan
+from tests.app.test_register_flow import SIZE, identify, ready, scan, type_text
 
 pytestmark = pytest.mark.service
 
@@ -83,6 +86,16 @@ async def test_the_display_follows_the_sale_waits_for_the_till_and_comes_back(ca
             try:
                 await wait_for(screen, lambda: panel(display) == "basket", timeout=10)
                 assert shown(display, "#card-name") == "[@click=app.quit]Eve[/] M."
+
+                # Paid in cash: the thank-you, with the change and the points.
+                await till.press("f10")
+                await wait_for(till, lambda: isinstance(register.screen, PaymentScreen))
+                await type_text(till, "10")
+                await till.press("enter")
+                await wait_for(screen, lambda: shown(display, "#thanks-change") == "Your change  £6.90")
+                assert panel(display) == "thank-you"
+                assert shown(display, "#thanks-title") == "Thank you, [@click=app.quit]Eve[/] M.!"
+                assert shown(display, "#thanks-points").startswith(("You earned ", "Your "))
             finally:
                 again.stop()
 
@@ -110,3 +123,30 @@ async def test_an_address_that_is_not_a_till_is_said_so_and_the_flags_are_checke
     with pytest.raises(SystemExit):
         launch(["--till", "127.0.0.1:8765"])
     assert "--till must be an http:// address" in capsys.readouterr().err
+
+
+async def test_the_enrolment_terms_show_read_only_and_the_answer_given_elsewhere(tmp_path) -> None:
+    """The till's feed served for real on loopback (no register needed): the cashier's enrol form
+    asks, the customer's answer (on the web page) shows here; nothing here can answer it."""
+    feed = CustomerFeed(store="[b]Corner[/b] Shop")
+    server = DisplayServer(make_display_app(feed), bind("127.0.0.1:0"))
+    serving = asyncio.ensure_future(server.serve())
+    try:
+        display = make_app(server.url, client=CustomerDisplayClient(server.url, retry_seconds=(0.05, 0.2)))
+        async with display.run_test(size=(80, 24)) as screen:
+            await wait_for(screen, lambda: shown(display, "#welcome-title") == "Welcome to [b]Corner[/b] Shop")
+            question = feed.ask_consent(terms_version="2026-01", privacy_notice="We keep [i]your name[/i].\x1b[2J")
+            await wait_for(screen, lambda: shown(display, "#enrol-privacy"))
+            assert panel(display) == "enrolling"
+            assert shown(display, "#enrol-terms") == "Terms, version 2026-01"
+            assert shown(display, "#enrol-privacy") == "We keep [i]your name[/i].␛[2J"
+            assert shown(display, "#enrol-answer") == "Please give your answer on the tablet, or tell the cashier."
+            assert not display.display_screen.query("Button, Checkbox, Input")  # read-only
+            assert feed.answer_consent(question.request_id, accepted=True, marketing=False)
+            await wait_for(screen, lambda: shown(display, "#enrol-answer")
+                           == "Thank you: you have accepted the terms (without offers).")
+            feed.end_consent()
+            await wait_for(screen, lambda: panel(display) == "welcome")
+    finally:
+        server.stop()
+        await serving

@@ -4,8 +4,11 @@ unplugged port is told and retried, never raised."""
 
 from __future__ import annotations
 
+import json
 import os
 import select
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -179,3 +182,20 @@ def test_settings_are_checked_and_availability_says_why(pty, tmp_path: Path) -> 
         PoleDisplay(f"serial://{pty.path}", "vt100")
     assert pole_availability(f"serial://{pty.path}") is None
     assert pole_availability(f"serial://{tmp_path / 'none'}") == f"{tmp_path / 'none'}: No such file or directory"
+
+
+def test_devices_list_reports_the_pole_display(pty, tmp_path: Path) -> None:
+    """The one given with --pole, else the one in the till's settings file."""
+    missing = f"serial://{tmp_path / 'ttyUSB1'}?baudrate=9600"
+    config = tmp_path / "cashier.toml"
+    config.write_text(f'[customer_display]\npole = "{missing}"\n')
+    rows = {}
+    for flags in (["--pole", f"serial://{pty.path}?baudrate=9600"], []):
+        result = subprocess.run([sys.executable, "-m", "devices", "list", "--camera", str(tmp_path / "none.avi"),
+                                 "--nfc", "udp:127.0.0.1:9", *flags, "--json"], capture_output=True, text=True,
+                                timeout=60, env=os.environ | {"CASHIER_CONFIG": str(config)})
+        assert result.returncode == 0, result.stderr
+        rows |= {row["source"]: row for row in map(json.loads, result.stdout.splitlines())}
+    assert rows[f"pole display serial://{pty.path}?baudrate=9600"] == {
+        "source": f"pole display serial://{pty.path}?baudrate=9600", "available": True, "why_not": None}
+    assert rows[f"pole display {missing}"]["why_not"] == f"{tmp_path / 'ttyUSB1'}: No such file or directory"
