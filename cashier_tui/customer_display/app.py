@@ -76,6 +76,8 @@ class CustomerDisplayApp(App[None], inherit_bindings=False):
     TITLE = "Customer display"
     CSS_PATH = themes.CUSTOMER_DISPLAY_CSS
     ENABLE_COMMAND_PALETTE = False
+    # From 80×24 up to a full-HD monitor: wide screens give the loyalty card and the total more room.
+    HORIZONTAL_BREAKPOINTS = [(0, "-compact"), (120, "-roomy")]
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="customer_display.quit",
                         tooltip="Close the customer display (staff)")]
 

@@ -23,6 +23,11 @@ def text(value: Any) -> Content:
     return Content(printable(str(value)))
 
 
+def count(value: Any) -> str:
+    """A number of points from the view, grouped ("1,212"); anything else shown as it is."""
+    return f"{value:,}" if isinstance(value, int) else printable(str(value))
+
+
 class LoyaltyCard(Vertical, can_focus=False):
     customer: reactive[dict[str, Any] | None] = reactive(None, recompose=True)
     points_this_sale: reactive[int | None] = reactive(None, recompose=True)
@@ -37,19 +42,20 @@ class LoyaltyCard(Vertical, can_focus=False):
             return
         yield Label(text(customer.get("name", "")), id="card-name", classes="card-title")
         yield Label(Content.assemble(text(customer.get("tier", "")), " member"), id="card-tier")
-        balance = f"{customer.get('balance', 0):,} points"
+        balance = f"{count(customer.get('balance', 0))} points"
         if customer.get("balance_provisional"):
             balance += " (to be confirmed)"
         yield Label(Content.assemble("Balance  ", balance), id="card-balance")
         reward = customer.get("next_reward")
-        if reward and reward.get("cost"):
-            cost = int(reward["cost"])
+        if reward and isinstance(reward.get("cost"), int) and reward["cost"] > 0:
+            cost = reward["cost"]
             bar = ProgressBar(total=cost, show_eta=False, show_percentage=False, id="card-progress-bar")
-            bar.progress = max(0, min(cost, cost - int(reward.get("points_needed", 0))))
+            needed = reward.get("points_needed")
+            bar.progress = max(0, min(cost, cost - needed)) if isinstance(needed, int) else 0
             yield bar
         if customer.get("progress"):
             yield Label(text(customer["progress"]), id="card-progress")
         if self.points_this_sale is not None:
-            points = f"{self.points_this_sale:,}"
+            points = count(self.points_this_sale)
             estimate = " (estimate)" if self.points_estimated else ""
             yield Label(Content.assemble("This shop earns you ", points, " points", estimate), id="card-points")

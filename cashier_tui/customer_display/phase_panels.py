@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import DataTable, Label
 
-from cashier_tui.customer_display.loyalty_card import LoyaltyCard, text
+from cashier_tui.customer_display.loyalty_card import LoyaltyCard, count, text
 from pos_core.shown_text import printable
 
 Json = dict[str, Any]
@@ -51,6 +51,7 @@ class BasketPanel(Horizontal, can_focus=False):
         table.add_column("Item", key="item")
         table.add_column("Qty", key="qty")
         table.add_column("Price", key="price")
+        self.watch_view(self.view)  # a view that came before the panel was ready
 
     def watch_view(self, view: Json | None) -> None:
         if not self.is_mounted or view is None:
@@ -113,11 +114,11 @@ class ThankYouPanel(Vertical, can_focus=False):
         earned = thanks.get("points_earned")
         if earned is not None:
             if thanks.get("points_pending"):
-                yield Label(f"Your {earned:,} points will be added shortly.", id="thanks-points")
+                yield Label(Content(f"Your {count(earned)} points will be added shortly."), id="thanks-points")
             else:
-                yield Label(f"You earned {earned:,} points.", id="thanks-points")
+                yield Label(Content(f"You earned {count(earned)} points."), id="thanks-points")
         if thanks.get("balance") is not None:
-            yield Label(f"Your balance is now {thanks['balance']:,} points.", id="thanks-balance")
+            yield Label(Content(f"Your balance is now {count(thanks['balance'])} points."), id="thanks-balance")
 
 
 class WaitingPanel(Vertical, can_focus=False):

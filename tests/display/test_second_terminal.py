@@ -72,8 +72,10 @@ async def test_the_display_follows_the_sale_waits_for_the_till_and_comes_back(ca
             assert "7946" not in str(display.display_screen.view)
             await screen.click("#card-name")
             assert display.is_running
-            if display.display_screen.view["customer"]["next_reward"]:
-                assert display.display_screen.query_one("#card-progress-bar", ProgressBar).total
+            reward = display.display_screen.view["customer"]["next_reward"]
+            if reward:
+                bar = display.display_screen.query_one("#card-progress-bar", ProgressBar)
+                assert (bar.total, bar.progress) == (reward["cost"], reward["cost"] - reward["points_needed"])
 
             # The till's display server goes: the customer is told, plainly.
             server.stop()
