@@ -36,6 +36,10 @@ class WelcomePanel(Vertical, can_focus=False):
 class BasketPanel(Horizontal, can_focus=False):
     view: reactive[Json | None] = reactive(None)
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: list[tuple[str, ...]] = []  # what the table shows now
+
     def compose(self) -> ComposeResult:
         with Vertical(id="basket-column"):
             table: DataTable[Text] = DataTable(id="basket-lines", cursor_type="none", show_cursor=False,
@@ -57,14 +61,17 @@ class BasketPanel(Horizontal, can_focus=False):
         if not self.is_mounted or view is None:
             return
         table = self.query_one("#basket-lines", DataTable)
-        table.clear()
-        # Cells are Text, never str: a DataTable would read a str as markup.
-        for line in view.get("lines") or []:
-            table.add_row(Text(printable(str(line.get("name", "")))), Text(str(line.get("quantity", "")), justify="right"),
-                          Text(printable(str(line.get("amount_text", ""))), justify="right"))
-        for discount in view.get("discounts") or []:
-            table.add_row(Text(printable(str(discount.get("name", "")))), Text(""),
-                          Text(printable(str(discount.get("amount_text", ""))), justify="right"))
+        rows = [(line.get("name", ""), line.get("quantity", ""), line.get("amount_text", ""))
+                for line in view.get("lines") or []]
+        rows += [(discount.get("name", ""), "", discount.get("amount_text", "")) for discount in view.get("discounts") or []]
+        rows = [tuple(printable(str(cell)) for cell in row) for row in rows]
+        if rows[: len(self._rows)] != self._rows:
+            table.clear()  # a line changed or went: draw them afresh
+            self._rows = []
+        # Cells are Text, never str: a DataTable would read a str as markup. A scan adds its row only.
+        for name, quantity, amount in rows[len(self._rows):]:
+            table.add_row(Text(name), Text(quantity, justify="right"), Text(amount, justify="right"))
+        self._rows = rows
         table.scroll_end(animate=False)
         last = view.get("last_item")
         self.query_one("#last-item", Label).update(
