@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cashier_tui.help_entries import entry_for
 from pos_core.settings import CustomerDisplaySettings
 from tests.app.conftest import find_customer, wait_for
 from tests.app.test_register_flow import SIZE, notifications, to_payment, type_text
@@ -50,4 +51,5 @@ async def test_an_unplugged_pole_display_is_told_and_selling_goes_on(cashier, tm
         assert told == [f"Pole display unavailable: {tmp_path / 'ttyUSB1'}: No such file or directory."
                         " The till retries by itself; selling goes on."]
         assert app.pole_problem == f"{tmp_path / 'ttyUSB1'}: No such file or directory"
+        assert entry_for(told[0]).topic == "Customer display"  # explained in the F1 help
         assert app.is_running
