@@ -1,7 +1,8 @@
 """``TillApp``: what the register and the kiosk run alike, under one policy.
 
-- The sale session (pos_core), the devices (a scanner's keys never reach a text field) and the
-  outbox sender are started and stopped here.
+- The sale session (pos_core), the devices (a scanner's keys never reach a text field), the
+  outbox sender and the customer displays (the feed served on ``listen``, the pole display
+  written in its own thread) are started and stopped here.
 - ``service_state`` is the loyalty client's own reachability (set from every real answer or
   failure, never guessed from a cached answer); the first health check runs at start, so
   "online" shows as soon as the service answers, then one every ``health_interval``.
@@ -18,9 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import events, on

@@ -119,13 +119,15 @@ class CustomerDisplayApp(App[None], inherit_bindings=False):
 
     @on(TillLost)
     def till_lost(self, message: TillLost) -> None:
-        self.display_screen.waiting = f"{message.waiting.reason}; trying again in {message.waiting.retry_in:.0f} s."
+        reason, seconds = message.waiting.reason, round(message.waiting.retry_in)
+        when = f"in {seconds} s" if seconds >= 1 else "in a moment"
+        self.display_screen.waiting = f"{reason[:1].upper()}{reason[1:]}; trying again {when}."
 
     @on(WorkFailed)
     def work_failed(self, message: WorkFailed) -> None:
         # Logged by type only; the display keeps trying, as it does when the till is away.
         self.log.error(f"{message.what} failed: {type(message.error).__name__}")
-        self.display_screen.waiting = "the display met a fault; trying again."
+        self.display_screen.waiting = "The display met a fault; trying again."
         self.set_timer(2.0, self.follow_till)
 
 

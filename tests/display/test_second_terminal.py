@@ -114,7 +114,7 @@ async def test_an_address_that_is_not_a_till_is_said_so_and_the_flags_are_checke
     app = make_app("http://till.invalid", client=client)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: shown(app, "#waiting-reason"))
-        assert shown(app, "#waiting-reason").startswith("the address is not an event stream; trying again in ")
+        assert shown(app, "#waiting-reason").startswith("The address is not an event stream; trying again in ")
         assert app.ENABLE_COMMAND_PALETTE is False
         # Ctrl+Q and the screen's own focus and copy keys: no palette, no developer keys.
         actions = {active.binding.action: key for key, active in app.active_bindings.items()}
