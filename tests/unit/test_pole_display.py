@@ -16,6 +16,7 @@ import pytest
 
 from devices.pole_display import COMMAND_SETS, PoleDisplay, PoleDisplayError, encode_line, parse_pole_url, pole_availability
 from pos_core.pole_lines import pole_pages
+from pos_core.settings import SettingsError, load_settings
 from tests.waiting import wait_until
 
 
@@ -199,3 +200,12 @@ def test_devices_list_reports_the_pole_display(pty, tmp_path: Path) -> None:
     assert rows[f"pole display serial://{pty.path}?baudrate=9600"] == {
         "source": f"pole display serial://{pty.path}?baudrate=9600", "available": True, "why_not": None}
     assert rows[f"pole display {missing}"]["why_not"] == f"{tmp_path / 'ttyUSB1'}: No such file or directory"
+
+
+def test_a_malformed_pole_setting_is_refused_with_the_file_named(tmp_path: Path) -> None:
+    config = tmp_path / "cashier.toml"
+    config.write_text('[customer_display]\npole = "serial:///dev/ttyUSB1?baudrate=fast"\n')
+    with pytest.raises(SettingsError, match=r"cashier\.toml: customer_display\.pole: the pole display's baudrate"):
+        load_settings(config)
+    config.write_text('[customer_display]\npole = "serial:///dev/ttyUSB1?baudrate=19200"\npole_protocol = "cd5220"\n')
+    assert load_settings(config).customer_display.pole == "serial:///dev/ttyUSB1?baudrate=19200"
