@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         from pos_core.training.report import main as training_report
 
         return training_report(argv[1:])
+    if argv[:1] == ["customer-display"]:
+        from cashier_tui.customer_display.launch import main as customer_display
+
+        return customer_display(argv[1:])
     if argv[:1] == ["recover-outbox"]:
         from pos_core.outbox_recovery import main as recover_outbox
 
@@ -39,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argument_parser(
         "cashier-tui", "The register. Without --api-url it starts the reference loyalty service with the demo store."
     )
+    parser.epilog = ("other commands: cashier-tui customer-display --till URL (the second terminal facing the customer),"
+                     " recover-outbox FILE, training-report DIR")
     parser.add_argument("--training", action="store_true",
                         help="training mode: the register on a practice store (sandbox), with scripted customers")
     parser.add_argument("--scenarios", type=Path, metavar="DIR",

@@ -213,6 +213,14 @@ HELP: list[HelpEntry] = [
         "Scan again, or type the number under the barcode.",
     ),
     HelpEntry(
+        "Customer display",
+        "Pole display unavailable",
+        "The till cannot write to the customer's pole display: it is unplugged, switched off, or its port"
+        " is wrong. The till keeps trying by itself and says when it is back; the sale is not affected.",
+        "Carry on selling and tell the customer the total. Check the display's cable and power; if it"
+        " stays away, ask IT to check [customer_display] pole (python -m devices list).",
+    ),
+    HelpEntry(
         "Scanner",
         "unavailable",
         "A reader (camera, NFC) is missing or unplugged. The till says it once and carries on without it.",

@@ -63,7 +63,9 @@ def list_sources(args: argparse.Namespace) -> int:
     for camera in cameras:
         rows.append((f"camera {camera}", camera_availability(camera)))
     rows.append((f"NFC reader {args.nfc}", nfc_availability(args.nfc)))
-    rows.append(printer_row(args.printer))
+    settings, problem = _till_settings() if args.printer is None or args.pole is None else (None, None)
+    rows.append(printer_row(args.printer, settings, problem))
+    rows.append(pole_row(args.pole, settings, problem))
     if args.json:
         for source, why in rows:
             print(json.dumps({"source": source, "available": why is None, "why_not": why}))
@@ -74,22 +76,41 @@ def list_sources(args: argparse.Namespace) -> int:
     return 0
 
 
-def printer_row(url: str | None) -> tuple[str, str | None]:
+def _till_settings() -> tuple[object | None, str | None]:
+    """The till's settings (for what is configured), or None and why they cannot be read."""
+    from pos_core.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(), None
+    except SettingsError as error:
+        return None, f"the till's settings cannot be read: {error}"
+
+
+def printer_row(url: str | None, settings: object | None, problem: str | None) -> tuple[str, str | None]:
     """The receipt printer given, else the one the till's settings name, and whether it answers."""
     from devices.receipt_printer import printer_availability
 
-    if url is None:
-        from pos_core.settings import SettingsError, load_settings
+    if url is not None:
+        return (f"receipt printer {url}", printer_availability(url))
+    if settings is None:
+        return ("receipt printer", problem)
+    url = settings.printer.connection
+    if not url:
+        return ("receipt printer", "none configured ([printer] connection in the settings, or --printer URL)")
+    return (f"receipt printer {url}", printer_availability(url, timeout=settings.printer.timeout))
 
-        try:
-            settings = load_settings()
-        except SettingsError as error:
-            return ("receipt printer", f"the till's settings cannot be read: {error}")
-        url = settings.printer.connection
-        if not url:
-            return ("receipt printer", "none configured ([printer] connection in the settings, or --printer URL)")
-        return (f"receipt printer {url}", printer_availability(url, timeout=settings.printer.timeout))
-    return (f"receipt printer {url}", printer_availability(url))
+
+def pole_row(url: str | None, settings: object | None, problem: str | None) -> tuple[str, str | None]:
+    """The pole display given, else the one the till's settings name, and whether it opens."""
+    from devices.pole_display import pole_availability
+
+    if url is None:
+        if settings is None:
+            return ("pole display", problem)
+        url = settings.customer_display.pole
+    if not url:
+        return "pole display", "none configured ([customer_display] pole, or --pole URL)"
+    return f"pole display {url}", pole_availability(url)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     list_parser.add_argument("--nfc", default="usb", help="check this NFC reader path (default usb)")
     list_parser.add_argument("--printer", help="check this receipt printer (tcp://, usb://, serial://, file://, cups://)"
                              " instead of the one in the settings")
+    list_parser.add_argument("--pole", help="check this pole display (serial://DEVICE?baudrate=N) instead of the configured one")
     list_parser.add_argument("--json", action="store_true", help="one JSON line per source")
     list_parser.set_defaults(run=list_sources)
     args = parser.parse_args(argv)

@@ -326,6 +326,13 @@ def _customer_display(value: Any, source: str) -> CustomerDisplaySettings:
         raise SettingsError(f"{source}: customer_display.pole_protocol must be \"epson\" or \"cd5220\"")
     if display.pole and not display.pole.startswith("serial://"):
         raise SettingsError(f"{source}: customer_display.pole must be a serial:// URL, e.g. \"serial:///dev/ttyUSB1?baudrate=9600\"")
+    if display.pole:
+        from devices.pole_display import PoleDisplayError, parse_pole_url  # pyserial only, no Textual
+
+        try:
+            parse_pole_url(display.pole)
+        except PoleDisplayError as error:
+            raise SettingsError(f"{source}: customer_display.pole: {error}") from None
     return display
 
 

@@ -17,6 +17,7 @@ DEFAULT_THEME = "store"
 THEMES_DIR = Path(str(files(__package__)))
 CASHIER_CSS = THEMES_DIR / "cashier.tcss"
 KIOSK_CSS = THEMES_DIR / "kiosk.tcss"
+CUSTOMER_DISPLAY_CSS = THEMES_DIR / "customer_display.tcss"
 KIOSK_THEME = "kiosk"
 
 _THEME_FIELDS = {f.name for f in fields(Theme)} - {"name"}

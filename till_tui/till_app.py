@@ -1,7 +1,8 @@
 """``TillApp``: what the register and the kiosk run alike, under one policy.
 
-- The sale session (pos_core), the devices (a scanner's keys never reach a text field) and the
-  outbox sender are started and stopped here.
+- The sale session (pos_core), the devices (a scanner's keys never reach a text field), the
+  outbox sender and the customer displays (the feed served on ``listen``, the pole display
+  written in its own thread) are started and stopped here.
 - ``service_state`` is the loyalty client's own reachability (set from every real answer or
   failure, never guessed from a cached answer); the first health check runs at start, so
   "online" shows as soon as the service answers, then one every ``health_interval``.
@@ -21,14 +22,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
 from textual import events, on
 from textual.app import App
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 
+from devices.pole_display import PoleDisplay, PoleDisplayError
 from devices_tui.bridge import DeviceBridge
 from pos_core.checkout import Checkout, till_dir
 from pos_core.customer_display_server import DisplayAddressError, DisplayServer, bind, make_display_app
@@ -41,12 +45,21 @@ from pos_core.outbox_sender import SenderStatus, SetAside
 from pos_core.print_queue import PrinterStatus, PrintQueue
 from pos_core.printed_receipt import PrintedReceipt
 from pos_core.receipt import ReceiptHeader
+from pos_core.pole_lines import pole_pages
 from pos_core.sale_session import SaleSession
 from pos_core.settings import Settings
 from pos_core.shown_text import printable
 from till_tui.workers import WorkFailed, guarded, till_work
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class PoleDisplayChanged(Message):
+    """The pole display's port failed (``problem`` says why) or is back (``problem`` is None).
+    Posted from the display's own thread."""
+
+    problem: str | None
 
 
 class TillApp(App[None]):
@@ -60,6 +73,8 @@ class TillApp(App[None]):
     stuck_sales: reactive[int] = reactive(0)
     # The till's sales file could not be read or written just now (the sender retries), or None.
     storage_problem: reactive[str | None] = reactive(None)
+    # Why the pole display cannot be written now, or None (also told in a notification).
+    pole_problem: reactive[str | None] = reactive(None)
     store_loaded: reactive[bool] = reactive(False)
     # The receipt printer's state and the receipts it has not printed; None: no printer configured.
     printer_status: reactive[PrinterStatus | None] = reactive(None)
@@ -73,6 +88,7 @@ class TillApp(App[None]):
         self.customer_feed = CustomerFeed(store=settings.store_name, training=bool(getattr(self, "training", False)))
         self.session = SaleSession(checkout, feed=self.customer_feed)
         self.display_server: DisplayServer | None = None
+        self.pole_display: PoleDisplay | None = None
         self.devices = DeviceBridge(self, settings.devices, settings.region)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._printer_problem = ""
@@ -98,6 +114,7 @@ class TillApp(App[None]):
             self.notify(notice, title="Till storage", severity="warning", timeout=60, markup=False)
         self.start_customer_display()
         self.start_printer()
+        self.start_pole_display()
         self.load_store()
         self.check_health()  # at once: "online" as soon as the service answers
         self.set_interval(self.settings.health_interval, self.check_health)
@@ -125,11 +142,46 @@ class TillApp(App[None]):
         self.run_worker(self.display_server.serve(), name="customer display", group="customer-display",
                         exit_on_error=False)
 
+    def start_pole_display(self) -> None:
+        """Show the customer feed on ``[customer_display] pole``: the display writes in its own
+        thread, so a slow or unplugged port never holds the till; a fault is told, never fatal."""
+        display = self.settings.customer_display
+        if not display.pole:
+            return
+        try:
+            self.pole_display = PoleDisplay(
+                display.pole, display.pole_protocol,
+                on_problem=lambda problem: self.post_message(PoleDisplayChanged(problem)),
+                on_back=lambda: self.post_message(PoleDisplayChanged(None)),
+            )
+        except PoleDisplayError as error:
+            self.notify(f"Pole display unavailable: {error}. Selling goes on without it.", title="Pole display",
+                        severity="warning", timeout=30, markup=False)
+            return
+        self.pole_display.start()
+        self.run_worker(guarded(self, "pole display", self._feed_pole(self.pole_display)), name="pole display",
+                        group="pole-display", exit_on_error=False)
+
+    async def _feed_pole(self, pole: PoleDisplay) -> None:
+        async for view in self.customer_feed.follow():
+            pole.show(pole_pages(view))
+
+    @on(PoleDisplayChanged)
+    def pole_display_changed(self, message: PoleDisplayChanged) -> None:
+        self.pole_problem = message.problem
+        if message.problem is not None:
+            self.notify(f"Pole display unavailable: {message.problem}. The till retries by itself; selling goes on.",
+                        title="Pole display", severity="warning", timeout=15, markup=False)
+        else:
+            self.notify("The pole display is working again.", title="Pole display", timeout=5, markup=False)
+
     async def stop_till(self) -> None:
         if self.display_server is not None:
             self.display_server.stop()
         if self.print_queue is not None:
             await asyncio.to_thread(self.print_queue.stop)
+        if self.pole_display is not None:
+            await asyncio.to_thread(self.pole_display.stop)  # its last write may take a moment
         self.devices.stop()
         await self.session.close()
         await self.checkout.client.aclose()

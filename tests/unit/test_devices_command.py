@@ -11,7 +11,7 @@ from pathlib import Path
 
 import cv2
 
-from devices.__main__ import printer_row
+from devices.__main__ import _till_settings, printer_row
 from tests.printer_listener import NO_PAPER, PrinterListener
 from tests.unit.barcode_images import frame, write_video
 
@@ -79,13 +79,13 @@ def test_list_reports_the_receipt_printer_configured_or_given(tmp_path: Path, mo
 
     # The same row for --printer URL, and for the settings the till reads (as ``list`` builds it).
     with PrinterListener(paper=NO_PAPER) as empty:
-        assert printer_row(empty.url) == (f"receipt printer {empty.url}", "reachable, but out of paper")
-    assert "Connection refused" in printer_row(empty.url)[1]
+        assert printer_row(empty.url, None, None) == (f"receipt printer {empty.url}", "reachable, but out of paper")
+    assert "Connection refused" in printer_row(empty.url, None, None)[1]
     if importlib.util.find_spec("cups") is None:  # python-escpos's CUPS printer needs pycups: said so
-        assert "needs pycups" in printer_row("cups://TM-T88V")[1]
+        assert "needs pycups" in printer_row("cups://TM-T88V", None, None)[1]
     (tmp_path / "empty.toml").write_text("")
     monkeypatch.setenv("CASHIER_CONFIG", str(tmp_path / "empty.toml"))
-    assert "none configured" in printer_row(None)[1]
+    assert "none configured" in printer_row(None, *_till_settings())[1]
 
 
 def test_classify_never_prints_a_card_number_however_it_is_written() -> None:
