@@ -321,7 +321,7 @@ async def _at_the_kiosk(service, folder, tiers, rewards, products, catalog) -> N
                                and app.screen.query_one("#hello", Label))
         assert shown(hello).startswith(f"Hi Alice! {tiers[1]} member · ")
         next_reward = shown(app.screen.query_one("#next-reward", Label))  # she earned a few at the register
-        assert next_reward.startswith("Only ") and next_reward.endswith(f" points to {rewards[2][0]}")
+        assert next_reward.startswith("Only ") and next_reward.endswith(f" points to {rewards[2][0]}.")
         await nothing_ran(pilot, hello)
         thanks = await pay_by_card(pilot)
         assert isinstance(thanks, ThankYouScreen) and app.is_running and app.return_code is None
