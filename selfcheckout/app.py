@@ -23,7 +23,6 @@ from pos_core.loyalty_errors import LoyaltyError
 from pos_core.loyalty_models import Quote
 from pos_core.outbox import OutboxError
 from pos_core.phone_number import InvalidPhoneNumber
-from pos_core.printed_receipt import printed_sale
 from pos_core.sale import Sale
 from pos_core.sale_session import Enrolment, Notice, with_rewards
 from pos_core.settings import Settings
@@ -196,7 +195,7 @@ class SelfCheckoutApp(TillApp):
             self.tell(shopper_message(error))
             return
         self.reset()
-        self.print_receipt(printed_sale(done, self.receipt_header()))  # beside the thank-you, never holding it
+        self.print_sale(done)  # beside the thank-you, never holding it
         await self.push_screen_wait(ThankYouScreen(done, self.settings.kiosk.thank_you_seconds))
 
     def remove_item(self, index: int) -> None:

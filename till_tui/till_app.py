@@ -43,9 +43,10 @@ from pos_core.loyalty_errors import LoyaltyError
 from pos_core.outbox import OutboxError, SetAsideSale
 from pos_core.outbox_sender import SenderStatus, SetAside
 from pos_core.print_queue import PrinterStatus, PrintQueue
-from pos_core.printed_receipt import PrintedReceipt
+from pos_core.printed_receipt import PrintedReceipt, printed_sale
 from pos_core.receipt import ReceiptHeader
 from pos_core.pole_lines import pole_pages
+from pos_core.sale import CompletedSale
 from pos_core.sale_session import SaleSession
 from pos_core.settings import Settings
 from pos_core.shown_text import printable
@@ -235,6 +236,13 @@ class TillApp(App[None]):
         """Print beside the sale: returns at once, whatever the printer does."""
         if self.print_queue is not None:
             self.print_queue.submit(receipt)
+
+    def print_sale(self, done: CompletedSale) -> None:
+        """A paid sale's receipt to the printer; a fault in making it is logged, never in the sale's way."""
+        try:
+            self.print_receipt(printed_sale(done, self.receipt_header()))
+        except Exception as error:  # the sale is done whatever happens to its paper
+            log.error("making a receipt to print failed: %s", type(error).__name__)
 
     def action_reprint(self) -> None:
         if self.print_queue is None:
