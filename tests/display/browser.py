@@ -23,6 +23,8 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage", "--window-size=1280,800",
 )
+# A bound for a loaded 2-core machine, not a pause: every wait returns as soon as its condition holds.
+WAIT_SECONDS = 30.0
 TABLET = (1280, 800)
 PHONE = (390, 844)
 
@@ -85,18 +87,10 @@ class Page:
         finally:
             await self.call(self.driver.get, "about:blank")
 
-    async def following(self, timeout: float = 10.0) -> None:
+    async def following(self, timeout: float = WAIT_SECONDS) -> None:
         """Until the page follows the till's event stream."""
         await self.wait(lambda d: d.execute_script("return document.body && document.body.dataset.connected") == "true",
                         "the page following the till", timeout)
-
-    async def version(self, above: int = 0, timeout: float = 10.0) -> int:
-        """The version of the view the page shows, once it is above ``above``."""
-        def shown(driver: Any) -> int | None:
-            version = int(driver.execute_script("return document.body ? document.body.dataset.version || 0 : 0"))
-            return version if version > above else None
-
-        return await self.wait(shown, f"a view newer than version {above}", timeout)
 
     async def resize(self, size: tuple[int, int]) -> None:
         """The page's viewport, as a device of that size shows it (a phone: mobile, 3× pixels)."""
@@ -115,7 +109,7 @@ class Page:
         return await self.js("const e = document.querySelector(arguments[0]);"
                              " return !!e && e.getClientRects().length > 0;", css)
 
-    async def wait(self, condition: Callable[[Any], Any], what: str, timeout: float = 10.0) -> Any:
+    async def wait(self, condition: Callable[[Any], Any], what: str, timeout: float = WAIT_SECONDS) -> Any:
         """Until ``condition(driver)`` is truthy (polled by selenium, never a fixed sleep)."""
         from selenium.common.exceptions import TimeoutException
         from selenium.webdriver.support.ui import WebDriverWait
@@ -128,7 +122,7 @@ class Page:
 
         return await self.call(waited)
 
-    async def wait_text(self, css: str, wanted: Callable[[str], bool] | str, timeout: float = 10.0) -> str:
+    async def wait_text(self, css: str, wanted: Callable[[str], bool] | str, timeout: float = WAIT_SECONDS) -> str:
         """The text of ``css`` once it is ``wanted`` (equal to it, or passing it)."""
         check = wanted if callable(wanted) else (lambda text: text == wanted)
 

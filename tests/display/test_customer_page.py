@@ -183,7 +183,7 @@ async def test_the_page_comes_back_by_itself_when_the_till_restarts(page: Page) 
     assert await page.wait_text("#connection", "Reconnecting to the till…")
     after = CustomerFeed(store="Till after")
     async with served(after, listen):  # the till again, on the same address
-        await page.wait_text("#store", "Till after", timeout=15)
+        await page.wait_text("#store", "Till after")
         assert await page.shown("#welcome") and not await page.shown("#lines")
         after.show(sale=sale_of(("Eggs 6", 189)))
         await page.wait_text("#lines li.last .name", "Eggs 6")

@@ -65,7 +65,8 @@ def test_thank_you(snap_compare, kiosk, api: httpx.Client, size) -> None:
     async def run_before(pilot: Pilot) -> None:
         await to_offer(pilot, api)
         await pilot.click("#offer-yes")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, KioskPaymentScreen))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, KioskPaymentScreen)
+                       and pilot.app.screen.query("#pay-card"))  # its buttons composed, not only pushed
         await pilot.click("#pay-card")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ThankYouScreen))
         await pilot.pause()
