@@ -39,6 +39,7 @@ class BasketPanel(Horizontal, can_focus=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._rows: list[tuple[str, ...]] = []  # what the table shows now
+        self._ready = False  # the table has its columns
 
     def compose(self) -> ComposeResult:
         with Vertical(id="basket-column"):
@@ -55,10 +56,11 @@ class BasketPanel(Horizontal, can_focus=False):
         table.add_column("Item", key="item")
         table.add_column("Qty", key="qty")
         table.add_column("Price", key="price")
+        self._ready = True
         self.watch_view(self.view)  # a view that came before the panel was ready
 
     def watch_view(self, view: Json | None) -> None:
-        if not self.is_mounted or view is None:
+        if not self._ready or view is None:
             return
         table = self.query_one("#basket-lines", DataTable)
         rows = [(line.get("name", ""), line.get("quantity", ""), line.get("amount_text", ""))
