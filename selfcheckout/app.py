@@ -269,8 +269,9 @@ class SelfCheckoutApp(TillApp):
         await super().on_event(event)
 
     def notice_idle_shopper(self) -> None:
-        if self.session.looking_up or self.session.quote_pending or self.session.paying:
-            # The kiosk is working for the shopper (a slow service): they are waiting, not gone.
+        if self.session.looking_up or self.session.quote_pending:
+            # The kiosk is asking the service for the shopper: they are waiting, not gone. (On the
+            # payment screen the kiosk waits for them, so walking away there still resets it.)
             self.last_touch = time.monotonic()
             return
         idle = time.monotonic() - self.last_touch
