@@ -31,7 +31,11 @@ MESSAGE_MAX = 1 << 20
 
 
 def _serve(channel: socket.socket) -> None:
+    import gc
+
     import loyalty_service.__main__ as service  # the point: import once, before any fork
+
+    gc.freeze()  # what is imported stays out of the children's collections (and their pages shared)
 
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -160,17 +164,57 @@ class ForkServer:
             return self._fallback(args, env=env, stderr=stderr)
         read_end, write_end = os.pipe()
         null = os.open(os.devnull, os.O_RDWR)
-        err = null if stderr == subprocess.DEVNULL else stderr.fileno()
-        request = {"argv": args[3:], "env": env, "cwd": os.getcwd()}
         try:
-            with self._lock:
-                assert self._channel is not None
-                socket.send_fds(self._channel, [json.dumps(request).encode()], [null, write_end, err])
-                pid = self._next_spawned()
+            pid = self._fork(args[3:], env, [null, write_end, null if stderr == subprocess.DEVNULL else stderr.fileno()])
         finally:
             os.close(write_end)
             os.close(null)
         return ForkedService(self, args, pid, os.fdopen(read_end, "rb"))
+
+    def run(self, argv: list[str], *, input: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+        """``subprocess.run([python, -m, loyalty_service, *argv], input=..., capture_output=True,
+        text=True, ...)``, forked."""
+        args = [sys.executable, *SERVICE_ARGS, *argv]
+        if not self._started():
+            return subprocess.run(args, input=input, capture_output=True, text=True, timeout=timeout, env=env)
+        pipes = [os.pipe() for _ in range(3)]
+        try:
+            pid = self._fork(argv, env, [pipes[0][0], pipes[1][1], pipes[2][1]])
+        finally:
+            for fd in (pipes[0][0], pipes[1][1], pipes[2][1]):
+                os.close(fd)
+        child = ForkedService(self, args, pid, None)
+        out: dict[int, bytes] = {}
+
+        def read(index: int) -> None:
+            with os.fdopen(pipes[index][0], "rb") as stream:
+                out[index] = stream.read()
+
+        readers = [threading.Thread(target=read, args=(index,), daemon=True) for index in (1, 2)]
+        for reader in readers:
+            reader.start()
+        stdin = os.fdopen(pipes[0][1], "wb")
+        try:
+            stdin.write(input.encode())
+            stdin.close()
+        except BrokenPipeError:  # the child did not read it all (as subprocess.run, not an error)
+            pass
+        try:
+            code = child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            raise
+        for reader in readers:
+            reader.join(timeout)
+        return subprocess.CompletedProcess(args, code, out.get(1, b"").decode(), out.get(2, b"").decode())
+
+    def _fork(self, argv: list[str], env: dict[str, str], fds: list[int]) -> int:
+        """A child running the service's main(argv) on ``fds`` as its stdin, stdout and stderr."""
+        request = {"argv": argv, "env": env, "cwd": os.getcwd()}
+        with self._lock:
+            assert self._channel is not None
+            socket.send_fds(self._channel, [json.dumps(request).encode()], fds)
+            return self._next_spawned()
 
     def exit_code(self, pid: int, *, timeout: float | None) -> int | None:
         with self._changed:
@@ -234,6 +278,20 @@ class ForkServer:
                 else:
                     self._exits[message["exited"]] = message["code"]
                 self._changed.notify_all()
+
+
+ACTIVE: ForkServer | None = None  # the run's, once tests/conftest.py has made it
+
+
+def run_service_command(*argv: str, input: str = "", env: dict[str, str] | None = None,
+                        timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``python -m loyalty_service ARGV`` to its end (a command such as add-key, or a start that
+    must be refused), its output captured as text: forked from the fork server when there is one."""
+    environment = dict(os.environ if env is None else env)
+    if ACTIVE is None:
+        return subprocess.run([sys.executable, *SERVICE_ARGS, *argv], input=input, capture_output=True, text=True,
+                              timeout=timeout, env=environment)
+    return ACTIVE.run(list(argv), input=input, env=environment, timeout=timeout)
 
 
 if __name__ == "__main__":
