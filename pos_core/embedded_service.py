@@ -20,8 +20,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 class EmbeddedServiceError(RuntimeError):
@@ -51,6 +53,16 @@ class RunningService:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _popen(args: list[str], *, env: dict[str, str], stderr: Any) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, env=env)
+
+
+# How the child is started: a new ``python -m loyalty_service`` process, its stdout a pipe. The
+# tests put a fork server here (tests/service_fork_server.py), so the hundreds of services they
+# start do not each import FastAPI and pydantic again.
+spawn: Callable[..., subprocess.Popen[bytes]] = _popen
 
 
 def start_service(
@@ -91,9 +103,7 @@ def start_service(
     else:
         stderr = subprocess.DEVNULL
     try:
-        process = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, env=env
-        )
+        process = spawn(args, env=env, stderr=stderr)
     finally:
         if log_path is not None:
             stderr.close()

@@ -64,7 +64,9 @@ async def pay_by_card(pilot: Pilot) -> ThankYouScreen:
     await pilot.click("#pay")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, KioskPaymentScreen))
     await pilot.click("#pay-card")
-    return await wait_for(pilot, lambda: isinstance(pilot.app.screen, ThankYouScreen) and pilot.app.screen)
+    # The screen once it is composed: a busy machine can show it a frame before its children.
+    return await wait_for(pilot, lambda: isinstance(pilot.app.screen, ThankYouScreen) and pilot.app.screen.query(".title")
+                          and pilot.app.screen)
 
 
 def balance(api: httpx.Client, phone: str) -> dict:

@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -26,14 +25,14 @@ from tests.service.api_calls import ALICE_ID, ALICE_PHONE, balance, error_code, 
 from tests.service.stored import everything_stored, execute, rows
 from tests.service.test_chain_security import add_key, keyed, serving_alice
 from tests.service.test_events import adjust
+from tests.service_fork_server import run_service_command
 
 PIN = "864209"
 SCRYPT = {"n": 2**13, "r": 8, "p": 1, "dklen": 32}  # the service's cost, as stored before
 
 
 def cli(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "loyalty_service", *args], input=stdin, capture_output=True,
-                          text=True, timeout=60, env=env)
+    return run_service_command(*args, input=stdin, env=env)
 
 
 def without_secret() -> dict[str, str]:
@@ -105,11 +104,11 @@ def test_the_service_will_not_start_without_the_secret_its_hashes_need(
 ) -> None:
     db = str(service_db)
     add_manager(db)
-    start = [sys.executable, "-m", "loyalty_service", "--db", db, "--port", "0", "--demo"]
-    missing = subprocess.run(start, capture_output=True, text=True, timeout=60, env=without_secret())
+    start = ["--db", db, "--port", "0", "--demo"]
+    missing = run_service_command(*start, env=without_secret())
     assert missing.returncode == 2 and "hashed with a secret" in missing.stderr
     other = {**without_secret(), "LOYALTY_PIN_SECRET": secrets.token_hex(32)}
-    wrong = subprocess.run(start, capture_output=True, text=True, timeout=60, env=other)
+    wrong = run_service_command(*start, env=other)
     assert wrong.returncode == 2 and "not the one" in wrong.stderr
     # The secret from a file instead of the environment.
     secret_file = tmp_path / "pin-secret"

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from pos_core.embedded_service import start_service
 from tests.service.api_calls import ALICE_PHONE, identify
 from tests.service.test_chain_security import keyed
+from tests.service_fork_server import run_service_command
 
 LONG_KEY = "store-one-key-" + "7f3a9c2e51d04b1c"  # 30 characters
 
@@ -21,8 +21,7 @@ LONG_KEY = "store-one-key-" + "7f3a9c2e51d04b1c"  # 30 characters
 def service(db: Path | str, *args: str, keys: str = "") -> subprocess.CompletedProcess[str]:
     """A service that should refuse to start (a bound: it would run for ever otherwise)."""
     env = {**os.environ, "LOYALTY_API_KEYS": keys}
-    return subprocess.run([sys.executable, "-m", "loyalty_service", "--db", str(db), "--port", "0", *args],
-                          capture_output=True, text=True, timeout=60, env=env)
+    return run_service_command("--db", str(db), "--port", "0", *args, env=env)
 
 
 def test_short_configured_keys_are_refused_outside_the_demo(service_db: Path | str, tmp_path: Path) -> None:

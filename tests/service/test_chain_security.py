@@ -8,7 +8,6 @@ import json
 import sqlite3  # the widening test builds an old SQLite file by hand
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,11 +26,11 @@ from tests.service.api_calls import (
 from tests.service.stored import everything_stored, rows
 from tests.service.test_events import adjust, read_events
 from tests.waiting import wait_until
+from tests.service_fork_server import run_service_command
 
 
 def management(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "loyalty_service", *args], capture_output=True, text=True,
-                          timeout=60)
+    return run_service_command(*args)
 
 
 def add_key(db: Path | str, store: str, terminal: str) -> str:

@@ -15,13 +15,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
+from pos_core import embedded_service
 from pos_core.embedded_service import start_service
 from tests.service.api_calls import ALICE_ID, balance, line, post_sale, sale_body
 from tests.service.stored import execute, rows
 
 
 KEY = "process-test-key-0123456789"  # configured keys are at least 24 characters
+
+
+@pytest.fixture(autouse=True)
+def real_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Here start_service starts ``python -m loyalty_service`` itself, as the register does, not a
+    fork of the tests' fork server (tests/conftest.py)."""
+    monkeypatch.setattr(embedded_service, "spawn", embedded_service._popen)
 
 
 def env_without_keys() -> dict[str, str]:
