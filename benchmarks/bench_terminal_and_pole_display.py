@@ -1,6 +1,6 @@
 """How soon the second terminal and the pole display show a basket change at the till.
 
-    .venv/bin/python benchmarks/bench_customer_displays.py [--changes N]
+    .venv/bin/python benchmarks/bench_terminal_and_pole_display.py [--changes N]
 
 One till's customer feed served on loopback by the real display server; N basket changes (an item
 added each time, as a scan does), one at a time, each waited for before the next:
