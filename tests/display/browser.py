@@ -88,9 +88,11 @@ class Page:
             await self.call(self.driver.get, "about:blank")
 
     async def following(self, timeout: float = WAIT_SECONDS) -> None:
-        """Until the page follows the till's event stream."""
-        await self.wait(lambda d: d.execute_script("return document.body && document.body.dataset.connected") == "true",
-                        "the page following the till", timeout)
+        """Until the page follows the till's event stream and has drawn the view it sent first
+        (connected alone is not enough: the first message may still be on its way)."""
+        await self.wait(lambda d: d.execute_script(
+            "return !!document.body && document.body.dataset.connected === 'true'"
+            " && document.body.dataset.version !== undefined"), "the page following the till", timeout)
 
     async def resize(self, size: tuple[int, int]) -> None:
         """The page's viewport, as a device of that size shows it (a phone: mobile, 3× pixels)."""
