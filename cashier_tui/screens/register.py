@@ -157,6 +157,7 @@ class RegisterScreen(Screen[None]):
         self.watch(app, "stuck_sales", lambda count: setattr(status, "stuck_sales", count))
         self.watch(app, "storage_problem", lambda problem: setattr(status, "storage_problem", problem))
         self.watch(app, "printer_status", lambda printer: setattr(status, "printer_status", printer))
+        self.watch(app, "pole_problem", lambda problem: setattr(status, "pole_problem", problem))
         self.query_one("#basket").border_title = "Basket"
         self.query_one("#loyalty-panel").border_title = "Customer"
         self.session.on_change = self._session_changed

@@ -1,5 +1,6 @@
-"""Top line: which store and till this is, whether the loyalty service answers, and the receipt
-printer's state when it needs someone (offline, out of paper, cover open, receipts not printed)."""
+"""Top line: which store and till this is, whether the loyalty service answers, the receipt
+printer's state when it needs someone (offline, out of paper, cover open, receipts not printed),
+and the pole display when it cannot be written."""
 
 from __future__ import annotations
 
@@ -53,11 +54,13 @@ class StatusBar(Horizontal):
     stuck_sales: reactive[int] = reactive(0)
     storage_problem: reactive[str | None] = reactive(None)
     printer_status: reactive[PrinterStatus | None] = reactive(None)
+    pole_problem: reactive[str | None] = reactive(None)
 
     def compose(self) -> ComposeResult:
         yield Label(id="status-location")
         yield Label("F1 help", id="status-help")
         yield Label(id="status-printer")
+        yield Label("Pole display unavailable", id="status-pole", classes="printer-problem")
         yield Label(id="status-service")
 
     def watch_printer_status(self, status: PrinterStatus | None) -> None:
@@ -66,6 +69,10 @@ class StatusBar(Horizontal):
         label.update(words)
         label.display = bool(words)
         label.set_classes("printer-problem" if status is not None and status.problem else "printer-note")
+
+    def watch_pole_problem(self, problem: str | None) -> None:
+        # Why is in the notification and F1 help; the top line only says it is not showing.
+        self.query_one("#status-pole", Label).display = bool(problem)
 
     def watch_location(self, location: str) -> None:
         # The store's name comes from the settings: text, not markup.

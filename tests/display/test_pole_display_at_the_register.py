@@ -40,6 +40,7 @@ async def test_a_scan_and_a_cash_payment_reach_the_pole_display(cashier, api: ht
             points = f"{earned:,}".encode()  # then the points, on a second page
             await wait_for(pilot, lambda: b"\x1bQAPOINTS EARNED" + b" " * (7 - len(points)) + points in pty.read())
             assert not [text for text in notifications(app) if "Pole display" in text]
+            assert not app.register_screen.query_one("#status-pole").display
     finally:
         pty.close()
 
@@ -51,5 +52,8 @@ async def test_an_unplugged_pole_display_is_told_and_selling_goes_on(cashier, tm
         assert told == [f"Pole display unavailable: {tmp_path / 'ttyUSB1'}: No such file or directory."
                         " The till retries by itself; selling goes on."]
         assert app.pole_problem == f"{tmp_path / 'ttyUSB1'}: No such file or directory"
+        # The top line keeps saying so after the notification has gone.
+        await wait_for(pilot, lambda: app.register_screen.query_one("#status-pole").display)
+        assert str(app.register_screen.query_one("#status-pole").render()) == "Pole display unavailable"
         assert entry_for(told[0]).topic == "Customer display"  # explained in the F1 help
         assert app.is_running
