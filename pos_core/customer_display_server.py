@@ -33,25 +33,13 @@ from starlette.routing import Route
 from pos_core.customer_consent_route import consent_route
 from pos_core.customer_display_guard import DisplayGuard
 from pos_core.customer_feed import CustomerFeed
+from pos_core.listen_address import DisplayAddressError, parse_listen
 from pos_core.customer_page_routes import page_routes
 
 KEEPALIVE_SECONDS = 15.0
 # How soon a browser following /events tries again once the till is back (SSE ``retry:``, ms).
 RECONNECT_MS = 1000
 _NO_STORE = {"Cache-Control": "no-store"}
-
-
-class DisplayAddressError(ValueError):
-    """The display's ``listen`` address is malformed, or cannot be bound."""
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    """``"127.0.0.1:8765"`` → (host, port); ``"[::1]:8765"`` for IPv6. Raises DisplayAddressError."""
-    host, sep, port = text.strip().rpartition(":")
-    host = host.strip("[]")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise DisplayAddressError(f"customer_display.listen must be HOST:PORT, e.g. \"127.0.0.1:8765\" (got {text!r})")
-    return host, int(port)
 
 
 def bind(listen: str) -> socket.socket:

@@ -64,7 +64,7 @@ def _line(name: str, quantity: int, amount: int, currency: str) -> Json:
             "amount_text": format_money(amount, currency)}
 
 
-def _customer(customer: AccountSummary, quote: Quote | None) -> Json:
+def _customer(customer: AccountSummary) -> Json:
     reward = customer.next_reward
     balance = customer.balance + customer.pending_points
     return {
@@ -100,7 +100,7 @@ def build_view(
     }
     open_sale = sale is not None and (bool(sale.basket.lines) or sale.customer is not None)
     if thanks is not None and not open_sale:
-        return view | _thank_you(thanks, currency)
+        return view | _thank_you(thanks)
     if sale is not None:
         currency = sale.currency
         lines = [_line(line.product.name, line.quantity, line.line_total, currency) for line in sale.basket.lines]
@@ -122,7 +122,7 @@ def build_view(
             "savings": savings, "savings_text": format_money(savings, currency),
             "total": total, "total_text": format_money(total, currency),
             "total_estimated": bool(priced and quote.estimated),
-            "customer": _customer(sale.customer, quote) if sale.customer is not None else None,
+            "customer": _customer(sale.customer) if sale.customer is not None else None,
             "points_this_sale": quote.points_earned if priced else None,
             "points_estimated": bool(priced and quote.estimated),
         }
@@ -140,7 +140,7 @@ def build_view(
     return view
 
 
-def _thank_you(done: CompletedSale, currency: str) -> Json:
+def _thank_you(done: CompletedSale) -> Json:
     currency = done.sale.currency
     loyalty = done.loyalty
     customer = done.sale.customer

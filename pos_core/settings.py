@@ -13,6 +13,7 @@ from typing import Any
 
 import platformdirs
 
+from pos_core.listen_address import DisplayAddressError, parse_listen
 from pos_core.loyalty_client import Deadlines
 from pos_core.printer_connection import PrinterConnectionError, parse_connection
 
@@ -319,9 +320,10 @@ def _customer_display(value: Any, source: str) -> CustomerDisplaySettings:
         changes[name] = item.strip()
     display = replace(CustomerDisplaySettings(), **changes)
     if display.listen:
-        host, sep, port = display.listen.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise SettingsError(f"{source}: customer_display.listen must be HOST:PORT, e.g. \"127.0.0.1:8765\"")
+        try:
+            parse_listen(display.listen)
+        except DisplayAddressError:
+            raise SettingsError(f"{source}: customer_display.listen must be HOST:PORT, e.g. \"127.0.0.1:8765\"") from None
     if display.pole_protocol not in ("epson", "cd5220"):
         raise SettingsError(f"{source}: customer_display.pole_protocol must be \"epson\" or \"cd5220\"")
     if display.pole and not display.pole.startswith("serial://"):
