@@ -105,7 +105,7 @@ async def test_adjusting_points_needs_a_manager_pin(cashier, api: httpx.Client) 
         await wait_for(pilot, lambda: app.screen is screen)
         expected = summary["balance"] + 250
         await wait_for(pilot, lambda: f"{expected:,} pts" in balance_shown(screen))
-        assert any("now has" in n.message for n in app._notifications)
+        await wait_for(pilot, lambda: any("now has" in n.message for n in app._notifications))
         assert api.get(f"/v1/accounts/{summary['account_id']}").json()["balance"] == expected
 
 

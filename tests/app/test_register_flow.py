@@ -220,7 +220,7 @@ async def test_unknown_code_says_what_to_do(cashier) -> None:
         await scan(pilot, "99999")
         await pilot.pause()
         assert not screen.sale.basket.lines
-        assert any("No product has the code 99999" in m for m in notifications(app))
+        await wait_for(pilot, lambda: any("No product has the code 99999" in m for m in notifications(app)))  # notify() is a message
 
 
 async def test_service_down_the_register_still_sells(cashier, api: httpx.Client, live_service) -> None:
@@ -231,7 +231,7 @@ async def test_service_down_the_register_still_sells(cashier, api: httpx.Client,
         live_service.stop()
         await identify(pilot, "020 7946 0001")
         await wait_for(pilot, lambda: app.service_state == "offline")
-        assert any("not answering" in m for m in notifications(app))
+        await wait_for(pilot, lambda: any("not answering" in m for m in notifications(app)))  # notify() is a message
         assert "OFFLINE" in str(screen.query_one("#status-service", Label).render())
         assert screen.sale.customer is None
         await scan(pilot, loaf["sku"])
@@ -269,7 +269,7 @@ async def test_service_lost_at_payment_the_sale_is_done_and_drains_exactly_once(
         restarted = start_service(db_path=tmp_path / "service" / "loyalty.db", api_key=TEST_API_KEY, port=port)
         try:
             await wait_for(pilot, lambda: app.waiting_sales == 0, timeout=20)
-            assert any("Every waiting sale has reached" in m for m in notifications(app))
+            await wait_for(pilot, lambda: any("Every waiting sale has reached" in m for m in notifications(app)))  # notify() is a message
             recorded = api.get(f"/v1/sales/{sale_id}").json()
             assert recorded["points_earned"] == expected
             assert recorded["tender"] == [{"method": "cash", "amount": 1000}]
@@ -388,7 +388,7 @@ async def test_unknown_theme_falls_back_and_says_so(cashier) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert app.theme == "store"
-        assert any("no theme called 'no-such-theme'" in m for m in notifications(app))
+        await wait_for(pilot, lambda: any("no theme called 'no-such-theme'" in m for m in notifications(app)))  # notify() is a message
 
 
 async def test_help_lists_every_key_as_bound_now(cashier) -> None:

@@ -20,7 +20,7 @@ async def test_the_kiosk_starts_on_a_damaged_sales_file_and_the_shopper_pays(kio
     app = kiosk()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await kiosk_ready(pilot)
-        assert any("sales file was damaged" in n.message for n in app._notifications)
+        await wait_for(pilot, lambda: any("sales file was damaged" in n.message for n in app._notifications))
         assert app.scan("1005") is None
         app.start_shopping()
         app.pay()

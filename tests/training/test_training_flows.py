@@ -35,7 +35,7 @@ async def test_every_shipped_scenario_runs_to_its_score(training, sandbox, scena
         assert isinstance(receipt, ReceiptScreen)
         assert receipt.lines[0].strip(" *") == TRAINING_MARK and receipt.lines[-1].strip(" *") == TRAINING_MARK
         if scenario.id in TOLD:
-            assert any(TOLD[scenario.id] in message for message in notifications(app))
+            await wait_for(pilot, lambda: any(TOLD[scenario.id] in message for message in notifications(app)))
         if any(step.event == "service_offline" for step in scenario.steps):
             assert receipt.done.points_pending and receipt.done.loyalty is None
         else:
