@@ -164,4 +164,4 @@ def test_many_more_requests_than_pooled_connections_are_all_answered_at_once(ser
             answers = list(pool.map(catalog, range(80)))
         took = time.monotonic() - started
     assert answers == [200] * 80
-    assert took < 10, took
+    assert took < 14, took  # below the pool's 15 s timeout, which a stalled request would wait out
