@@ -30,9 +30,9 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
-
 import serial
+
+from pos_core.serial_url import SerialUrlError, parse_serial_url
 
 WIDTH = 20
 ESC, US, CLR, CR = b"\x1b", b"\x1f", b"\x0c", b"\r"
@@ -48,18 +48,10 @@ class PoleDisplayError(Exception):
 
 def parse_pole_url(url: str) -> tuple[str, int]:
     """``serial:///dev/ttyUSB1?baudrate=9600`` → ("/dev/ttyUSB1", 9600). Raises PoleDisplayError."""
-    parts = urlsplit(url.strip())
-    device = parts.netloc + parts.path
-    query = parse_qs(parts.query)
-    unknown = sorted(set(query) - {"baudrate"})
-    if parts.scheme != "serial" or not device:
-        raise PoleDisplayError(f"a pole display is serial://DEVICE?baudrate=N, e.g. serial:///dev/ttyUSB1?baudrate=9600 (got {url!r})")
-    if unknown:
-        raise PoleDisplayError(f"unknown pole display option {', '.join(unknown)} in {url!r} (only baudrate)")
-    baudrate = query.get("baudrate", ["9600"])[-1]
-    if not baudrate.isdigit() or int(baudrate) not in serial.Serial.BAUDRATES:
-        raise PoleDisplayError(f"the pole display's baudrate must be a serial speed such as 9600 (got {baudrate!r})")
-    return device, int(baudrate)
+    try:
+        return parse_serial_url(url, "serial:///dev/ttyUSB1?baudrate=9600")
+    except SerialUrlError as error:
+        raise PoleDisplayError(f"the pole display: {error}") from None
 
 
 # -- the character sets ----------------------------------------------------------------------------

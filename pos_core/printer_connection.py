@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
+
+from pos_core.serial_url import SerialUrlError, parse_serial_url
 
 EXAMPLES = ("tcp://192.168.1.40:9100", "usb://04b8:0202", "serial:///dev/ttyUSB0?baudrate=19200",
             "file:///dev/usb/lp0", "cups://QUEUE")
 _HEX_ID = re.compile(r"(?:0x)?[0-9a-fA-F]{1,4}")
-_BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 
 
 class PrinterConnectionError(ValueError):
@@ -57,16 +58,11 @@ def parse_connection(url: str) -> PrinterConnection:
             raise PrinterConnectionError(f"{problem} must be usb://VID:PID in hex, e.g. usb://04b8:0202 (see lsusb)")
         return PrinterConnection("usb", text, vendor_id=int(vendor, 16), product_id=int(product, 16))
     if scheme == "serial":
-        if parts.netloc or not parts.path.startswith("/dev/"):
-            raise PrinterConnectionError(f"{problem} must be serial:///dev/PORT?baudrate=N, e.g. serial:///dev/ttyUSB0?baudrate=19200")
-        query = parse_qs(parts.query)
-        unknown = sorted(set(query) - {"baudrate"})
-        if unknown:
-            raise PrinterConnectionError(f"{problem}: unknown option {', '.join(unknown)} (known: baudrate)")
-        rate = query.get("baudrate", ["9600"])[-1]
-        if not rate.isdigit() or int(rate) not in _BAUD_RATES:
-            raise PrinterConnectionError(f"{problem}: baudrate must be one of {', '.join(map(str, _BAUD_RATES))}")
-        return PrinterConnection("serial", text, device=parts.path, baudrate=int(rate))
+        try:
+            device, rate = parse_serial_url(text, "serial:///dev/ttyUSB0?baudrate=19200")
+        except SerialUrlError as error:
+            raise PrinterConnectionError(f"{problem}: {error}") from None
+        return PrinterConnection("serial", text, device=device, baudrate=rate)
     if scheme == "file":
         if parts.netloc or not parts.path.startswith("/"):
             raise PrinterConnectionError(f"{problem} must be file:///PATH, e.g. file:///dev/usb/lp0")

@@ -16,6 +16,7 @@ import platformdirs
 from pos_core.listen_address import DisplayAddressError, parse_listen
 from pos_core.loyalty_client import Deadlines
 from pos_core.printer_connection import PrinterConnectionError, parse_connection
+from pos_core.serial_url import SerialUrlError, parse_serial_url
 
 APP_NAME = "loyalty-checkout"
 
@@ -326,14 +327,10 @@ def _customer_display(value: Any, source: str) -> CustomerDisplaySettings:
             raise SettingsError(f"{source}: customer_display.listen must be HOST:PORT, e.g. \"127.0.0.1:8765\"") from None
     if display.pole_protocol not in ("epson", "cd5220"):
         raise SettingsError(f"{source}: customer_display.pole_protocol must be \"epson\" or \"cd5220\"")
-    if display.pole and not display.pole.startswith("serial://"):
-        raise SettingsError(f"{source}: customer_display.pole must be a serial:// URL, e.g. \"serial:///dev/ttyUSB1?baudrate=9600\"")
     if display.pole:
-        from devices.pole_display import PoleDisplayError, parse_pole_url  # pyserial only, no Textual
-
         try:
-            parse_pole_url(display.pole)
-        except PoleDisplayError as error:
+            parse_serial_url(display.pole, "serial:///dev/ttyUSB1?baudrate=9600")
+        except SerialUrlError as error:
             raise SettingsError(f"{source}: customer_display.pole: {error}") from None
     return display
 

@@ -31,3 +31,20 @@ def test_service_does_not_import_the_till() -> None:
     code = "import sys, loyalty_service.app, loyalty_service.__main__; print(sorted({m.split('.')[0] for m in sys.modules} & {'pos_core', 'devices'}))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_core_never_reaches_into_devices() -> None:
+    """devices builds on pos_core, so pos_core imports nothing from devices, not even inside a
+    function (which importing the modules would not show): read every import statement."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "pos_core"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            found += [f"{path.relative_to(root.parent)}:{node.lineno} {name}" for name in names
+                      if name.split(".")[0] == "devices"]
+    assert found == []

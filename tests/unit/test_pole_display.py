@@ -205,7 +205,7 @@ def test_devices_list_reports_the_pole_display(pty, tmp_path: Path) -> None:
 def test_a_malformed_pole_setting_is_refused_with_the_file_named(tmp_path: Path) -> None:
     config = tmp_path / "cashier.toml"
     config.write_text('[customer_display]\npole = "serial:///dev/ttyUSB1?baudrate=fast"\n')
-    with pytest.raises(SettingsError, match=r"cashier\.toml: customer_display\.pole: the pole display's baudrate"):
+    with pytest.raises(SettingsError, match=r"cashier\.toml: customer_display\.pole: baudrate must be one of"):
         load_settings(config)
     config.write_text('[customer_display]\npole = "serial:///dev/ttyUSB1?baudrate=19200"\npole_protocol = "cd5220"\n')
     assert load_settings(config).customer_display.pole == "serial:///dev/ttyUSB1?baudrate=19200"
