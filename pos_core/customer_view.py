@@ -78,6 +78,12 @@ def _customer(customer: AccountSummary) -> Json:
     }
 
 
+def sale_begun(sale: Sale | None) -> bool:
+    """A sale the customer can see under way: an item rung up or a customer identified. Until
+    then the last customer's thank-you stays on their screen."""
+    return sale is not None and (bool(sale.basket.lines) or sale.customer is not None)
+
+
 def build_view(
     *,
     store: str,
@@ -98,7 +104,7 @@ def build_view(
         "customer": None, "points_this_sale": None, "points_estimated": False,
         "enrolment": None, "thank_you": None,
     }
-    open_sale = sale is not None and (bool(sale.basket.lines) or sale.customer is not None)
+    open_sale = sale_begun(sale)
     if thanks is not None and not open_sale:
         return view | _thank_you(thanks)
     if sale is not None:

@@ -35,6 +35,7 @@ from pos_core.item_entry import InvalidItemEntry, parse_item_entry
 from pos_core.live_updates import current_summaries, standing
 from pos_core.checkout import PaymentError
 from pos_core.customer_feed import CustomerFeed
+from pos_core.customer_view import sale_begun
 from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNeedTheService, UnknownCustomer
 from pos_core.loyalty_models import AccountSummary, Quote
 from pos_core.money import format_money
@@ -137,7 +138,7 @@ class SaleSession:
         sale, thanks = self.sale, self._thanks
         if thanks is not None and sale is not None and sale.sale_id == thanks.sale.sale_id:
             sale = None  # just paid (the receipt on the till's screen): the customer sees their thank-you
-        elif sale is not None and (sale.basket.lines or sale.customer is not None):
+        elif sale_begun(sale):
             self._thanks = thanks = None  # the next customer's sale has begun
         feed.show(sale=sale, quote=self.quote, paying=self._frozen, thanks=thanks)
 
