@@ -5,7 +5,9 @@
 - ringing up (basket, paying, enrolling with lines): the last item and its amount on line 1,
   "TOTAL £x.xx" on line 2;
 - after payment (thank_you): the total and the change, then (a second page, shown in turn) the
-  points earned and the new balance when the customer collected any.
+  points earned and the new balance when the customer collected any;
+- in training mode, every one of those is followed in turn by a page saying so, so nobody at the
+  counter takes a trainee's practice for a real sale.
 
 A display has 20 columns: every line is exactly ``WIDTH`` characters, an item's name is cut to
 leave room for its amount, and amounts are never cut. Text here is still Unicode; the device
@@ -42,8 +44,17 @@ def _points(number: int) -> str:
     return f"{number:,}"
 
 
+TRAINING_PAGE: Lines = ("TRAINING MODE".center(WIDTH), "NOT A REAL SALE".center(WIDTH))
+
+
 def pole_pages(view: dict[str, Any]) -> list[Lines]:
-    """The pages to show, in turn, for ``view``: one page, or two after a payment with points."""
+    """The pages to show, in turn, for ``view``: one page, or two after a payment with points;
+    and the training page after them in training mode."""
+    pages = _sale_pages(view)
+    return pages + [TRAINING_PAGE] if view.get("training") else pages
+
+
+def _sale_pages(view: dict[str, Any]) -> list[Lines]:
     phase = view.get("phase")
     if phase == "thank_you" and view.get("thank_you"):
         thanks = view["thank_you"]

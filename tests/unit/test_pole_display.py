@@ -136,6 +136,15 @@ def test_after_payment_the_pages_turn(pty, displays) -> None:
     pty.wait_for(b"1,212\r\x1bQATOTAL")  # and back to the first page
 
 
+def test_a_training_sale_is_marked_on_the_pole_in_turn(pty, displays) -> None:
+    training = dict(BASKET, training=True)
+    assert pole_pages(training) == pole_pages(BASKET) + [("   TRAINING MODE    ", "  NOT A REAL SALE   ")]
+    assert pole_pages({"phase": "welcome", "store": "Demo Store", "training": True})[-1][0].strip() == "TRAINING MODE"
+    start(displays, f"serial://{pty.path}", "cd5220", page_seconds=0.05).show(pole_pages(training))
+    pty.wait_for(b"\x1bQA   TRAINING MODE    \r\x1bQB  NOT A REAL SALE   \r")
+    pty.wait_for(b"NOT A REAL SALE   \r\x1bQA" + encode_line(pole_pages(BASKET)[0][0], "cd5220"))
+
+
 def test_a_missing_port_is_told_retried_and_back_when_plugged_in(tmp_path: Path, pty, displays) -> None:
     port = tmp_path / "ttyUSB1"
     told: list[str | None] = []
