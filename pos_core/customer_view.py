@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pos_core.customer_words import progress_sentence, short_name
+from pos_core.customer_words import held_for_review, progress_sentence, short_name
 from pos_core.loyalty_models import AccountSummary, Quote
 from pos_core.money import format_money
 from pos_core.sale import CompletedSale, Sale
@@ -166,6 +166,7 @@ def _thank_you(done: CompletedSale) -> Json:
             "change_text": format_money(done.change, currency) if done.change else None,
             "points_earned": earned,
             "points_pending": bool(done.points_pending),
+            "points_held_text": held_for_review(loyalty.points_held_for_review) if loyalty is not None else "",
             "balance": balance,
             "name": short_name(customer.display_name) if customer is not None else "",
         },

@@ -47,5 +47,12 @@ def next_step(reward: NextReward | None, tier: Tier | None) -> str:
     return ""
 
 
+def held_for_review(points: int) -> str:
+    """What the customer is told about points the programme holds for a check; "" for none."""
+    if points <= 0:
+        return ""
+    return f"{_points(points)} are being checked and will be added to your account once approved."
+
+
 def _points(count: int) -> str:
     return f"{count:,} point" if count == 1 else f"{count:,} points"

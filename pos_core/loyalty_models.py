@@ -235,6 +235,13 @@ class SaleResult:
     # The answer as the service sent it, kept by the till to print the receipt again.
     document: Json = field(default_factory=dict, compare=False, repr=False)
     breakdown: tuple[BreakdownEntry, ...] = ()
+    # Points the service recorded but holds for a check before crediting (not in ``balance``); 0
+    # from a service without the review.
+    points_held_for_review: int = 0
+
+    @property
+    def points_credited(self) -> int:
+        return self.points_earned - self.points_held_for_review
 
     @classmethod
     def from_json(cls, data: Json) -> SaleResult:
@@ -255,6 +262,7 @@ class SaleResult:
             created_at=data.get("created_at"),
             document=dict(data),
             breakdown=_breakdown(data),
+            points_held_for_review=max(0, int(data.get("points_held_for_review") or 0)),
         )
 
 

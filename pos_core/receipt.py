@@ -11,7 +11,7 @@ import textwrap
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from pos_core.customer_words import progress_sentence, short_name
+from pos_core.customer_words import held_for_review, progress_sentence, short_name
 from pos_core.money import format_money
 from pos_core.sale import CompletedSale
 
@@ -85,6 +85,8 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
         lines.append(" LOYALTY ".center(width, "="))
         lines.append(_clip(f"{short_name(customer.display_name)} · {tier}", width))
         lines.append(pair("Points earned", f"+{loyalty.points_earned:,}"))
+        if loyalty.points_held_for_review:
+            lines.append(pair("Held for review", f"{loyalty.points_held_for_review:,}"))
         if loyalty.points_redeemed:
             lines.append(pair("Points redeemed", f"-{loyalty.points_redeemed:,}"))
         lines.append(pair("Balance", f"{loyalty.balance:,} pts"))
@@ -92,6 +94,7 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
         after = replace(customer, balance=loyalty.balance, tier=loyalty.tier or customer.tier,
                         next_reward=loyalty.next_reward)
         lines.extend(textwrap.wrap(progress_sentence(after), width))
+        lines.extend(textwrap.wrap(held_for_review(loyalty.points_held_for_review), width))
     elif done.points_pending and done.sale.customer:
         customer = done.sale.customer
         lines.append(" LOYALTY ".center(width, "="))

@@ -40,7 +40,10 @@ class ReceiptScreen(Screen[None]):
                     yield Label(f"Give change  {format_money(self.done.change, currency)}", id="change-due")
                 loyalty = self.done.loyalty
                 if loyalty is not None:
-                    yield Label(f"Points credited  +{loyalty.points_earned:,}", id="points-credited")
+                    yield Label(f"Points credited  +{loyalty.points_credited:,}", id="points-credited")
+                    if loyalty.points_held_for_review:
+                        yield Label(f"Held for review  {loyalty.points_held_for_review:,}: head office checks"
+                                    " large earnings before crediting them", id="points-held")
                     yield Label(f"New balance  {loyalty.balance:,} pts", id="new-balance")
                 elif self.done.points_pending:
                     yield Label(f"Points pending  +{self.done.points_expected:,}", id="points-pending")

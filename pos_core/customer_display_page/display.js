@@ -141,6 +141,8 @@
         ? "About " + points(earned) + noun + " on their way to your account"
         : "You earned " + points(earned) + noun);
     }
+    show("thanks-held", Boolean(thanks.points_held_text));
+    text("thanks-held", thanks.points_held_text || "");
     show("thanks-balance", thanks.balance != null);
     if (thanks.balance != null) text("thanks-balance", "Your balance: " + points(thanks.balance) + " points");
   }

@@ -9,7 +9,7 @@ from textual.events import Click, Key
 from textual.screen import Screen
 from textual.widgets import Label
 
-from pos_core.customer_words import first_name, next_step
+from pos_core.customer_words import first_name, held_for_review, next_step
 from pos_core.money import format_money
 from pos_core.sale import CompletedSale
 
@@ -34,6 +34,8 @@ class ThankYouScreen(Screen[None]):
                 if done.loyalty is not None:
                     yield Label(f"+{done.loyalty.points_earned:,} points", id="thanks-points", classes="center big")
                     yield Label(f"Your balance is now {done.loyalty.balance:,} points.", classes="center", id="thanks-balance")
+                    if held := held_for_review(done.loyalty.points_held_for_review):
+                        yield Label(held, classes="center", id="thanks-held")
                     if sentence := next_step(done.loyalty.next_reward, done.loyalty.tier):
                         yield Label(sentence, classes="center", id="thanks-next", markup=False)
                 elif done.points_pending:
