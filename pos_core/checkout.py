@@ -355,7 +355,7 @@ class Checkout:
 
     async def return_items(
         self, found: SaleForReturn, lines: dict[str, int], *, return_id: str | None = None,
-        manager_pin: str | None = None,
+        manager_pin: str | None = None, manager_id: str | None = None,
     ) -> ReturnResult:
         """Return ``{sku: quantity}`` of a sale, through the outbox like a sale: kept in the
         till's records, then sent. The service's answer when it comes within the sale deadline,
@@ -389,7 +389,7 @@ class Checkout:
             if own and own["answer"] and "refused" in own["answer"]:
                 raise ValueError(f"This return was refused: {own['answer']['refused']}")
         if manager_pin:
-            self.sender.approve(return_id, {"manager_pin": manager_pin})
+            self.sender.approve(return_id, {"manager_pin": manager_pin} | ({"manager_id": manager_id} if manager_id else {}))
         result = await self.sender.wait_confirmed(return_id, timeout=self.settings.deadlines.receipt,
                                                   parse=ReturnResult.from_json)
         if result is None:

@@ -171,16 +171,18 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
         choice = tuple(sorted(picked.items()))
         why = None if found.from_till else self.checkout.return_needs_manager(found, picked)
         for _ in range(2):  # a second time only if the service wants a manager the till did not foresee
-            pin = None
+            approval = None
             if why is not None:
-                pin = await self.app.push_screen_wait(ManagerPinScreen(why))
-                if pin is None:
+                approval = await self.app.push_screen_wait(ManagerPinScreen(why))
+                if approval is None:
                     error.update("Not returned: a manager's PIN is needed for this return.")
                     return
             return_id = self._return_ids.setdefault(choice, str(uuid.uuid4()))
             error.update("Recording the return…")
             try:
-                result = await self.checkout.return_items(found, picked, return_id=return_id, manager_pin=pin)
+                result = await self.checkout.return_items(
+                    found, picked, return_id=return_id,
+                    manager_pin=approval.pin if approval else None, manager_id=approval.manager_id if approval else None)
             except (LoyaltyError, ValueError) as problem:
                 self._return_ids.pop(choice, None)  # refused: nothing was returned; a new try is a new return
                 if isinstance(problem, RequestRefused) and problem.code == "manager_pin_required" and why is None:
@@ -210,7 +212,9 @@ class ReturnScreen(ModalScreen[ReturnResult | None]):
     @staticmethod
     def _refusal(problem: Exception) -> str:
         if isinstance(problem, RequestRefused) and problem.code == "wrong_manager_pin":
-            return "that PIN is not a manager's. A manager types their own PIN."
+            return "that id and PIN are not a manager's. A manager types their own."
+        if isinstance(problem, RequestRefused) and problem.code == "manager_locked":
+            return "this manager is locked out after 5 wrong PINs; head office can free them."
         if isinstance(problem, LoyaltyError):
             return cashier_message(problem)
         return str(problem)

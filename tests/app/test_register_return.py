@@ -193,15 +193,22 @@ async def test_a_large_refund_asks_for_a_manager_s_pin_and_the_service_checks_it
         returns = await return_first_sale(pilot, "8")
         await wait_for(pilot, lambda: isinstance(app.screen, ManagerPinScreen))
         assert "£50.00" in label(app.screen, "#manager-pin-dialog Label.muted")
-        await type_text(pilot, "0000")
+        await pilot.press("enter")  # no id: the dialog asks for it
+        await wait_for(pilot, lambda: app.screen.query_one("#manager-pin").has_focus)
         await pilot.press("enter")
+        await wait_for(pilot, lambda: "types their id" in label(app.screen, "#manager-pin-error"))
+        # The PIN is the demo manager's but the id another's: the service checks the pair.
+        for text in ("mgr_nobody", "135790"):
+            await type_text(pilot, text)
+            await pilot.press("enter")
         await wait_for(pilot, lambda: "not a manager's" in label(returns, "#return-error"))
         assert returns.result is None and app.checkout.outbox.pending_count() == 0
         assert api.get(f"/v1/sales/{FIRST_SALE}/returns").json()["returns"] == []
         await pilot.press("f10")
         await wait_for(pilot, lambda: isinstance(app.screen, ManagerPinScreen))
-        await type_text(pilot, "135790")
-        await pilot.press("enter")
+        for text in ("mgr_demo", "135790"):
+            await type_text(pilot, text)
+            await pilot.press("enter")
         await wait_for(pilot, lambda: returns.result is not None)
         assert "Refund £52.00 to the card." in label(returns, "#return-result")
     done = api.get(f"/v1/sales/{FIRST_SALE}/returns").json()["returns"]
