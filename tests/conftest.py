@@ -6,6 +6,7 @@ Autouse fixtures keep each test away from the user's real config and data direct
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import os
@@ -68,6 +69,27 @@ def steady_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
     from textual.widgets import Input
 
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: setattr(self, "_cursor_visible", True))
+
+
+@pytest.fixture(autouse=True)
+def notices_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every notice an app gives is kept, in order, as ``app.notices_given`` (``told(app)``):
+    Textual drops a toast once its timeout has run, so on a busy machine a test reading the
+    toasts on screen could miss one the app did give."""
+    from textual.app import App
+
+    notify = App.notify
+
+    def kept(self: App, message: str, *args: Any, **kwargs: Any) -> None:
+        self.__dict__.setdefault("notices_given", []).append(str(message))
+        notify(self, message, *args, **kwargs)
+
+    monkeypatch.setattr(App, "notify", kept)
+
+
+def told(app: Any) -> list[str]:
+    """Every notice ``app`` has given, oldest first (see ``notices_kept``)."""
+    return list(app.__dict__.get("notices_given", ()))
 
 
 def live_service_db(tmp_path: Path) -> Path:

@@ -19,6 +19,7 @@ from cashier_tui.screens.adjust_points import AdjustPointsScreen
 from cashier_tui.screens.register import RegisterScreen
 from pos_core.live_updates import CONNECTED, AccountFollower
 from pos_core.loyalty_errors import LoyaltyUnavailable, NotFound
+from tests.conftest import told
 from tests.app.conftest import find_customer, product_in, wait_for
 from tests.app.test_register_flow import SIZE, identify, panel_text, ready, type_text
 
@@ -105,7 +106,7 @@ async def test_adjusting_points_needs_a_manager_pin(cashier, api: httpx.Client) 
         await wait_for(pilot, lambda: app.screen is screen)
         expected = summary["balance"] + 250
         await wait_for(pilot, lambda: f"{expected:,} pts" in balance_shown(screen))
-        await wait_for(pilot, lambda: any("now has" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("now has" in m for m in told(app)))
         assert api.get(f"/v1/accounts/{summary['account_id']}").json()["balance"] == expected
 
 

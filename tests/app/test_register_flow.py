@@ -17,6 +17,7 @@ from cashier_tui.screens.phone_entry import PhoneEntryScreen
 from cashier_tui.screens.receipt import ReceiptScreen
 from cashier_tui.screens.register import RegisterScreen
 from cashier_tui.widgets.basket_view import BasketView
+from tests.conftest import told
 from tests.app.conftest import find_customer, product_in, wait_for
 from tests.conftest import live_service_db
 from tests.service.stored import rows
@@ -65,7 +66,7 @@ def panel_text(screen: RegisterScreen, selector: str) -> str:
 
 
 def notifications(app) -> list[str]:
-    return [n.message for n in app._notifications]
+    return told(app)
 
 
 @pytest.mark.parametrize("style", ["national", "international", "punctuated"])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pos_core.checkout import till_dir
 from pos_core.settings import Settings
+from tests.conftest import told
 from tests.app.conftest import wait_for
 from tests.app.test_damaged_files import damage
 from tests.kiosk.conftest import kiosk_ready
@@ -20,7 +21,7 @@ async def test_the_kiosk_starts_on_a_damaged_sales_file_and_the_shopper_pays(kio
     app = kiosk()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await kiosk_ready(pilot)
-        await wait_for(pilot, lambda: any("sales file was damaged" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("sales file was damaged" in m for m in told(app)))
         assert app.scan("1005") is None
         app.start_shopping()
         app.pay()

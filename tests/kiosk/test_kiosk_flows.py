@@ -23,7 +23,7 @@ from selfcheckout.screens.thank_you import ThankYouScreen
 from selfcheckout.screens.welcome import WelcomeScreen
 from tests.app.conftest import product_in, wait_for
 from tests.app.wedge_keys import scanner_burst
-from tests.conftest import live_service_db
+from tests.conftest import live_service_db, told
 from tests.kiosk.conftest import kiosk_ready
 from tests.service.stored import rows
 
@@ -111,7 +111,7 @@ async def test_app_qr_scanned_at_the_welcome_signs_in(kiosk, api: httpx.Client) 
         assert app.screen.query_one("#scan-input", Input).value == ""
         # The same code shown again (a screenshot) is refused in plain words, and nothing changes.
         await scanner_burst(pilot, token)
-        await wait_for(pilot, lambda: any("refresh it in the app" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("refresh it in the app" in m for m in told(app)))
 
 
 async def test_a_payment_card_at_the_kiosk_points_to_the_card_reader(kiosk) -> None:
@@ -119,7 +119,7 @@ async def test_a_payment_card_at_the_kiosk_points_to_the_card_reader(kiosk) -> N
     async with app.run_test(size=SIZE) as pilot:
         await kiosk_ready(pilot)
         await scanner_burst(pilot, ";4111111111111111=29121010000000000?")
-        await wait_for(pilot, lambda: any("payment terminal" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("payment terminal" in m for m in told(app)))
         assert app.sale is None and isinstance(app.screen, WelcomeScreen)
 
 

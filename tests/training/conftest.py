@@ -22,6 +22,7 @@ from cashier_tui.training.scenario_picker import ScenarioPicker
 from pos_core.settings import Settings
 from pos_core.training.sandbox import Sandbox
 from pos_core.training.scenario import Scenario, Step
+from tests.conftest import told
 from tests.app.conftest import wait_for
 from tests.app.test_register_flow import type_text
 
@@ -51,7 +52,7 @@ def training(sandbox: Sandbox, data_dir: Path) -> Callable[..., TrainingApp]:
 async def start_scenario(pilot: Pilot, index: int = 0) -> TrainingApp:
     app = pilot.app
     assert isinstance(app, TrainingApp)
-    await wait_for(pilot, lambda: isinstance(app.screen, ScenarioPicker), timeout=15)
+    await wait_for(pilot, lambda: isinstance(app.screen, ScenarioPicker), timeout=30)
     for _ in range(index):
         await pilot.press("down")
     await pilot.press("enter")
@@ -75,7 +76,7 @@ async def do_step(pilot: Pilot, app: TrainingApp, step: Step) -> None:
                 await pilot.press("enter")
         case "identify" | "enrol":
             for number, act in enumerate(step.customer_acts):
-                refusals = len(app._notifications)
+                refusals = len(told(app))
                 await pilot.press("f11")
                 if act == "phone":
                     await pilot.press("f2")
@@ -89,10 +90,10 @@ async def do_step(pilot: Pilot, app: TrainingApp, step: Step) -> None:
                     await pilot.click("#enrol-ok")
                 if number < len(step.customer_acts) - 1:
                     # Refused (a payment card, an old app code): told, then ask for the right thing.
-                    await wait_for(pilot, lambda: len(app._notifications) > refusals, timeout=10)
+                    await wait_for(pilot, lambda: len(told(app)) > refusals, timeout=30)
         case "return":
             await pilot.press("f11")  # the customer hands over the receipt: its code is scanned
-            await wait_for(pilot, lambda: isinstance(app.screen, ReturnScreen) and app.screen.lines, timeout=10)
+            await wait_for(pilot, lambda: isinstance(app.screen, ReturnScreen) and app.screen.lines, timeout=30)
             await return_lines(pilot, app.screen, dict(step.returns))
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
@@ -107,7 +108,7 @@ async def do_step(pilot: Pilot, app: TrainingApp, step: Step) -> None:
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
             return
-    await wait_for(pilot, lambda: step_index(app) > here, timeout=10)
+    await wait_for(pilot, lambda: step_index(app) > here, timeout=30)
 
 
 async def return_lines(pilot: Pilot, screen: ReturnScreen, units: dict[str, int]) -> None:
@@ -117,7 +118,7 @@ async def return_lines(pilot: Pilot, screen: ReturnScreen, units: dict[str, int]
     for line in left:
         screen.query_one(f"#return-qty-{line.line}", Input).value = str(units.get(line.sku, 0))
     await pilot.press("f10")
-    await wait_for(pilot, lambda: screen.result is not None, timeout=10)
+    await wait_for(pilot, lambda: screen.result is not None, timeout=30)
 
 
 async def finish(pilot: Pilot, app: TrainingApp) -> ResultScreen:

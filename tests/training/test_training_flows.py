@@ -71,7 +71,7 @@ async def test_selling_the_returned_item_and_returning_the_wrong_line_are_mistak
         await pilot.press("f4")  # takes it off again
         await wait_for(pilot, lambda: not register.sale.basket.lines)
         await pilot.press("f11")  # the receipt
-        await wait_for(pilot, lambda: isinstance(app.screen, ReturnScreen) and app.screen.lines, timeout=10)
+        await wait_for(pilot, lambda: isinstance(app.screen, ReturnScreen) and app.screen.lines, timeout=30)
         await return_lines(pilot, app.screen, {"1005": 1})  # the loaf he keeps
         await pilot.press("escape")
         await wait_for(pilot, lambda: len(app.run_state.mistakes) == 2)
@@ -82,7 +82,7 @@ async def test_selling_the_returned_item_and_returning_the_wrong_line_are_mistak
         await wait_for(pilot, lambda: isinstance(app.screen, ReturnScreen))
         await type_text(pilot, f"R-{app.customer.earlier_sale_id}")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen.query("#return-qty-1"), timeout=10)
+        await wait_for(pilot, lambda: app.screen.query("#return-qty-1"), timeout=30)
         await return_lines(pilot, app.screen, {"1011": 1})
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen) and app.run_state.step.goal == "ring_up")
