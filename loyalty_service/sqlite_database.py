@@ -35,8 +35,8 @@ class SqliteConnection:
             raise IntegrityError(str(error)) from None
 
     @contextmanager
-    def write_transaction(self) -> Iterator[None]:
-        self.raw.execute("BEGIN IMMEDIATE")
+    def write_transaction(self, scope: str | None = None) -> Iterator[None]:
+        self.raw.execute("BEGIN IMMEDIATE")  # the file's one write lock, whatever the scope
         try:
             yield
         except BaseException:
