@@ -87,7 +87,8 @@ def open_database(target: str | Path, *, pool_size: int = 20) -> Database:
 @contextmanager
 def write_transaction(conn: Connection, scope: str | None = None) -> Iterator[Connection]:
     """One serialised write transaction: committed at the end, rolled back on any error.
-    ``scope``: serialise only with transactions of the same scope (PostgreSQL; SQLite has one
-    writer anyway), for writes that touch nothing else, such as a key's rate-limit counts."""
+    ``scope``: bookkeeping that touches nothing else, such as a key's rate-limit counts: on
+    PostgreSQL serialised only with transactions of the same scope; on SQLite (one writer anyway)
+    committed without an fsync of its own, the next full commit making it durable."""
     with conn.write_transaction(scope):
         yield conn

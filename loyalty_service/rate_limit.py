@@ -96,7 +96,7 @@ class SlidingWindow:
     def give_back(self, slot: Slot, conn: Connection | None = None) -> None:
         if slot.hit is None:
             return
-        with self._connection(conn) as db:  # one row, its own statement: no lock needed
+        with self._connection(conn) as db, write_transaction(db, scope=f"rate:{self.name}:{slot.key}"):
             db.execute("DELETE FROM rate_limit_hits WHERE id = ?", (slot.hit,))
 
     def _connection(self, conn: Connection | None) -> AbstractContextManager[Connection]:

@@ -48,3 +48,7 @@ def chain(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     finally:
         for service in services:
             service.stop()
+
+
+# A test's own empty database on each backend (tests/service/conftest.py), for the ``--workers`` test.
+from tests.service.conftest import service_db  # noqa: E402, F401
