@@ -31,6 +31,9 @@ from loyalty_service.database import Database
 
 POLL_SECONDS = 0.2
 LISTENING_POLL_SECONDS = 2.0
+# A notified look waits this long first, so a burst of events (a busy chain writes hundreds a
+# second) costs one look, not one each.
+GATHER_SECONDS = 0.02
 BATCH = 1000  # new events read per poll; a burst above it wakes every stream
 RECENT = 4096  # (id, account) pairs kept, for streams that were between two looks
 
@@ -130,7 +133,8 @@ class EventWatch:
         try:
             await asyncio.wait_for(self._look_now.wait(), interval)
         except TimeoutError:
-            pass
+            return
+        await asyncio.sleep(GATHER_SECONDS)
 
     def _wake(self, accounts: set[str]) -> None:
         for key in (None, *accounts):
