@@ -1,7 +1,7 @@
 """A chain's load: T tills selling at once against the reference service, on SQLite and on PostgreSQL.
 
     ./dev bench   (or: .venv/bin/python benchmarks/bench_chain_load.py [--tills 50] [--sales-per-till 20]
-                       [--backend sqlite|postgresql|both])
+                       [--backend sqlite|postgresql|both] [--workers N])
 
 Each till is a ``Checkout`` with its own outbox and cache and its own outbox sender running, as a
 register has; all of them in this one process, the service a child process (``start_service``),
@@ -253,7 +253,8 @@ def measure(backend: str, db: Path | str, tmp: Path, args: argparse.Namespace, a
     run = Run(backend, args.tills)
     log = (args.logs or tmp) / f"{backend}-service.log"
     log.unlink(missing_ok=True)  # the service appends
-    service = start_service(db_path=db, api_key=API_KEY, log_path=log, extra_args=SERVICE_ARGS)
+    service = start_service(db_path=db, api_key=API_KEY, log_path=log,
+                            extra_args=(*SERVICE_ARGS, "--workers", str(args.workers)))
     tills = chain(service, tmp / f"{backend}-tills", run, args.sales_per_till, args.drain_timeout)
     try:
         if admin_url is None:
@@ -303,7 +304,8 @@ def ms(value: float) -> str:
 
 def report(results: list[Run | tuple[str, str]], args: argparse.Namespace) -> None:
     print(f"machine: {os.cpu_count()} cores; service, database and {args.tills} tills on one machine;"
-          f" each sale: identify, quote, pay; {args.sales_per_till} sales per till")
+          f" each sale: identify, quote, pay; {args.sales_per_till} sales per till; {args.workers} service"
+          f" process(es) (--workers)")
     header = (f"{'backend':<11} {'sales':>6} {'sales/s':>8} {'credited p50':>13} {'p99':>8}"
               f" {'confirmed':>10} {'pending':>8}")
     print(header)
@@ -327,7 +329,7 @@ def report(results: list[Run | tuple[str, str]], args: argparse.Namespace) -> No
                  f" p99 {ms(percentile(result.quote_ms, 99))}"]
         if result.pool_peak is not None:
             notes.append(f"service connections to PostgreSQL at most {result.pool_peak[0]} open,"
-                         f" {result.pool_peak[1]} busy at once, in a query or transaction (pool max {POOL_SIZE})")
+                         f" {result.pool_peak[1]} busy at once, in a query or transaction (pool max {POOL_SIZE * args.workers})")
         if result.provisional:
             notes.append(f"{result.provisional} identifies answered from the till's cache (service too slow)")
         if result.estimated:
@@ -352,6 +354,7 @@ def report(results: list[Run | tuple[str, str]], args: argparse.Namespace) -> No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tills", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, help="service processes (loyalty-service --workers)")
     parser.add_argument("--sales-per-till", type=int, default=20)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--drain-timeout", type=float, default=120.0,

@@ -2,7 +2,8 @@
 
 Prints one line on stdout once it accepts connections, for whoever started it:
     {"event": "listening", "url": "http://127.0.0.1:8080"}
-Everything else goes to stderr.
+Everything else goes to stderr. ``--workers N`` runs N processes on the one socket
+(worker_processes.py); the line comes once all of them serve.
 """
 
 from __future__ import annotations
@@ -15,22 +16,25 @@ import sys
 import threading
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
 
-from loyalty_service import configured_keys, management, managers, privacy_commands, sale_line_retention
+from loyalty_service import configured_keys, management, managers, privacy_commands, rate_limit
+from loyalty_service import sale_line_retention, worker_processes
 from loyalty_service.activity_flags import DEFAULT_TRANSACTIONS_PER_DAY
 from loyalty_service.app import create_app
-from loyalty_service.database import DatabaseError, database_target, open_database, write_transaction
+from loyalty_service.database import Database, DatabaseError, database_target, open_database, write_transaction
 from loyalty_service.demo_store import seed
 from loyalty_service.event_retention import DEFAULT_KEEP_DAYS, keep_pruning
 from loyalty_service.pin_hashes import PinSecretError, read_secret, secret_problem
-from loyalty_service.program import ProgramError, load_program
+from loyalty_service.program import Program, ProgramError, load_program
 from loyalty_service.stream_slots import DEFAULT_STREAMS_PER_KEY
 
 DEMO_KEY = "demo-key"
 DEMO_MANAGER_PIN = "135790"  # id mgr_demo (managers.py)
+MAX_WORKERS = 64
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -42,7 +46,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", type=database_target, required=True, metavar="FILE|URL",
                         help="a SQLite file (made if missing) or a postgresql://user:password@host/dbname URL")
     parser.add_argument("--db-pool-size", type=int, default=20, metavar="N",
-                        help="PostgreSQL: connections the service keeps at most (default 20)")
+                        help="PostgreSQL: connections each service process keeps at most (default 20): with"
+                             " --workers N the service holds up to N times this, plus one listening"
+                             " connection a process")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="service processes accepting on the one socket, about one per core (default 1:"
+                             " one process); a worker that dies is replaced")
     parser.add_argument("--demo", action="store_true", help="seed the demo store into the database, once")
     parser.add_argument(
         "--api-key", action="append", default=[],
@@ -110,16 +119,21 @@ def log_config() -> dict[str, Any]:
 
 
 class _Server(uvicorn.Server):
-    """Says where it listens, on stdout, once it really does."""
+    """Calls ``serving`` once it really accepts connections."""
 
-    def __init__(self, config: uvicorn.Config, url: str) -> None:
+    def __init__(self, config: uvicorn.Config, serving: Callable[[], None]) -> None:
         super().__init__(config)
-        self.url = url
+        self.serving = serving
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if self.started:
-            print(json.dumps({"event": "listening", "url": self.url}), flush=True)
+            self.serving()
+
+
+def announce(url: str) -> None:
+    """The one line on stdout: where the service listens."""
+    print(json.dumps({"event": "listening", "url": url}), flush=True)
 
 
 def parent_alive(parent_pid: int, was_our_parent: bool) -> bool:
@@ -160,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     pins = manager_pins(args)
     if pins is None:
         print("loyalty-service: --manager-pin takes NAME=PIN or PIN, a PIN being 6 to 12 digits", file=sys.stderr)
+        return 2
+    if not 1 <= args.workers <= MAX_WORKERS:
+        print(f"loyalty-service: --workers takes 1 to {MAX_WORKERS}", file=sys.stderr)
         return 2
     try:
         keys = configured_keys.read_keys(args.api_key, args.api_key_file)
@@ -213,6 +230,33 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    url = f"http://{host}:{port}"
+    if args.workers == 1:
+        return serve(args, database, program, keys, pins, pin_secret, sock, serving=lambda: announce(url),
+                     housekeeping=True, parent_pid=args.parent_pid)
+    database.close()  # each worker opens its own: no pool, connection or thread crosses the fork
+    sock.listen(2048)  # connections wait in the backlog until a worker takes them
+
+    def worker(index: int, ready: Callable[[], None]) -> int:
+        own = open_database(args.db, pool_size=max(2, args.db_pool_size))
+        return serve(args, own, program, keys, pins, pin_secret, sock, serving=ready, housekeeping=index == 0,
+                     parent_pid=os.getppid())
+
+    parent_given = args.parent_pid
+    was_our_parent = parent_given is not None and os.getppid() == parent_given
+    return worker_processes.run(
+        args.workers, worker, announce=lambda: announce(url),
+        parent_gone=lambda: parent_given is not None and not parent_alive(parent_given, was_our_parent),
+    )
+
+
+def serve(
+    args: argparse.Namespace, database: Database, program: Program, keys: list[str],
+    pins: tuple[tuple[str, str], ...], pin_secret: bytes | None, sock: socket.socket, *,
+    serving: Callable[[], None], housekeeping: bool, parent_pid: int | None,
+) -> int:
+    """One service process on ``sock`` until it is stopped. ``housekeeping``: this one runs the
+    hourly jobs (one process of a host's workers does)."""
     server: _Server | None = None
 
     def stopping() -> bool:
@@ -234,13 +278,15 @@ def main(argv: list[str] | None = None) -> int:
         app, log_config=log_config(), log_level="info" if args.access_log else "warning",
         access_log=args.access_log, lifespan="off", timeout_graceful_shutdown=5,
     )
-    server = _Server(config, f"http://{host}:{port}")
-    if args.parent_pid:
-        watch_parent(server, args.parent_pid)
-    if args.events_keep_days > 0:
-        keep_pruning(database, args.events_keep_days, stopping=stopping)
-    if program.keep_sale_lines_months > 0:
-        sale_line_retention.keep_pruning(database, program.keep_sale_lines_months, stopping=stopping)
+    server = _Server(config, serving)
+    if parent_pid:
+        watch_parent(server, parent_pid)
+    if housekeeping:
+        if args.events_keep_days > 0:
+            keep_pruning(database, args.events_keep_days, stopping=stopping)
+        if program.keep_sale_lines_months > 0:
+            sale_line_retention.keep_pruning(database, program.keep_sale_lines_months, stopping=stopping)
+        rate_limit.keep_pruning(database, stopping=stopping)
     server.run(sockets=[sock])
     return 0
 

@@ -29,9 +29,11 @@ from loyalty_service.database import Connection, Database, open_database, write_
 from loyalty_service.errors import ApiError, install_error_handlers
 from loyalty_service.pin_hashes import PinHasher
 from loyalty_service.event_watch import EventWatch
+from loyalty_service.key_cache import KeyCache
+from loyalty_service.postgres_listener import EVENTS_CHANNEL, PostgresListener
 from loyalty_service.program import Program
 from loyalty_service.stream_slots import DEFAULT_STREAMS_PER_KEY, SlotStreamingResponse, StreamSlots
-from loyalty_service.terminal_keys import KeyHolder, pepper, unbound_keys
+from loyalty_service.terminal_keys import KEYS_CHANNEL, KeyHolder, pepper, unbound_keys
 from loyalty_service.schemas import (
     AccountSales,
     AccountSummary,
@@ -98,6 +100,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        if app.state.listener is not None:
+            app.state.listener.close()
         database.close()
 
     app = FastAPI(
@@ -114,12 +118,14 @@ def create_app(
     with database.connection() as conn, write_transaction(conn):
         app.state.key_pepper = pepper(conn)
     app.state.unbound_keys = unbound_keys(app.state.key_pepper, api_keys)
-    app.state.key_cache = {}
-    app.state.lookup_misses = rate_limit.SlidingWindow(unknown_lookups_per_minute, 60.0)
+    app.state.listener = listener = _listener(database, stopping)
+    listening = (lambda: listener.listening) if listener is not None else (lambda: False)
+    app.state.key_cache = key_cache = KeyCache(database, notified=listening)
+    app.state.lookup_misses = rate_limit.SlidingWindow(database, "lookup_misses", unknown_lookups_per_minute, 60.0)
     app.state.wrong_pins = rate_limit.SlidingWindow(
-        adjustments.WRONG_PINS_PER_WINDOW, adjustments.WRONG_PIN_WINDOW_SECONDS
+        database, "wrong_pins", adjustments.WRONG_PINS_PER_WINDOW, adjustments.WRONG_PIN_WINDOW_SECONDS
     )
-    app.state.enrolments = rate_limit.SlidingWindow(enrolments_per_minute, 60.0)
+    app.state.enrolments = rate_limit.SlidingWindow(database, "enrolments", enrolments_per_minute, 60.0)
     app.state.identify_min_seconds = identify_min_seconds
     app.state.flag_transactions_per_day = flag_transactions_per_day
     app.state.managers = managers.Managers(PinHasher(pin_secret), manager_pins)
@@ -127,12 +133,25 @@ def create_app(
     app.state.stopping = stopping
     app.state.open_event_streams = 0  # for tests and operators: streams end when clients go
     app.state.stream_slots = StreamSlots(events_streams_per_key)
-    app.state.event_watch = EventWatch(database, stopping)
+    app.state.event_watch = watch = EventWatch(database, stopping, listening=listening)
+    if listener is not None:
+        listener.on(KEYS_CHANNEL, lambda _key_id: key_cache.cleared())
+        listener.on(EVENTS_CHANNEL, lambda _event: watch.notified())
+        # Notifications sent while it was away are lost: forget keys, look for events.
+        listener.when_connected(lambda: (key_cache.cleared(), watch.notified()))
+        listener.start()
     install_error_handlers(app)
     rate_limit.install_handler(app)
     app.include_router(router)
     app.add_middleware(BodyLimit)  # added last, so outermost: before routing, keys and parsing
     return app
+
+
+def _listener(database: Database, stopping: Callable[[], bool]) -> PostgresListener | None:
+    """PostgreSQL's notifications for this process (postgres_listener.py); None on SQLite."""
+    if database.dialect != "postgresql":
+        return None
+    return PostgresListener(database.url, stopping=stopping)  # type: ignore[attr-defined]
 
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
@@ -167,8 +186,8 @@ def identify(
     started = time.monotonic()
     try:
         misses = request.app.state.lookup_misses
-        with misses.counted(holder.key_id, rate_limit.LOOKUPS_SPENT, kept_when="unknown_customer"):
-            with store.connection() as db:  # given back before the wait below
+        with store.connection() as db:  # given back before the wait below
+            with misses.counted(holder.key_id, rate_limit.LOOKUPS_SPENT, kept_when="unknown_customer", conn=db):
                 return _identify(body, program, db, holder)
     finally:
         rest = request.app.state.identify_min_seconds - (time.monotonic() - started)
@@ -237,9 +256,10 @@ def enrol(
     store_id, terminal_id = check_binding(holder, body.store_id, body.terminal_id)
     body = body.model_copy(update={"store_id": store_id, "terminal_id": terminal_id})
     state = request.app.state
-    state.enrolments.take(holder.key_id, "Too many enrolments from this till; wait before trying again.")
-    with state.lookup_misses.counted(holder.key_id, rate_limit.LOOKUPS_SPENT, kept_when="already_enrolled"):
-        with store.connection() as db, write_transaction(db):
+    with store.connection() as db:
+        state.enrolments.take(holder.key_id, "Too many enrolments from this till; wait before trying again.", db)
+        with state.lookup_misses.counted(holder.key_id, rate_limit.LOOKUPS_SPENT, kept_when="already_enrolled",
+                                         conn=db), write_transaction(db):
             summary = accounts.enrol(db, program, body)
             events.record_event(db, summary.account_id, "enrolled", {
                 "balance": summary.balance, "tier": summary.tier.name, "store_id": store_id, "terminal_id": terminal_id,

@@ -7,17 +7,11 @@ and looked up, so the time taken does not depend on how close a guess came.
 
 from __future__ import annotations
 
-import time
-
 from fastapi import Request
 
 from loyalty_service.errors import ApiError
 from loyalty_service.schemas import ErrorDetail
-from loyalty_service.terminal_keys import KeyHolder, find_key, key_hash
-
-# A terminal key found in the database is remembered this long, so most calls need no lookup; a
-# revoked key (``loyalty-service revoke-key``) stops working once its entry runs out.
-CACHE_SECONDS = 5.0
+from loyalty_service.terminal_keys import KeyHolder, key_hash
 
 
 def require_key(request: Request) -> KeyHolder:
@@ -30,25 +24,10 @@ def require_key(request: Request) -> KeyHolder:
     digest = key_hash(state.key_pepper, presented)
     holder = state.unbound_keys.get(digest)
     if holder is None:
-        holder = _terminal_key(request, digest)
+        holder = state.key_cache.holder(digest)  # a key in the database (key_cache.py)
     if holder is None:
         raise _unauthorized()
     request.state.key_holder = holder
-    return holder
-
-
-def _terminal_key(request: Request, digest: str) -> KeyHolder | None:
-    cache: dict[str, tuple[KeyHolder, float]] = request.app.state.key_cache
-    now = time.monotonic()
-    cached = cache.get(digest)
-    if cached is not None and cached[1] > now:
-        return cached[0]
-    with request.app.state.database.connection() as conn:
-        holder = find_key(conn, digest)
-    if holder is not None:
-        if len(cache) > 10_000:
-            cache.clear()
-        cache[digest] = (holder, now + CACHE_SECONDS)
     return holder
 
 

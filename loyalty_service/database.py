@@ -49,7 +49,7 @@ class Connection(Protocol):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
-    def write_transaction(self) -> AbstractContextManager[None]: ...
+    def write_transaction(self, scope: str | None = None) -> AbstractContextManager[None]: ...
 
 
 class Database(Protocol):
@@ -85,7 +85,10 @@ def open_database(target: str | Path, *, pool_size: int = 20) -> Database:
 
 
 @contextmanager
-def write_transaction(conn: Connection) -> Iterator[Connection]:
-    """One serialised write transaction: committed at the end, rolled back on any error."""
-    with conn.write_transaction():
+def write_transaction(conn: Connection, scope: str | None = None) -> Iterator[Connection]:
+    """One serialised write transaction: committed at the end, rolled back on any error.
+    ``scope``: bookkeeping that touches nothing else, such as a key's rate-limit counts: on
+    PostgreSQL serialised only with transactions of the same scope; on SQLite (one writer anyway)
+    committed without an fsync of its own, the next full commit making it durable."""
+    with conn.write_transaction(scope):
         yield conn

@@ -12,6 +12,13 @@ with id N means every event below N is visible too: a stream that has looked at 
 the watcher saw N has seen everything up to N. ``wait`` takes that N (``seen``); events the
 watcher saw after it, before the stream began waiting, are kept briefly (``_recent``) so the
 stream is woken at once rather than missing them.
+
+Several processes: on SQLite each poll opens its own connection, so it sees what every process
+has committed. On PostgreSQL the database notifies each new event (postgres_listener.py):
+``notified`` makes the watcher look at once, so an event written by another process, or host,
+reaches a stream here in milliseconds, and while notifications arrive the watcher polls only every
+``LISTENING_POLL_SECONDS``, a safety net; when they stop it polls every 0.2 s again. The table stays
+the record either way: a notification only says when to look.
 """
 
 from __future__ import annotations
@@ -23,6 +30,10 @@ from collections.abc import Callable
 from loyalty_service.database import Database
 
 POLL_SECONDS = 0.2
+LISTENING_POLL_SECONDS = 2.0
+# A notified look waits this long first, so a burst of events (a busy chain writes hundreds a
+# second) costs one look, not one each.
+GATHER_SECONDS = 0.02
 BATCH = 1000  # new events read per poll; a burst above it wakes every stream
 RECENT = 4096  # (id, account) pairs kept, for streams that were between two looks
 
@@ -30,10 +41,15 @@ RECENT = 4096  # (id, account) pairs kept, for streams that were between two loo
 class EventWatch:
     """Waits for new events on behalf of every stream of one app. Use from its event loop only."""
 
-    def __init__(self, database: Database, stopping: Callable[[], bool], poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(self, database: Database, stopping: Callable[[], bool], poll_seconds: float = POLL_SECONDS,
+                 listening: Callable[[], bool] = lambda: False) -> None:
+        """``listening``: true while new events are notified (``notified``), so polling can slow."""
         self._database = database
         self._stopping = stopping
         self._poll_seconds = poll_seconds
+        self._listening = listening
+        self._look_now = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._newest: int | None = None  # the newest event id the watcher has seen
         self._recent: deque[tuple[int, str]] = deque(maxlen=RECENT)
         self._waiting: dict[str | None, set[asyncio.Event]] = {}  # by account; None: every account
@@ -73,7 +89,18 @@ class EventWatch:
         return any(event_id > seen and (account_id is None or account == account_id)
                    for event_id, account in reversed(self._recent))
 
+    def notified(self) -> None:
+        """New events may be there: look now. Safe from any thread."""
+        loop = self._loop
+        if loop is None:
+            return  # nobody has waited yet: nobody to wake
+        try:
+            loop.call_soon_threadsafe(self._look_now.set)
+        except RuntimeError:  # the loop has closed
+            pass
+
     def _ensure_polling(self) -> None:
+        self._loop = asyncio.get_running_loop()
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._poll(), name="event-watch")
 
@@ -82,6 +109,7 @@ class EventWatch:
             if self._stopping():
                 self._wake_all()
                 return
+            self._look_now.clear()  # before the look: a notification during it means look again
             after = await self.newest()
             try:
                 rows = await asyncio.to_thread(self._since, after)
@@ -97,7 +125,16 @@ class EventWatch:
                     self._wake_all()
                     continue
                 self._wake({account for _, account in rows})
-            await asyncio.sleep(self._poll_seconds)
+            await self._pause()
+
+    async def _pause(self) -> None:
+        """Until the next look: a notification, or the poll interval."""
+        interval = LISTENING_POLL_SECONDS if self._listening() else self._poll_seconds
+        try:
+            await asyncio.wait_for(self._look_now.wait(), interval)
+        except TimeoutError:
+            return
+        await asyncio.sleep(GATHER_SECONDS)
 
     def _wake(self, accounts: set[str]) -> None:
         for key in (None, *accounts):

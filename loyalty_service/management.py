@@ -27,7 +27,7 @@ from pathlib import Path
 from loyalty_service import managers
 from loyalty_service.pin_hashes import PinHasher, PinSecretError, read_secret, remember_secret, secret_problem
 from loyalty_service.database import DatabaseError, database_target, open_database, write_transaction
-from loyalty_service.auth import CACHE_SECONDS
+from loyalty_service.key_cache import CACHE_SECONDS
 from loyalty_service.terminal_keys import ROLES, add_key, list_keys, revoke_key
 
 COMMANDS = ("add-key", "list-keys", "revoke-key", "add-manager", "list-managers", "unlock-manager", "remove-manager")
@@ -97,8 +97,8 @@ def main(argv: list[str]) -> int:
                     print(f"loyalty-service: there is no key {args.key_id.strip()!r} (list-keys shows them)",
                           file=sys.stderr)
                     return 1
-                print(f"loyalty-service: key {args.key_id.strip()} revoked; it stops working within"
-                      f" {CACHE_SECONDS:.0f} s", file=sys.stderr)
+                print(f"loyalty-service: key {args.key_id.strip()} revoked; every service on the database"
+                      f" refuses it at once (within {CACHE_SECONDS:.0f} s at most)", file=sys.stderr)
             elif command == "list-managers":
                 for manager in managers.list_managers(conn):
                     print(json.dumps(manager))

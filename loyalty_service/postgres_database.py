@@ -36,6 +36,9 @@ from loyalty_service.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 # Advisory lock keys ("LOYW", "LOYS"): every write transaction, and making the schema.
 WRITE_LOCK = 0x4C4F5957
 SCHEMA_LOCK = 0x4C4F5953
+# A scoped write transaction's lock is the pair (SCOPED_LOCK, hashtext(scope)): PostgreSQL keeps
+# two-key advisory locks apart from one-key ones, so these never wait on WRITE_LOCK.
+SCOPED_LOCK = 0x4C4F5943
 
 # Tables whose rows are listed "in the order recorded" (ORDER BY created_at, rowid).
 ROWID_TABLES = ("sales", "sale_returns")
@@ -53,7 +56,23 @@ def postgres_schema(sqlite_schema: str = SCHEMA) -> str:
         f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {_bigint(definition)};\n"
         for table, column, definition in ADDED_COLUMNS
     )
-    return text + rowids + added
+    return text + rowids + added + EVENT_NOTIFY
+
+
+# Each new event is announced to every service process listening (postgres_listener.py), by the
+# database itself, whoever wrote it: sent when the writing transaction commits.
+EVENT_NOTIFY = """
+CREATE OR REPLACE FUNCTION loyalty_event_written() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('loyalty_events', NEW.id || ':' || NEW.account_id);
+    RETURN NULL;
+END $$;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'events_notify' AND tgrelid = 'events'::regclass) THEN
+        CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION loyalty_event_written();
+    END IF;
+END $$;
+"""
 
 
 def _bigint(definition: str) -> str:
@@ -149,9 +168,12 @@ class PostgresConnection:
             raise IntegrityError(str(error).strip()) from None
 
     @contextmanager
-    def write_transaction(self) -> Iterator[None]:
+    def write_transaction(self, scope: str | None = None) -> Iterator[None]:
         with self.raw.transaction():
-            self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            if scope is None:
+                self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            else:
+                self.raw.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (SCOPED_LOCK, scope))
             yield
 
 

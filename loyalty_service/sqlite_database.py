@@ -7,6 +7,7 @@ in BEGIN IMMEDIATE, which takes the file's one write lock, so writers are served
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,14 +36,23 @@ class SqliteConnection:
             raise IntegrityError(str(error)) from None
 
     @contextmanager
-    def write_transaction(self) -> Iterator[None]:
-        self.raw.execute("BEGIN IMMEDIATE")
+    def write_transaction(self, scope: str | None = None) -> Iterator[None]:
+        # The file's one write lock, whatever the scope. A scoped transaction (bookkeeping such as
+        # rate-limit counts) commits without an fsync of its own: the WAL is written in order, so
+        # the next full commit makes it durable too, and a power cut can cost only the last counts.
+        if scope is not None:
+            self.raw.execute("PRAGMA synchronous=NORMAL")
         try:
-            yield
-        except BaseException:
-            self.raw.execute("ROLLBACK")
-            raise
-        self.raw.execute("COMMIT")
+            self.raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.raw.execute("ROLLBACK")
+                raise
+            self.raw.execute("COMMIT")
+        finally:
+            if scope is not None:
+                self.raw.execute("PRAGMA synchronous=FULL")
 
     def close(self) -> None:
         self.raw.close()
@@ -67,11 +77,21 @@ class SqliteDatabase:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.name = str(path)
+        # One connection held open, idle, from the first use to ``close``: the last connection to
+        # close checkpoints the WAL and deletes it, and the next write makes it again. With a
+        # connection per use and nothing else open, every write paid for that (measured: an
+        # identify 3.3 ms without its rate-limit write, 16 ms with it; with this held, 1.9 and 2.8).
+        self._held: SqliteConnection | None = None
+        self._holding = threading.Lock()
 
     @contextmanager
     def connection(self) -> Iterator[SqliteConnection]:
         # A connection per use: opening one costs well under a millisecond, and WAL lets readers
         # run beside the one writer.
+        if self._held is None:
+            with self._holding:
+                if self._held is None:
+                    self._held = connect(self.path)
         conn = connect(self.path)
         try:
             yield conn
@@ -79,7 +99,10 @@ class SqliteDatabase:
             conn.close()
 
     def close(self) -> None:
-        pass
+        with self._holding:
+            if self._held is not None:
+                self._held.close()
+                self._held = None
 
     def create_schema(self) -> None:
         """Make the tables in a new file; refuse a file made by another schema version."""

@@ -27,6 +27,9 @@ from loyalty_service.database import Connection
 
 ROLES = ("till", "hq")
 CONFIGURED = "configured"
+# The ``meta`` row a revocation changes, so every service process drops its cached keys (key_cache.py).
+REVOCATIONS = "keys_revoked"
+KEYS_CHANNEL = "loyalty_keys"  # PostgreSQL: notified on each revocation
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +98,15 @@ def list_keys(conn: Connection) -> list[dict[str, str]]:
 
 
 def revoke_key(conn: Connection, key_id: str) -> bool:
-    """Forget a key (a lost or stolen till's); True if there was one. Audit rows keep its id."""
-    return conn.execute("DELETE FROM terminal_keys WHERE key_id = ?", (key_id,)).rowcount > 0
+    """Forget a key (a lost or stolen till's); True if there was one. Audit rows keep its id.
+    Every service process on the database stops taking it at once (key_cache.py)."""
+    if conn.execute("DELETE FROM terminal_keys WHERE key_id = ?", (key_id,)).rowcount == 0:
+        return False
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                 (REVOCATIONS, secrets.token_hex(8)))
+    if conn.dialect == "postgresql":
+        conn.execute("SELECT pg_notify(?, ?)", (KEYS_CHANNEL, key_id))  # sent when the transaction commits
+    return True
 
 
 def find_key(conn: Connection, digest: str) -> KeyHolder | None:
