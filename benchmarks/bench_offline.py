@@ -1,12 +1,15 @@
 """Never stop the till, measured: sales completed offline, and draining a big queue.
 
-    ./dev bench            (or: .venv/bin/python benchmarks/bench_offline.py [--queued N])
+    ./dev bench            (or: .venv/bin/python benchmarks/bench_offline.py [--queued N] [--no-batch | --batch])
 
 * sale completed offline: ``Checkout.complete`` with the service stopped (connection refused):
   the sale is written to the outbox (WAL, synchronous=FULL) and the cashier can hand over the
   receipt with points pending.
-* outbox drain: N sales queued while offline, then the service comes back; sales per second
-  until the outbox is empty.
+* outbox drain: N sales queued while offline (default 1000; the issue's figure is
+  ``--queued 10000``), then the till restarts and the service comes back; sales per second until
+  the outbox is empty. Measured twice on copies of the same queue and service database: with
+  batches (``POST /v1/sales/batch``, up to 100 sales a request) and without (the service started
+  with ``--no-sale-batches``, so the till falls back to one ``POST /v1/sales`` a sale).
 
 Many tills selling at once against the service (on SQLite and on PostgreSQL): bench_chain_load.py.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -30,6 +34,8 @@ from pos_core.basket import Basket  # noqa: E402
 from pos_core.checkout import Checkout  # noqa: E402
 from pos_core.embedded_service import RunningService, start_service  # noqa: E402
 from pos_core.loyalty_client import LoyaltyClient  # noqa: E402
+from pos_core.outbox import Outbox  # noqa: E402
+from pos_core.outbox_sender import OutboxSender  # noqa: E402
 from pos_core.sale import Tender  # noqa: E402
 from pos_core.settings import Settings  # noqa: E402
 
@@ -60,41 +66,79 @@ def sale_for(checkout: Checkout, customers, products, i: int):
     return checkout.new_sale().with_basket(basket).with_customer(customers[i % len(customers)]), basket.subtotal
 
 
-async def offline_and_drain(service: RunningService, db: Path, data_dir: Path, queued: int) -> tuple[dict, float]:
+async def queue_offline(service: RunningService, data_dir: Path, queued: int) -> tuple[dict, Path]:
+    """N sales completed with the service stopped; the path of the till's outbox holding them."""
     checkout = till(service, data_dir, 0)
     customers, products = await ready(checkout)
     service.stop()
     latencies = []
-    for i in range(queued):
-        sale, due = sale_for(checkout, customers, products, i)
-        start = time.perf_counter()
-        done = await checkout.complete(sale, (Tender("card", due),), None)
-        latencies.append(time.perf_counter() - start)
-        assert done.points_pending
-    assert checkout.outbox.pending_count() == queued
-    back = start_service(db_path=db, api_key=service.api_key, port=int(service.url.rsplit(":", 1)[1]))
     try:
-        start = time.perf_counter()
-        assert await checkout.sender.drain(timeout=600)
-        rate = queued / (time.perf_counter() - start)
+        for i in range(queued):
+            sale, due = sale_for(checkout, customers, products, i)
+            start = time.perf_counter()
+            done = await checkout.complete(sale, (Tender("card", due),), None)
+            latencies.append(time.perf_counter() - start)
+            assert done.points_pending
+        assert checkout.outbox.pending_count() == queued
+        outbox_path = checkout.outbox.path
     finally:
         await checkout.client.aclose()
         checkout.close()
-        back.stop()
-    return percentiles(latencies), rate
+    return percentiles(latencies), outbox_path
+
+
+async def drain(service: RunningService, outbox_path: Path, queued: int) -> float:
+    """Sales per second delivering the whole outbox (a restarted till: every sale due at once)."""
+    outbox = Outbox(outbox_path)
+    client = LoyaltyClient(service.url, service.api_key)
+    sender = OutboxSender(outbox, client)
+    try:
+        start = time.perf_counter()
+        assert await sender.drain(timeout=1800)
+        rate = queued / (time.perf_counter() - start)
+        assert outbox.pending_count() == 0 and outbox.set_aside_sales() == []
+    finally:
+        await client.aclose()
+        outbox.close()
+    return rate
+
+
+def copy_of(folder: Path, to: Path) -> Path:
+    shutil.copytree(folder, to)
+    return to
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--queued", type=int, default=10_000)
+    parser.add_argument("--queued", type=int, default=1000, help="sales queued offline (the issue's figure: 10000)")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--no-batch", action="store_true", help="drain with single calls only")
+    only.add_argument("--batch", action="store_true", help="drain with batches only")
     args = parser.parse_args()
+    modes = [m for m, skip in (("batches", args.no_batch), ("single calls", args.batch)) if not skip]
+    rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "service" / "loyalty.db"
-        service = start_service(db_path=db, api_key="bench-key", log_path=Path(tmp) / "service.log")
-        offline, drain_rate = asyncio.run(offline_and_drain(service, db, Path(tmp) / "offline", args.queued))
+        root = Path(tmp)
+        service_dir = root / "service"
+        service = start_service(db_path=service_dir / "loyalty.db", api_key="bench-key", log_path=root / "service.log")
+        port = int(service.url.rsplit(":", 1)[1])
+        offline, outbox_path = asyncio.run(queue_offline(service, root / "offline", args.queued))
+        till_dir = outbox_path.parent
+        for n, mode in enumerate(modes):
+            # Each mode drains its own copy of the same queue into its own copy of the service's data.
+            db = copy_of(service_dir, root / f"service-{n}") / "loyalty.db"
+            outbox_copy = copy_of(till_dir, root / f"till-{n}") / outbox_path.name
+            extra = ("--no-sale-batches",) if mode == "single calls" else ()
+            back = start_service(db_path=db, api_key=service.api_key, port=port, log_path=root / f"service-{n}.log",
+                                 extra_args=extra)
+            try:
+                rates[mode] = asyncio.run(drain(back, outbox_copy, args.queued))
+            finally:
+                back.stop()
     print(f"machine: {os.cpu_count()} cores; service and till on one machine, SQLite WAL + synchronous=FULL on both sides")
     print(f"sale completed offline     p50 {offline['p50_ms']} ms  p99 {offline['p99_ms']} ms  (n={offline['n']})")
-    print(f"outbox drain after {args.queued} queued: {drain_rate:.0f} sales/s")
+    for mode, rate in rates.items():
+        print(f"outbox drain after {args.queued} queued, {mode}: {rate:.0f} sales/s")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -32,6 +32,7 @@ class SaleGate:
         self.failing: dict[str, tuple[int, dict[str, str]]] = {}
         self.answered: defaultdict[str, list[int]] = defaultdict(list)
         self.delivered: list[str] = []  # sale ids in the order the service accepted them
+        self.requests: Counter[str] = Counter()  # "POST /v1/sales/batch" -> how many came
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -50,6 +51,10 @@ class SaleGate:
     def attempts(self, sale_id: str) -> list[int]:
         with self._lock:
             return list(self.answered[sale_id])
+
+    def requests_to(self, what: str) -> int:
+        with self._lock:
+            return self.requests[what]
 
     def delivered_in_order(self) -> list[str]:
         with self._lock:
@@ -74,6 +79,8 @@ class SaleGate:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
                 sale_id = self.headers.get("idempotency-key")
+                with gate._lock:
+                    gate.requests[f"{self.command} {self.path}"] += 1
                 batched = _batched_ids(body) if self.command == "POST" and self.path == "/v1/sales/batch" else []
                 sale_ids = batched or ([sale_id] if self.command == "POST" and self.path == "/v1/sales" else [])
                 with gate._lock:
