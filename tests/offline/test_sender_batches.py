@@ -15,7 +15,7 @@ from pos_core.loyalty_client import LoyaltyClient
 from pos_core.outbox import Outbox
 from pos_core.outbox_sender import Backoff, OutboxSender
 from tests.conftest import TEST_API_KEY
-from tests.offline.demo_sales import ALICE, BEN, CHLOE, queue_sale
+from tests.offline.demo_sales import ALICE, BEN, CHLOE, queue_sale, sale_body
 from tests.offline.sale_gate import SaleGate
 from tests.offline.test_outbox_returns import queue_return
 
@@ -125,3 +125,36 @@ async def test_a_service_without_batches_gets_single_calls(tmp_path: Path) -> No
         await client.aclose()
         gate.close()
         service.stop()
+
+
+async def test_each_sale_s_answer_in_a_batch_is_handled_as_its_own(
+    live_service: RunningService, gate: SaleGate, tmp_path: Path
+) -> None:
+    """Confirmed, refused for good (set aside), a conflict (looked up, set aside): one request."""
+    outbox = Outbox(tmp_path / "outbox.db")
+    api = httpx.Client(base_url=live_service.url, headers={"Authorization": f"Bearer {live_service.api_key}"})
+    taken = new_id()  # the service already holds another sale under this id
+    other = sale_body(BEN) | {"tender": [{"method": "cash", "amount": 500}]}
+    assert api.post("/v1/sales", json=other, headers={"Idempotency-Key": taken}).status_code == 201
+    good = [queue_sale(outbox, new_id(), account) for account in (ALICE, BEN)]
+    euro = new_id()
+    assert outbox.record_completed(
+        euro, completed_at="2026-11-22T10:00:00Z", total=310, journal={}, account_id=CHLOE,
+        body=sale_body(CHLOE) | {"currency": "EUR"}, points_expected=3,
+    )
+    queue_sale(outbox, taken, BEN)
+    good.append(queue_sale(outbox, new_id(), CHLOE))  # behind the refused one: goes all the same
+    set_aside: list[str] = []
+    client = LoyaltyClient(gate.url, live_service.api_key)
+    sender = OutboxSender(outbox, client, on_set_aside=lambda s: set_aside.append(s.sale_id))
+    try:
+        assert await sender.drain(timeout=30)
+    finally:
+        await client.aclose()
+    assert gate.requests_to(BATCH) == 1 and gate.requests_to(SINGLE) == 0
+    assert sorted(set_aside) == sorted([euro, taken])
+    reasons = {s.sale_id: s.reason for s in outbox.set_aside_sales()}
+    assert "GBP" in reasons[euro] and "different sale" in reasons[taken]
+    assert all(outbox.loyalty_answer(sale_id) is not None for sale_id in good)
+    recorded_once(api, good)
+    assert api.get(f"/v1/sales/{euro}").status_code == 404
