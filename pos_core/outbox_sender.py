@@ -344,7 +344,8 @@ class OutboxSender:
             for item, result in done:
                 self._left(item, result)
         waited = 0
-        for item, answer in zip(items, answers, strict=True):
+        answered = list(zip(items, answers, strict=True))
+        for index, (item, answer) in enumerate(answered):
             if answer.error is None or item.account_id in held:
                 continue  # confirmed, or a later sale of a customer whose earlier one waits: not tried
             outcome = await self._failure(item, answer.error)
@@ -354,6 +355,10 @@ class OutboxSender:
             held.add(item.account_id)
             waited += 1
             if outcome is _Outcome.QUEUE_WAITS:
+                # The rest that failed count an attempt too (so none stays "just made", tried at once).
+                rest = [later for later, a in answered[index + 1:] if a.error is not None and later.account_id not in held]
+                if rest:
+                    await self._failed_all(rest, answer.error.message, None)
                 return outcome
         if done:
             return _Outcome.LEFT
