@@ -86,6 +86,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--events-streams-per-key", type=int, default=DEFAULT_STREAMS_PER_KEY, metavar="N",
                         help=f"event streams one key may have open at once; then 429 (0: no limit; default"
                              f" {DEFAULT_STREAMS_PER_KEY})")
+    parser.add_argument("--no-sale-batches", action="store_true",
+                        help="serve no POST /v1/sales/batch, as a service from before it (to try tills' fallback)")
     return parser.parse_args(argv)
 
 
@@ -273,6 +275,7 @@ def serve(
         events_keepalive_seconds=max(0.5, args.events_keepalive),
         events_streams_per_key=max(0, args.events_streams_per_key),
         stopping=stopping,  # event streams end as soon as shutdown starts, so it never waits on them
+        sale_batches_route=not args.no_sale_batches,
     )
     config = uvicorn.Config(
         app, log_config=log_config(), log_level="info" if args.access_log else "warning",

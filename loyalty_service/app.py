@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from loyalty_service import accounts, activity_flags, adjustments, events, managers, points_review, qr_tokens
-from loyalty_service import presence, privacy, rate_limit, reservations, returns, sales, serving
+from loyalty_service import presence, privacy, rate_limit, reservations, returns, sale_batches, sales, serving
 from loyalty_service.auth import check_binding, key_holder, require_hq, require_key, require_till
 from loyalty_service.body_limit import BodyLimit
 from loyalty_service.clock import utc_now
@@ -32,6 +33,7 @@ from loyalty_service.event_watch import EventWatch
 from loyalty_service.key_cache import KeyCache
 from loyalty_service.postgres_listener import EVENTS_CHANNEL, PostgresListener
 from loyalty_service.program import Program
+from loyalty_service.sale_recording import take_sale
 from loyalty_service.stream_slots import DEFAULT_STREAMS_PER_KEY, SlotStreamingResponse, StreamSlots
 from loyalty_service.terminal_keys import KEYS_CHANNEL, KeyHolder, pepper, unbound_keys
 from loyalty_service.schemas import (
@@ -84,13 +86,16 @@ def create_app(
     events_keepalive_seconds: float = 15.0,
     events_streams_per_key: int = DEFAULT_STREAMS_PER_KEY,
     stopping: Callable[[], bool] = lambda: False,
+    sale_batches_route: bool = True,
 ) -> FastAPI:
     """``db``: a Database whose schema is made (``create_schema``), or a SQLite path or
     ``postgresql://`` URL to open and make it in.
     ``manager_pins``: (name, PIN) pairs kept only in memory, hashed (for demos; ids ``mgr_demo``, ...).
     ``pin_secret``: what stored managers' PIN hashes are keyed with (pin_hashes.py).
     ``events_streams_per_key``: open event streams a key may have (0: no limit).
-    ``stopping``: true once the server shuts down, so event streams end."""
+    ``stopping``: true once the server shuts down, so event streams end.
+    ``sale_batches_route``: False serves no ``POST /v1/sales/batch``, as a service from before it
+    (for the tills' fallback to single calls)."""
     if isinstance(db, (Path, str)):
         database = open_database(db)
         database.create_schema()
@@ -143,7 +148,9 @@ def create_app(
     install_error_handlers(app)
     rate_limit.install_handler(app)
     app.include_router(router)
-    app.add_middleware(BodyLimit)  # added last, so outermost: before routing, keys and parsing
+    if sale_batches_route:
+        app.include_router(batch_router)
+    app.add_middleware(BodyLimit, larger={sale_batches.PATH: sale_batches.MAX_BATCH_BODY_BYTES})  # added last, so outermost: before routing, keys and parsing
     return app
 
 
@@ -287,20 +294,34 @@ def record_sale(
     require_till(holder)
     with store.connection() as db:
         sale_id = sales.sale_id_from_key(idempotency_key)
-        check_binding(holder, body.store_id, body.terminal_id)
-
-        def new_sale_check() -> None:
-            if sales.spends_points(body):
-                presence.require_for_sale(db, holder, sale_id, body.account_id, body.presence, body.reservation_id)
-
+        check_binding(holder, body.store_id, body.terminal_id)  # before the write lock is taken
         with write_transaction(db):
-            answer, replayed = sales.record_sale(db, program, sale_id, body, new_sale_check=new_sale_check)
-            if not replayed:
-                activity_flags.note_transaction(db, body.account_id, request.app.state.flag_transactions_per_day)
-                serving.note_serving(db, holder, body.account_id)
+            answer, replayed = take_sale(db, program, holder, sale_id, body, request.app.state.flag_transactions_per_day)
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
         return answer
+
+
+batch_router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
+
+
+@batch_router.post(
+    "/sales/batch",
+    response_model=sale_batches.SaleBatch,
+    responses=_errors(403, 413, 422),
+    openapi_extra={"requestBody": {
+        "required": True, "content": {"application/json": {"schema": sale_batches.request_schema()}},
+    }},
+)
+async def record_sales(program: CurrentProgram, holder: Holder, request: Request) -> JSONResponse:
+    """Up to 100 sales, each answered as POST /v1/sales would answer it (sale_batches.py)."""
+    require_till(holder)
+    raw = await request.body()  # read only now, after the key: the batch's body limit is large
+    state = request.app.state
+    results = await run_in_threadpool(
+        sale_batches.record_batch, state.database, program, holder, raw, state.flag_transactions_per_day
+    )
+    return JSONResponse({"results": results})
 
 
 @router.get("/sales/{sale_id}", responses=_errors(404, 422))

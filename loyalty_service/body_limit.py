@@ -1,4 +1,4 @@
-"""Request bodies over 256 KiB are refused with 413 before they are read in full, on every route,
+"""Request bodies over 256 KiB (a batch of sales: its own larger limit) are refused with 413 before they are read in full, on every route,
 authorised or not: the outermost layer of the app, in front of routing, keys and JSON parsing.
 
 Without it an 18 MB JSON body sent with no key was read and parsed before the key was checked
@@ -20,19 +20,22 @@ MAX_BODY_BYTES = 256 * 1024
 
 
 class BodyLimit:
-    """Pure ASGI middleware: at most ``max_bytes`` of request body per HTTP request."""
+    """Pure ASGI middleware: at most ``max_bytes`` of request body per HTTP request, or what
+    ``larger`` gives the request's path."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope.get("path", ""), self.max_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         answered = False  # the 413 went out: the app's own answer is dropped
         started = False
@@ -45,10 +48,10 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     if not started:
                         answered = True
-                        await self._refuse(scope, receive, send)
+                        await self._refuse(scope, receive, send, limit)
                     return {"type": "http.disconnect"}
             return message
 
@@ -62,10 +65,10 @@ class BodyLimit:
 
         await self.app(scope, counted_receive, guarded_send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = error_response(
-            413, "body_too_large", f"The request body is over {self.max_bytes // 1024} KiB.",
-            [ErrorDetail(field="body", problem=f"at most {self.max_bytes} bytes")],
+            413, "body_too_large", f"The request body is over {limit // 1024} KiB.",
+            [ErrorDetail(field="body", problem=f"at most {limit} bytes")],
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)

@@ -6,6 +6,7 @@ FastAPI's own answers ({"detail": ...} for 404, 405 and 422) are replaced here t
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -51,8 +52,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        details = [_detail(problem) for problem in error.errors()]
-        return error_response(422, "invalid_request", "The request is not of the documented shape.", details)
+        return error_response(
+            422, "invalid_request", "The request is not of the documented shape.", validation_details(error.errors())
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -64,6 +66,11 @@ def install_error_handlers(app: FastAPI) -> None:
         # The traceback names code, not data; the request itself is never logged.
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
         return error_response(500, "internal_error", "The service failed; the request may be retried.")
+
+
+def validation_details(problems: Sequence[dict[str, Any]]) -> list[ErrorDetail]:
+    """pydantic's (or FastAPI's) validation errors as the contract's details."""
+    return [_detail(problem) for problem in problems]
 
 
 def _detail(problem: dict[str, Any]) -> ErrorDetail:

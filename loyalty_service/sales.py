@@ -39,11 +39,17 @@ def sale_id_from_key(key: str | None) -> str:
     if not key:
         raise ApiError(422, "invalid_request", "An Idempotency-Key header (a UUID, the sale's id) is needed.",
                        [ErrorDetail(field="Idempotency-Key", problem="missing")])
-    sale_id = key.strip().lower()
-    if not _UUID.fullmatch(sale_id):
+    sale_id = canonical_sale_id(key)
+    if sale_id is None:
         raise ApiError(422, "invalid_request", "The Idempotency-Key must be a UUID.",
                        [ErrorDetail(field="Idempotency-Key", problem="not a UUID")])
     return sale_id
+
+
+def canonical_sale_id(text: str) -> str | None:
+    """The sale id ``text`` names (a UUID, lower case), or None when it names none."""
+    sale_id = text.strip().lower()
+    return sale_id if _UUID.fullmatch(sale_id) else None
 
 
 def _account_points(conn: Connection, account_id: str) -> tuple[int, int]:

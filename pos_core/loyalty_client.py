@@ -37,11 +37,16 @@ from pos_core.loyalty_errors import (
     NotFound,
     RequestRefused,
     RewardNotAvailable,
+    SaleBatchesUnsupported,
     UnknownCustomer,
 )
 from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnResult, SaleResult
 
 USER_AGENT = "loyalty-checkout/0.1"
+# The most sales one POST /v1/sales/batch takes (the contract's limit).
+MAX_BATCH_SALES = 100
+# A batch's deadline: a single sale's, and this much more for each sale in it.
+BATCH_SECONDS_PER_SALE = 0.05
 Model = TypeVar("Model")
 
 
@@ -91,6 +96,17 @@ _ERRORS_BY_STATUS: dict[int, type[LoyaltyError]] = {
 # Statuses that say "try again later" rather than "this request is wrong".
 _RETRYABLE_STATUSES = frozenset({408, 425, 429})
 
+
+@dataclass(frozen=True, slots=True)
+class BatchedSale:
+    """One sale's answer within a batch: what ``record_sale`` would have returned (``result``)
+    or raised (``error``) for it alone."""
+
+    sale_id: str
+    result: SaleResult | None
+    error: LoyaltyError | None
+    replayed: bool = False
+
 CHECKING, ONLINE, OFFLINE, REFUSED = "checking", "online", "offline", "refused"
 
 
@@ -122,6 +138,9 @@ class LoyaltyClient:
             transport=transport,
         )
         self.reachability = CHECKING
+        # Whether the service takes POST /v1/sales/batch: None until a batch was sent, False
+        # once it answered 404 or 405 there (a service from before it), for this client's life.
+        self.sale_batches: bool | None = None
         self._listeners: list[Callable[[str], None]] = []
 
     def on_reachability(self, listener: Callable[[str], None]) -> None:
@@ -205,6 +224,32 @@ class LoyaltyClient:
             "POST", "/v1/sales", self.deadlines.sale, json=dict(body), headers={"Idempotency-Key": sale_id}
         )
         return self._parsed(SaleResult.from_json, data)
+
+    async def record_sales(self, sales: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BatchedSale]:
+        """Send up to MAX_BATCH_SALES completed sales, (sale id, body) each, in one request: each
+        answered as ``record_sale`` would have answered it, in the order sent; safe to repeat.
+
+        Raises as ``record_sale`` does when the batch as a whole has no answer (no connection,
+        timeout, 5xx, the key refused), and ``SaleBatchesUnsupported`` when the service has no
+        batch route (remembered in ``sale_batches``)."""
+        if not 1 <= len(sales) <= MAX_BATCH_SALES:
+            raise ValueError(f"a batch holds 1 to {MAX_BATCH_SALES} sales, not {len(sales)}")
+        body = {"sales": [{**dict(sale), "sale_id": sale_id} for sale_id, sale in sales]}
+        deadline = self.deadlines.sale + BATCH_SECONDS_PER_SALE * len(sales)
+        try:
+            response = await self._response(
+                "POST", "/v1/sales/batch", deadline, json=body, headers=None, timeout=httpx.Timeout(deadline, connect=2.0)
+            )
+            if response.status_code in (404, 405):
+                self.sale_batches = False
+                raise SaleBatchesUnsupported("the service takes no batches of sales", status=response.status_code)
+            answers = _batch_answers([sale_id for sale_id, _ in sales], _document(response))
+        except LoyaltyError as error:
+            self._reached(reachability_after(error))
+            raise
+        self.sale_batches = True
+        self._reached(ONLINE)
+        return answers
 
     async def sale(self, sale_id: str) -> SaleResult:
         data = await self._call("GET", f"/v1/sales/{quote(sale_id, safe='')}", self.deadlines.other)
@@ -349,11 +394,15 @@ class LoyaltyClient:
         return data
 
     async def _response(
-        self, method: str, path: str, deadline: float, *, json: Any, headers: Mapping[str, str] | None
+        self, method: str, path: str, deadline: float, *, json: Any, headers: Mapping[str, str] | None,
+        timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
         try:
             async with asyncio.timeout(deadline):
-                response = await self._http.request(method, path, json=json, headers=headers)
+                response = await self._http.request(
+                    method, path, json=json, headers=headers,
+                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                )
                 await response.aread()
                 return response
         except TimeoutError:
@@ -378,23 +427,53 @@ def _document(response: httpx.Response) -> Mapping[str, Any]:
 
 
 def _error_from(response: httpx.Response) -> LoyaltyError:
-    status = response.status_code
-    code, message = "", response.reason_phrase or f"HTTP {status}"
     try:
-        error = response.json().get("error", {})
+        document = response.json()
+    except ValueError:
+        document = None
+    return _error_for(
+        response.status_code, document, response.reason_phrase, _retry_after(response.headers.get("retry-after"))
+    )
+
+
+def _error_for(status: int, document: Any, reason: str, retry_after: float | None) -> LoyaltyError:
+    """The error an answer with this status and (error) document is, as one of our types."""
+    code, message = "", reason or f"HTTP {status}"
+    try:
+        error = document.get("error", {})
         code = str(error.get("code", ""))
         message = str(error.get("message", message))
-    except (ValueError, AttributeError):
+    except AttributeError:
         pass
     if status >= 500 or status in _RETRYABLE_STATUSES:
         return LoyaltyUnavailable(
-            f"the service answered {status}: {message}",
-            code=code,
-            status=status,
-            retry_after=_retry_after(response.headers.get("retry-after")),
+            f"the service answered {status}: {message}", code=code, status=status, retry_after=retry_after
         )
     kind = _ERRORS_BY_CODE.get(code) or _ERRORS_BY_STATUS.get(status) or RequestRefused
     return kind(message, code=code, status=status)
+
+
+def _batch_answers(sale_ids: list[str], document: Mapping[str, Any]) -> list[BatchedSale]:
+    """Each sale's answer from a batch's ``{"results": [...]}``, checked against what was sent:
+    one per sale, in order, under its id. Anything else is no answer (LoyaltyUnavailable)."""
+    results = document.get("results")
+    if not isinstance(results, list) or len(results) != len(sale_ids):
+        raise LoyaltyUnavailable("the service answered the batch with a document that is not the contract", status=200)
+    answers = []
+    for sale_id, entry in zip(sale_ids, results, strict=True):
+        try:
+            status, body = int(entry["status"]), entry["body"]
+            if str(entry["sale_id"]).lower() != sale_id.lower():
+                raise ValueError("another sale's result")
+            if status == 201:
+                answers.append(BatchedSale(sale_id, SaleResult.from_json(body), None, bool(entry.get("replayed"))))
+            else:
+                answers.append(BatchedSale(sale_id, None, _error_for(status, body, f"HTTP {status}", None)))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise LoyaltyUnavailable(
+                "the service answered the batch with a document that is not the contract", status=200
+            ) from None
+    return answers
 
 
 # The longest wait a Retry-After can impose; a longer one (or a date far ahead) is cut to this.

@@ -52,6 +52,10 @@ class RequestRefused(LoyaltyError):
     """Any other refusal (4xx): the request will not succeed by sending it again."""
 
 
+class SaleBatchesUnsupported(LoyaltyError):
+    """The service has no ``POST /v1/sales/batch`` (404 or 405 there): send sales one by one."""
+
+
 class NotFound(LoyaltyError):
     """The account or sale does not exist (404 not_found)."""
 

@@ -238,30 +238,42 @@ class Outbox:
         connection every thread shares, so lowering it here, even briefly, would also lower it
         for a sale the cashier records at the same moment.
         """
+        self.confirm_many([(sale_id, answer)])
+
+    def confirm_many(self, answers: list[tuple[str, Mapping[str, Any]]]) -> None:
+        """``confirm`` for each (sale id, answer), in one transaction (one fsync): a batch's sales."""
         with self._transaction() as conn:
-            conn.execute(
+            conn.executemany(
                 "UPDATE completed_sales SET loyalty_answer = ? WHERE sale_id = ?",
-                (json.dumps(answer, separators=(",", ":")), sale_id),
+                [(json.dumps(answer, separators=(",", ":")), sale_id) for sale_id, answer in answers],
             )
-            conn.execute("DELETE FROM outbox WHERE sale_id = ?", (sale_id,))
+            conn.executemany("DELETE FROM outbox WHERE sale_id = ?", [(sale_id,) for sale_id, _ in answers])
 
     def retry_later(self, sale_id: str, error: str, *, status: int | None = None) -> int:
         """An attempt failed: count it, keep why. ``status`` is the HTTP status when the service
         (or a proxy) answered, None when it could not be reached. Returns the sale's streak of
         the same 5xx in a row (STUCK_AFTER or more: the sale is stuck)."""
+        return self.retry_later_many([sale_id], error, status=status)[0]
+
+    def retry_later_many(self, sale_ids: list[str], error: str, *, status: int | None = None) -> list[int]:
+        """``retry_later`` for each sale, in one transaction (a batch that got no answer)."""
+        streaks = []
         with self._transaction() as conn:
-            row = conn.execute(
-                "SELECT last_status, status_streak FROM outbox WHERE sale_id = ?", (sale_id,)
-            ).fetchone()
-            if row is None:
-                return 0
-            streak = next_streak(row[0], row[1], status)
-            conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_status = COALESCE(?, last_status),"
-                " status_streak = ? WHERE sale_id = ?",
-                (error, status, streak, sale_id),
-            )
-        return streak
+            for sale_id in sale_ids:
+                row = conn.execute(
+                    "SELECT last_status, status_streak FROM outbox WHERE sale_id = ?", (sale_id,)
+                ).fetchone()
+                if row is None:
+                    streaks.append(0)
+                    continue
+                streak = next_streak(row[0], row[1], status)
+                conn.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_status = COALESCE(?, last_status),"
+                    " status_streak = ? WHERE sale_id = ?",
+                    (error, status, streak, sale_id),
+                )
+                streaks.append(streak)
+        return streaks
 
     def set_aside(self, sale_id: str, reason: str) -> None:
         """The service refused the sale for good: keep it, stop sending it, show it to people."""
@@ -286,6 +298,24 @@ class Outbox:
             " (SELECT MIN(seq) FROM outbox WHERE state = 'pending' GROUP BY account_id) ORDER BY seq"
         )
         return [_pending(row) for row in rows]
+
+    def pending_runs(self, account_ids: list[str], limit: int) -> list[PendingSale]:
+        """What may go in one batch: each account's oldest pending sales, in order, up to (not
+        including) its first return, which waits for them; at most ``limit`` in all, the
+        accounts filled in the order given."""
+        runs: list[PendingSale] = []
+        for account_id in account_ids:
+            if len(runs) >= limit:
+                break
+            rows = self._read(
+                f"SELECT {_PENDING_COLUMNS} FROM outbox WHERE state = 'pending' AND account_id = ? ORDER BY seq LIMIT ?",
+                (account_id, limit - len(runs)),
+            )
+            for row in rows:
+                if row["kind"] != "sale":
+                    break
+                runs.append(_pending(row))
+        return runs
 
     def stuck_sales(self) -> list[StuckSale]:
         """Sales still queued that the service keeps failing with the same 5xx, oldest first."""

@@ -15,6 +15,13 @@ none of it. A sale answered with the same 5xx STUCK_AFTER times in a row is "stu
 shown, and retried at a slow pace. A sale the service refuses for good is set aside and
 reported, never retried forever and never dropped.
 
+Batches: when more than one sale may go, they go up to 100 to a request (``POST /v1/sales/batch``),
+each customer's in order, and each sale's own answer in it is handled as the answer to that sale
+alone. A batch with no answer (no connection, a timeout, 502-504, 429) waits as one sale would and
+goes again whole (the service answers a sale it has as a replay); one the service fails as a whole
+otherwise (a 500) goes again at once one sale at a time, so the sale to blame is found. A service
+without batches (404 or 405 there) is sent single sales from then on.
+
 Returns travel the same queue, in the customer's order, under their own Idempotency-Key. A
 manager's PIN for a return is held here in memory only (``approve``), added to the body when it
 is sent and forgotten once the service answered. A return the service refuses while a cashier
@@ -37,8 +44,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pos_core.loyalty_client import LoyaltyClient
-from pos_core.loyalty_errors import IdempotencyConflict, LoyaltyAuthError, LoyaltyError, LoyaltyUnavailable, NotFound
+from pos_core.loyalty_client import MAX_BATCH_SALES, LoyaltyClient
+from pos_core.loyalty_errors import (
+    IdempotencyConflict,
+    LoyaltyAuthError,
+    LoyaltyError,
+    LoyaltyUnavailable,
+    NotFound,
+    SaleBatchesUnsupported,
+)
 from pos_core.loyalty_models import ReturnResult, SaleResult
 from pos_core.outbox import STUCK_AFTER, Outbox, OutboxError, PendingSale
 
@@ -238,17 +252,34 @@ class OutboxSender:
 
     async def _round(self, *, ignore_waits: bool) -> bool:
         """Try the first sale of each customer that may go; again while sales leave the queue.
-        True when at least one sale left it."""
+        True when at least one sale left it. When more than one sale may go, the due customers'
+        sales go in batches (``_send_batch``), each customer's in order up to its first return;
+        a return, and every sale against a service without batches, goes on its own."""
         held: set[str] = set()  # accounts whose first sale waits: their later sales wait too
         failed_in_a_row = 0
         moved = False
         while True:
             moved_now = False
+            heads = []
             for item in await asyncio.to_thread(self.outbox.pending_heads):
                 if item.account_id in held:
                     continue
                 if not ignore_waits and not self._is_due(item):
                     held.add(item.account_id)
+                    continue
+                heads.append(item)
+            singles = heads
+            batch = await self._next_batch(heads)
+            if len(batch) > 1:
+                outcome = await self._send_batch(batch, held)
+                if outcome is _Outcome.QUEUE_WAITS:
+                    return moved
+                if outcome is not None:
+                    if outcome is _Outcome.LEFT:
+                        moved = moved_now = True
+                    singles = [item for item in heads if item.kind != "sale"]
+            for item in singles:
+                if item.account_id in held:
                     continue
                 outcome = await self._send(item)
                 if outcome is _Outcome.LEFT:
@@ -266,6 +297,82 @@ class OutboxSender:
                     return moved
             if not moved_now:
                 return moved
+
+    async def _next_batch(self, heads: list[PendingSale]) -> list[PendingSale]:
+        """The sales that go together next: the due customers' runs of sales (Outbox.pending_runs);
+        none when the service takes no batches."""
+        if self.client.sale_batches is False:
+            return []
+        accounts = [item.account_id for item in heads if item.kind == "sale"]
+        if not accounts:
+            return []
+        return await asyncio.to_thread(self.outbox.pending_runs, accounts, MAX_BATCH_SALES)
+
+    async def _send_batch(self, items: list[PendingSale], held: set[str]) -> _Outcome | None:
+        """One attempt at several sales in one request. LEFT when at least one left the queue,
+        SALE_WAITS when none did, QUEUE_WAITS as for one sale; None when these sales are to go
+        one by one instead: the service has no batches, or it failed the batch as a whole in a
+        way a single sale's answer would pin on one sale (a 500, a document not the contract)."""
+        try:
+            answers = await self.client.record_sales([(item.sale_id, item.body) for item in items])
+        except asyncio.CancelledError:
+            raise
+        except LoyaltyAuthError as error:
+            self.reachable = True
+            await self._failed_all(items, error.message, None)
+            self._queue_wait(None, "refused")
+            return _Outcome.QUEUE_WAITS
+        except LoyaltyUnavailable as error:
+            status = error.status
+            if status is None or status == 429 or status in _AWAY_STATUSES:
+                # As for one sale: nothing to do with these sales; all wait. A batch the service
+                # may have recorded goes again whole later: its sales' replays change nothing.
+                self.reachable = status is not None and status not in _AWAY_STATUSES
+                await self._failed_all(items, error.message, None if status != 429 else status)
+                self._queue_wait(error.retry_after, "away")
+                return _Outcome.QUEUE_WAITS
+            return None
+        except SaleBatchesUnsupported:
+            return None
+        except Exception as error:  # a refusal of the batch as a whole (413...) or the unforeseen
+            log.warning("outbox: a batch of sales failed (%s); sending them one by one", type(error).__name__)
+            return None
+        self._answered()
+        done = [(item, answer.result) for item, answer in zip(items, answers, strict=True) if answer.result is not None]
+        if done:
+            await asyncio.to_thread(self.outbox.confirm_many, [(item.sale_id, result.document) for item, result in done])
+            for item, result in done:
+                self._left(item, result)
+        waited = 0
+        answered = list(zip(items, answers, strict=True))
+        for index, (item, answer) in enumerate(answered):
+            if answer.error is None or item.account_id in held:
+                continue  # confirmed, or a later sale of a customer whose earlier one waits: not tried
+            outcome = await self._failure(item, answer.error)
+            if outcome is _Outcome.LEFT:
+                done.append((item, None))
+                continue
+            held.add(item.account_id)
+            waited += 1
+            if outcome is _Outcome.QUEUE_WAITS:
+                # The rest that failed count an attempt too (so none stays "just made", tried at once).
+                rest = [later for later, a in answered[index + 1:] if a.error is not None and later.account_id not in held]
+                if rest:
+                    await self._failed_all(rest, answer.error.message, None)
+                return outcome
+        if done:
+            return _Outcome.LEFT
+        if waited >= 2:
+            self._queue_wait(None, "away")  # different sales failing together: the service is unwell
+            return _Outcome.QUEUE_WAITS
+        return _Outcome.SALE_WAITS
+
+    async def _failed_all(self, items: list[PendingSale], message: str, status: int | None) -> None:
+        """``_failed`` for every sale of a batch that got no answer, in one write."""
+        self.last_error = message
+        for item in items:
+            self._let_waiters_go(item.sale_id)
+        await asyncio.to_thread(self.outbox.retry_later_many, [item.sale_id for item in items], message, status=status)
 
     def _due_at(self, item: PendingSale) -> float:
         return max(self._queue_due, self._due.get(item.sale_id, 0.0))
@@ -297,37 +404,49 @@ class OutboxSender:
             result = await self._deliver(item)
         except asyncio.CancelledError:
             raise
-        except IdempotencyConflict as error:
-            if item.kind == "return":
-                return await self._refused(item, error)
-            # The service holds a different sale under this id: look at what it has.
-            return await self._resolve_conflict(item)
-        except LoyaltyAuthError as error:
-            # A refused key is the till's problem, not the sale's: keep it, everything waits.
-            self.reachable = True
-            await self._failed(item, error.message, None)
-            self._queue_wait(None, "refused")
-            return _Outcome.QUEUE_WAITS
-        except LoyaltyUnavailable as error:
-            return await self._unavailable(item, error)
-        except LoyaltyError as error:
-            self.reachable = True
-            return await self._refused(item, error)
-        except Exception as error:  # anything unforeseen: this sale waits; the sender and the queue go on
-            log.error("outbox: sending a sale failed: %s", type(error).__name__)
-            await self._failed(item, f"the till could not send this sale ({type(error).__name__})", None)
-            self._due[item.sale_id] = self.monotonic() + self.backoff.delay(item.attempts, self.rng)
-            return _Outcome.SALE_WAITS
+        except Exception as error:
+            return await self._failure(item, error)
+        self._answered()
+        await asyncio.to_thread(self.outbox.confirm, item.sale_id, result.document)
+        self._left(item, result)
+        return _Outcome.LEFT
+
+    def _answered(self) -> None:
         self.reachable = True
         self.last_error = None
         self._queue_due, self._queue_failures, self._queue_reason = 0.0, 0, None
-        await asyncio.to_thread(self.outbox.confirm, item.sale_id, result.document)
+
+    def _left(self, item: PendingSale, result: SaleResult | ReturnResult) -> None:
+        """The service confirmed the sale (now off the outbox): whoever waits on it has its answer."""
         self._due.pop(item.sale_id, None)
         self._approvals.pop(item.sale_id, None)
         future = self._confirmed.pop(item.sale_id, None)
         if future is not None and not future.done():
             future.set_result(result)
-        return _Outcome.LEFT
+
+    async def _failure(self, item: PendingSale, error: Exception) -> _Outcome:
+        """What an attempt at one sale that failed with ``error`` (its own answer) leads to."""
+        if isinstance(error, IdempotencyConflict):
+            if item.kind == "return":
+                return await self._refused(item, error)
+            # The service holds a different sale under this id: look at what it has.
+            return await self._resolve_conflict(item)
+        if isinstance(error, LoyaltyAuthError):
+            # A refused key is the till's problem, not the sale's: keep it, everything waits.
+            self.reachable = True
+            await self._failed(item, error.message, None)
+            self._queue_wait(None, "refused")
+            return _Outcome.QUEUE_WAITS
+        if isinstance(error, LoyaltyUnavailable):
+            return await self._unavailable(item, error)
+        if isinstance(error, LoyaltyError):
+            self.reachable = True
+            return await self._refused(item, error)
+        # Anything unforeseen: this sale waits; the sender and the queue go on.
+        log.error("outbox: sending a sale failed: %s", type(error).__name__)
+        await self._failed(item, f"the till could not send this sale ({type(error).__name__})", None)
+        self._due[item.sale_id] = self.monotonic() + self.backoff.delay(item.attempts, self.rng)
+        return _Outcome.SALE_WAITS
 
     async def _unavailable(self, item: PendingSale, error: LoyaltyUnavailable) -> _Outcome:
         status = error.status

@@ -6,13 +6,17 @@ with that status (and optional headers), and never reaches the service; every ot
 is forwarded unchanged and the service's answer is passed back. ``answered`` counts, per sale
 id, what the gate did with each attempt, so a test can wait for a condition on it;
 ``delivered`` lists the sales the service accepted, in order.
+
+A ``POST /v1/sales/batch`` that holds a failing sale is answered by the gate as a whole with that
+sale's status (as a proxy failing the request would); any other batch is forwarded, and each of
+its sales counted as a single sale would be.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -28,6 +32,7 @@ class SaleGate:
         self.failing: dict[str, tuple[int, dict[str, str]]] = {}
         self.answered: defaultdict[str, list[int]] = defaultdict(list)
         self.delivered: list[str] = []  # sale ids in the order the service accepted them
+        self.requests: Counter[str] = Counter()  # "POST /v1/sales/batch" -> how many came
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -46,6 +51,10 @@ class SaleGate:
     def attempts(self, sale_id: str) -> list[int]:
         with self._lock:
             return list(self.answered[sale_id])
+
+    def requests_to(self, what: str) -> int:
+        with self._lock:
+            return self.requests[what]
 
     def delivered_in_order(self) -> list[str]:
         with self._lock:
@@ -71,11 +80,17 @@ class SaleGate:
                 body = self.rfile.read(length) if length else b""
                 sale_id = self.headers.get("idempotency-key")
                 with gate._lock:
-                    refusal = gate.failing.get(sale_id) if self.command == "POST" and self.path == "/v1/sales" else None
+                    gate.requests[f"{self.command} {self.path}"] += 1
+                batched = _batched_ids(body) if self.command == "POST" and self.path == "/v1/sales/batch" else []
+                sale_ids = batched or ([sale_id] if self.command == "POST" and self.path == "/v1/sales" else [])
+                with gate._lock:
+                    refusal = next((gate.failing[s] for s in sale_ids if s in gate.failing), None)
                 if refusal is not None:
                     status, extra = refusal
                     with gate._lock:
-                        gate.answered[sale_id].append(status)
+                        for refused in sale_ids:
+                            if refused in gate.failing:  # the others in its batch were not tried
+                                gate.answered[refused].append(status)
                     self._send(status, {"content-type": "application/json", **extra},
                                json.dumps({"error": {"code": "internal", "message": "the gate failed it"}}).encode())
                     return
@@ -86,6 +101,12 @@ class SaleGate:
                         gate.answered[sale_id].append(upstream.status_code)
                         if upstream.is_success:
                             gate.delivered.append(sale_id)
+                elif batched and upstream.status_code == 200:
+                    with gate._lock:
+                        for result in upstream.json()["results"]:
+                            gate.answered[result["sale_id"]].append(result["status"])
+                            if result["status"] == 201:
+                                gate.delivered.append(result["sale_id"])
                 kept = {k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_HEADERS | {"content-encoding"}}
                 self._send(upstream.status_code, kept, upstream.content)
 
@@ -100,3 +121,10 @@ class SaleGate:
             do_GET = do_POST = do_DELETE = _answer
 
         return Handler
+
+
+def _batched_ids(body: bytes) -> list[str]:
+    try:
+        return [str(sale["sale_id"]) for sale in json.loads(body)["sales"]]
+    except (ValueError, KeyError, TypeError):
+        return []

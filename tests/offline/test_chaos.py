@@ -83,6 +83,7 @@ async def test_every_sale_done_is_on_the_service_exactly_once(live_service, prox
     assert await checkout.sender.drain(timeout=60)
     sender.cancel()
     assert checkout.outbox.pending_count() == 0 and not checkout.outbox.set_aside_sales()
+    assert client.sale_batches is True  # what queued up went in batches too (POST /v1/sales/batch)
     await client.aclose()
 
     credited: dict[str, int] = {}

@@ -86,6 +86,7 @@ def test_openapi_is_public_and_describes_the_real_models(reading_service: Runnin
         "/v1/accounts/{account_id}/withdraw-marketing",
         "/v1/managers/{manager_id}/unlock",  # scoped keys
         "/v1/held-points/{sale_id}/{decision}",  # points held for review
+        "/v1/sales/batch",  # batched delivery
     }
     schemas = document["components"]["schemas"]
     assert set(schemas["AccountSummary"]["properties"]) == set(ALICE_SUMMARY_EXCEPT_TIME) | {"balance_as_of", "presence"}
