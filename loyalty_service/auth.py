@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
+from loyalty_service.database import Database
 from loyalty_service.errors import ApiError
 from loyalty_service.schemas import ErrorDetail
 from loyalty_service.terminal_keys import KeyHolder, find_key, key_hash
@@ -20,7 +22,9 @@ from loyalty_service.terminal_keys import KeyHolder, find_key, key_hash
 CACHE_SECONDS = 5.0
 
 
-def require_key(request: Request) -> KeyHolder:
+async def require_key(request: Request) -> KeyHolder:
+    # Async, so it runs on the event loop: only a terminal key missing from the cache needs the
+    # database, and that lookup alone goes to a worker thread.
     state = request.app.state
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -30,26 +34,30 @@ def require_key(request: Request) -> KeyHolder:
     digest = key_hash(state.key_pepper, presented)
     holder = state.unbound_keys.get(digest)
     if holder is None:
-        holder = _terminal_key(request, digest)
+        holder = await _terminal_key(request, digest)
     if holder is None:
         raise _unauthorized()
     request.state.key_holder = holder
     return holder
 
 
-def _terminal_key(request: Request, digest: str) -> KeyHolder | None:
+async def _terminal_key(request: Request, digest: str) -> KeyHolder | None:
     cache: dict[str, tuple[KeyHolder, float]] = request.app.state.key_cache
     now = time.monotonic()
     cached = cache.get(digest)
     if cached is not None and cached[1] > now:
         return cached[0]
-    with request.app.state.database.connection() as conn:
-        holder = find_key(conn, digest)
+    holder = await run_in_threadpool(_find_key, request.app.state.database, digest)
     if holder is not None:
         if len(cache) > 10_000:
             cache.clear()
         cache[digest] = (holder, now + CACHE_SECONDS)
     return holder
+
+
+def _find_key(database: Database, digest: str) -> KeyHolder | None:
+    with database.connection() as conn:
+        return find_key(conn, digest)
 
 
 def key_holder(request: Request) -> KeyHolder:

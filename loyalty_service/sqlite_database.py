@@ -2,11 +2,18 @@
 
 WAL with synchronous=FULL: a sale the service has answered for survives a power cut. Writes run
 in BEGIN IMMEDIATE, which takes the file's one write lock, so writers are served one at a time.
+
+Connections are kept for the next request (``connection``): opening one and setting its pragmas
+cost about 0.9 ms of CPU, three times a sale, and a kept one also keeps its prepared statements.
+A connection goes back only in a clean state: no transaction open, and every cursor it gave out
+closed, so no half-read statement can hold an old snapshot into the next request; one that
+failed with a database error is closed instead.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,17 +23,32 @@ from loyalty_service.database import DatabaseError, Dialect, IntegrityError
 from loyalty_service.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 
 
+# Connections kept for reuse, at most (the threadpool has 40 threads; event streams read in others).
+KEEP_CONNECTIONS = 64
+
+
 class SqliteConnection:
     dialect: Dialect = "sqlite"
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
+        self._cursors: list[sqlite3.Cursor] = []  # given out since the connection was lent
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         try:
-            return self.raw.execute(sql, params)
+            cursor = self.raw.execute(sql, params)
         except sqlite3.IntegrityError as error:
             raise IntegrityError(str(error)) from None
+        self._cursors.append(cursor)
+        return cursor
+
+    def reusable(self) -> bool:
+        """Close the cursors given out (a statement read halfway is reset); whether the connection
+        is clean enough to lend again (no transaction left open)."""
+        for cursor in self._cursors:
+            cursor.close()
+        self._cursors.clear()
+        return not self.raw.in_transaction
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         try:
@@ -67,19 +89,40 @@ class SqliteDatabase:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.name = str(path)
+        self._idle: list[SqliteConnection] = []  # kept for the next use; WAL lets readers run beside the writer
+        self._lock = threading.Lock()
+        self._closed = False
 
     @contextmanager
     def connection(self) -> Iterator[SqliteConnection]:
-        # A connection per use: opening one costs well under a millisecond, and WAL lets readers
-        # run beside the one writer.
-        conn = connect(self.path)
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = connect(self.path)
         try:
             yield conn
-        finally:
+        except sqlite3.Error:
             conn.close()
+            raise
+        except BaseException:
+            self._give_back(conn)  # an answer such as 404 or 409: the connection itself is fine
+            raise
+        self._give_back(conn)
+
+    def _give_back(self, conn: SqliteConnection) -> None:
+        if conn.reusable():
+            with self._lock:
+                if not self._closed and len(self._idle) < KEEP_CONNECTIONS:
+                    self._idle.append(conn)
+                    return
+        conn.close()
 
     def close(self) -> None:
-        pass
+        """Close the kept connections; later uses open and close their own."""
+        with self._lock:
+            self._closed, idle, self._idle = True, self._idle, []
+        for conn in idle:
+            conn.close()
 
     def create_schema(self) -> None:
         """Make the tables in a new file; refuse a file made by another schema version."""
