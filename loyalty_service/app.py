@@ -117,6 +117,7 @@ def create_app(
     app.state.database = database
     app.state.api_keys = tuple(key.encode() for key in api_keys)
     app.state.program = program
+    app.state.program_info = program.info()
     with database.connection() as conn, write_transaction(conn):
         app.state.key_pepper = pepper(conn)
     app.state.unbound_keys = unbound_keys(app.state.key_pepper, api_keys)
@@ -153,8 +154,8 @@ def health(store: Store) -> Health:
 
 
 @router.get("/program", responses=_errors())
-async def get_program(program: CurrentProgram) -> ProgramInfo:
-    return program.info()
+async def get_program(request: Request) -> ProgramInfo:
+    return request.app.state.program_info  # the programme is fixed while the service runs: made once
 
 
 @router.get("/catalog", responses=_errors())

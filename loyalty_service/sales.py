@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loyalty_service import points_review, reservations, sale_limits
-from loyalty_service.accounts import next_reward, points, tier_status
+from loyalty_service.accounts import member_points, next_reward, tier_status
 from loyalty_service.clock import service_now, utc_now
 from loyalty_service.database import Connection
 from loyalty_service.errors import ApiError
@@ -48,9 +48,10 @@ def sale_id_from_key(key: str | None) -> str:
 
 def _account_points(conn: Connection, account_id: str) -> tuple[int, int]:
     # An erased account (privacy.py) takes no new sale; a replay of one it had is answered before this.
-    if conn.execute("SELECT 1 FROM accounts WHERE account_id = ? AND erased_at IS NULL", (account_id,)).fetchone() is None:
+    member = member_points(conn, account_id)
+    if member is None:
         raise ApiError(404, "not_found", "There is no such account.")
-    return points(conn, account_id)
+    return member[1], member[2]
 
 
 def _price(program: Program, body: QuoteRequest | SaleRequest, balance: int, lifetime: int) -> Priced:
@@ -210,9 +211,11 @@ def record_sale(
             (body.account_id, priced.points_earned, sale_id, stamp),
         )
     reservations.redeem(conn, body.reservation_id, sale_id)
+    # What the rows above make of the account, known without summing its ledger again.
+    after = (new_balance, lifetime + credited)
     account_changed(conn, program, body.account_id, (balance, lifetime), {
         "cause": "sale", "sale_id": sale_id, "store_id": body.store_id, "terminal_id": body.terminal_id,
-    })
+    }, after=after)
     return answer, False
 
 

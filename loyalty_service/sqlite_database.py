@@ -27,12 +27,21 @@ from loyalty_service.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 KEEP_CONNECTIONS = 64
 
 
+# How long a writer waits for the file's write lock (busy_timeout) or the process's turn, in seconds.
+WRITE_WAIT_SECONDS = 30
+
+
 class SqliteConnection:
     dialect: Dialect = "sqlite"
 
-    def __init__(self, raw: sqlite3.Connection) -> None:
+    def __init__(self, raw: sqlite3.Connection, writers: threading.Lock | None = None) -> None:
         self.raw = raw
         self._cursors: list[sqlite3.Cursor] = []  # given out since the connection was lent
+        # The process's writers take turns here before BEGIN IMMEDIATE: a writer waiting on it is
+        # woken the moment the one before commits, where SQLite's busy handler would poll, sleeping
+        # up to 100 ms between tries (measured: 50 tills, sale p99 in seconds). Other processes on
+        # the file are still kept apart by the file's lock.
+        self._writers = writers
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         try:
@@ -58,6 +67,17 @@ class SqliteConnection:
 
     @contextmanager
     def write_transaction(self) -> Iterator[None]:
+        if self._writers is None:
+            yield from self._transaction()
+            return
+        if not self._writers.acquire(timeout=WRITE_WAIT_SECONDS):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            yield from self._transaction()
+        finally:
+            self._writers.release()
+
+    def _transaction(self) -> Iterator[None]:
         self.raw.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -70,8 +90,8 @@ class SqliteConnection:
         self.raw.close()
 
 
-def connect(path: Path) -> SqliteConnection:
-    raw = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+def connect(path: Path, writers: threading.Lock | None = None) -> SqliteConnection:
+    raw = sqlite3.connect(path, timeout=WRITE_WAIT_SECONDS, isolation_level=None, check_same_thread=False)
     raw.row_factory = sqlite3.Row
     raw.execute("PRAGMA journal_mode=WAL")
     raw.execute("PRAGMA synchronous=FULL")
@@ -80,7 +100,7 @@ def connect(path: Path) -> SqliteConnection:
     # What is deleted or overwritten (an erased customer, pruned sale lines: privacy.py) is zeroed
     # in the file, not left in free space for a copy of the file to give back.
     raw.execute("PRAGMA secure_delete=ON")
-    return SqliteConnection(raw)
+    return SqliteConnection(raw, writers)
 
 
 class SqliteDatabase:
@@ -92,13 +112,14 @@ class SqliteDatabase:
         self._idle: list[SqliteConnection] = []  # kept for the next use; WAL lets readers run beside the writer
         self._lock = threading.Lock()
         self._closed = False
+        self._writers = threading.Lock()  # this process's writers, one at a time (SqliteConnection)
 
     @contextmanager
     def connection(self) -> Iterator[SqliteConnection]:
         with self._lock:
             conn = self._idle.pop() if self._idle else None
         if conn is None:
-            conn = connect(self.path)
+            conn = connect(self.path, self._writers)
         try:
             yield conn
         except sqlite3.Error:
