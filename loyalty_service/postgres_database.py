@@ -37,6 +37,9 @@ from loyalty_service.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 WRITE_LOCK = 0x4C4F5957
 SCHEMA_LOCK = 0x4C4F5953
 
+_BEGIN_WRITE = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+_IDLE = psycopg.pq.TransactionStatus.IDLE
+
 # Tables whose rows are listed "in the order recorded" (ORDER BY created_at, rowid).
 ROWID_TABLES = ("sales", "sale_returns")
 
@@ -149,10 +152,24 @@ class PostgresConnection:
             raise IntegrityError(str(error).strip()) from None
 
     @contextmanager
-    def write_transaction(self) -> Iterator[None]:
-        with self.raw.transaction():
-            self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+    def pipeline(self) -> Iterator[None]:
+        with self.raw.pipeline():
             yield
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[None]:
+        # BEGIN and the lock in one round trip (two statements, no parameters: one simple query).
+        self.raw.execute(_BEGIN_WRITE)
+        try:
+            yield
+        except BaseException:
+            try:
+                if not self.raw.closed and self.raw.info.transaction_status != _IDLE:
+                    self.raw.execute("ROLLBACK")
+            except psycopg.Error:
+                pass  # the connection is gone (the pool drops it): the error that got here is the one to tell
+            raise
+        self.raw.execute("COMMIT")
 
 
 def display_url(url: str) -> str:

@@ -192,6 +192,17 @@ def record_sale(
         next_reward=next_reward(program, new_balance),
         points_held_for_review=held,
     )
+    with conn.pipeline():  # the writes go together: one round trip on PostgreSQL, not four or more
+        _write_sale(conn, program, sale_id, body, digest, answer, priced, held, (balance, lifetime), stamp)
+    return answer, False
+
+
+def _write_sale(
+    conn: Connection, program: Program, sale_id: str, body: SaleRequest, digest: str, answer: Sale, priced: Priced,
+    held: int, before: tuple[int, int], stamp: str,
+) -> None:
+    lifetime = before[1]
+    credited = priced.points_earned - held
     conn.execute(
         "INSERT INTO sales (sale_id, request_hash, account_id, store_id, terminal_id, answer, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -212,11 +223,10 @@ def record_sale(
         )
     reservations.redeem(conn, body.reservation_id, sale_id)
     # What the rows above make of the account, known without summing its ledger again.
-    after = (new_balance, lifetime + credited)
-    account_changed(conn, program, body.account_id, (balance, lifetime), {
+    after = (answer.balance, lifetime + credited)
+    account_changed(conn, program, body.account_id, before, {
         "cause": "sale", "sale_id": sale_id, "store_id": body.store_id, "terminal_id": body.terminal_id,
     }, after=after)
-    return answer, False
 
 
 def get_sale(conn: Connection, sale_id: str) -> Sale:

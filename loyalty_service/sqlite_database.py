@@ -51,6 +51,10 @@ class SqliteConnection:
         self._cursors.append(cursor)
         return cursor
 
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        yield  # statements run as they come: nothing to save on a file in this process
+
     def reusable(self) -> bool:
         """Close the cursors given out (a statement read halfway is reset); whether the connection
         is clean enough to lend again (no transaction left open)."""
