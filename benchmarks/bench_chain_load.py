@@ -1,7 +1,7 @@
 """A chain's load: T tills selling at once against the reference service, on SQLite and on PostgreSQL.
 
-    ./dev bench   (or: .venv/bin/python benchmarks/bench_chain_load.py [--tills 50] [--sales-per-till 20]
-                       [--backend sqlite|postgresql|both] [--workers N])
+    ./dev bench   (or: .venv/bin/python benchmarks/bench_chain_load.py [--tills 50|100] [--sales-per-till 20]
+                       [--backend sqlite|postgresql|both] [--service-workers N] [--profile DIR])
 
 Each till is a ``Checkout`` with its own outbox and cache and its own outbox sender running, as a
 register has; all of them in this one process, the service a child process (``start_service``),
@@ -17,6 +17,10 @@ Printed for each backend:
 * sales/s: every sale, from the moment the tills start selling until the last sale is credited.
 * confirmed / pending: ``complete`` came back with the service's answer within the receipt deadline
   (2 s), or with "points pending" (the sender delivers the sale afterwards).
+* service CPU ms/sale: the CPU time (user + system) the service's process and any workers it forked
+  used from the first sale until the last was credited, read from /proc (process_cpu.py), over the
+  sales made: what one full sale (identify, quote, pay) costs the service. On PostgreSQL the
+  database server's own CPU per sale is printed beside it (its processes are measured the same way).
 * anything that went wrong: identifies answered from the cache, quotes estimated on the till, sends
   retried (and why), sales set aside, errors in the service's log; on PostgreSQL the peak number of
   the service's pooled connections (the pool holds at most 20).
@@ -28,6 +32,12 @@ start) its run is skipped, saying why, and SQLite's figures are still printed. T
 ``--flag-transactions-per-day`` set out of reach: its count still runs on every sale, as in a chain,
 but ten demo customers buying a thousand times a day would otherwise all be flagged, which a real
 chain's customers are not.
+
+``--service-workers N`` starts the service with ``--workers N`` (N service processes on one
+database; 1, the default, passes nothing). ``--profile DIR`` runs py-spy on the service for the
+selling (service_profile.py) and writes ``DIR/<backend>-service.folded`` (collapsed stacks, for
+speedscope or a flame graph; ``--profile-format speedscope|svg`` for py-spy's others), and prints
+where the samples fell; a profiled run's figures are slowed by the sampling.
 
 Why not ``till-sim``: its tills are this same pipeline (``Checkout`` and ``OutboxSender``), but its
 summary counts a sale "confirmed" once the service has it after the final drain, so it cannot tell
@@ -63,6 +73,9 @@ from pos_core.loyalty_errors import LoyaltyError  # noqa: E402
 from pos_core.sale import Tender  # noqa: E402
 from pos_core.settings import Settings  # noqa: E402
 
+from process_cpu import tree_cpu_seconds  # noqa: E402
+from service_profile import FORMATS, Recording, summary  # noqa: E402
+
 PHONES = [f"020 7946 {n:04d}" for n in range(1, 11)]  # the demo store's customers
 API_KEY = "bench-key"
 POOL_SIZE = 20  # the service's PostgreSQL pool (open_database's default)
@@ -92,6 +105,9 @@ class Run:
     log_errors: list[str] = field(default_factory=list)
     log_excerpt: str = ""
     pool_peak: tuple[int, int] | None = None  # (open, busy) service connections, PostgreSQL only
+    service_cpu: float = 0.0  # CPU seconds the service (all its processes) used while the tills sold
+    database_cpu: float | None = None  # likewise the PostgreSQL server's processes
+    profile: list[str] = field(default_factory=list)  # the profile's summary, with --profile
 
 
 def percentile(samples: list[float], p: int) -> float:
@@ -171,16 +187,32 @@ async def open_till(checkout: Checkout, run: Run, attempts: int = 5) -> None:
             run.failed[f"opening a till, identify: {error.message}"] += 1
 
 
-async def chain(service: RunningService, data_dir: Path, run: Run, sales: int, drain_timeout: float) -> None:
+@dataclass
+class Watched:
+    """The processes whose CPU a run reads, and a profiler to run while the tills sell."""
+
+    service_pid: int
+    database_pid: int | None = None
+    profile: Path | None = None
+    profile_format: str = "raw"
+
+
+async def chain(
+    service: RunningService, data_dir: Path, run: Run, sales: int, drain_timeout: float, watched: Watched
+) -> None:
     checkouts = [till(service, data_dir, n) for n in range(run.tills)]
     paid: dict[str, float] = {}
     credited: dict[str, float] = {}
     for checkout in checkouts:
         watch_outbox(checkout, credited, run)
     senders = [asyncio.create_task(checkout.sender.run()) for checkout in checkouts]
+    recording: Recording | None = None
     try:
         # Open the tills: programme and catalog, and each customer seen once (so the cache has them).
         await asyncio.gather(*(open_till(checkout, run) for checkout in checkouts))
+        if watched.profile is not None:
+            recording = await asyncio.to_thread(Recording, watched.service_pid, watched.profile, watched.profile_format)
+        cpu_before = await asyncio.to_thread(_cpu, watched)
         start = time.perf_counter()
         await asyncio.gather(*(sell(checkout, n, sales, paid, run) for n, checkout in enumerate(checkouts)))
         # The points pending reach the service by the senders, as they would in a shop.
@@ -189,17 +221,35 @@ async def chain(service: RunningService, data_dir: Path, run: Run, sales: int, d
             if sum(await asyncio.gather(*(asyncio.to_thread(c.outbox.pending_count) for c in checkouts))) == 0:
                 break
             await asyncio.sleep(0.05)
+        cpu_after = await asyncio.to_thread(_cpu, watched)
+        run.service_cpu = cpu_after[0] - cpu_before[0]
+        if cpu_before[1] is not None and cpu_after[1] is not None:
+            run.database_cpu = cpu_after[1] - cpu_before[1]
+        if recording is not None:
+            written, recording = await asyncio.to_thread(recording.stop), None
+            if written is not None and watched.profile_format == "raw":
+                run.profile = summary(written)
+            elif written is not None:
+                run.profile = [f"written to {written}"]
         run.seconds = max(credited.values(), default=start) - start
         run.credited_ms = [(credited[s] - paid[s]) * 1000 for s in paid if s in credited]
         run.undelivered = sum(c.outbox.pending_count() for c in checkouts)
         run.set_aside = sum(len(c.outbox.set_aside_sales()) for c in checkouts)
     finally:
+        if recording is not None:  # the run failed while sampling
+            recording.stop()
         for task in senders:
             task.cancel()
         await asyncio.gather(*senders, return_exceptions=True)
         for checkout in checkouts:
             await checkout.client.aclose()
             checkout.close()
+
+
+def _cpu(watched: Watched) -> tuple[float, float | None]:
+    """CPU seconds so far of the service's processes, and of the database server's."""
+    database = None if watched.database_pid is None else tree_cpu_seconds(watched.database_pid)
+    return tree_cpu_seconds(watched.service_pid), database
 
 
 class PoolWatch:
@@ -249,13 +299,20 @@ def read_log(log: Path, run: Run) -> None:
             break
 
 
-def measure(backend: str, db: Path | str, tmp: Path, args: argparse.Namespace, admin_url: str | None = None) -> Run:
+def measure(
+    backend: str, db: Path | str, tmp: Path, args: argparse.Namespace, admin_url: str | None = None,
+    database_pid: int | None = None,
+) -> Run:
     run = Run(backend, args.tills)
     log = (args.logs or tmp) / f"{backend}-service.log"
     log.unlink(missing_ok=True)  # the service appends
-    service = start_service(db_path=db, api_key=API_KEY, log_path=log,
-                            extra_args=(*SERVICE_ARGS, "--workers", str(args.workers)))
-    tills = chain(service, tmp / f"{backend}-tills", run, args.sales_per_till, args.drain_timeout)
+    workers = ("--workers", str(args.service_workers)) if args.service_workers > 1 else ()
+    service = start_service(db_path=db, api_key=API_KEY, log_path=log, extra_args=(*SERVICE_ARGS, *workers))
+    profile = None
+    if args.profile is not None:
+        profile = args.profile / f"{backend}-service.{FORMATS[args.profile_format]}"
+    watched = Watched(service.process.pid, database_pid, profile, args.profile_format)
+    tills = chain(service, tmp / f"{backend}-tills", run, args.sales_per_till, args.drain_timeout, watched)
     try:
         if admin_url is None:
             asyncio.run(tills)
@@ -290,7 +347,7 @@ def on_postgresql(tmp: Path, args: argparse.Namespace) -> Run | str:
             url = server.create_database("bench_chain")
         except psycopg.Error as error:
             return f"cannot make a database on {server.admin_url}: {str(error).strip().splitlines()[0]}"
-        return measure("postgresql", url, tmp, args, admin_url=server.admin_url)
+        return measure("postgresql", url, tmp, args, admin_url=server.admin_url, database_pid=_postmaster(server))
     finally:
         try:
             server.stop()
@@ -298,16 +355,27 @@ def on_postgresql(tmp: Path, args: argparse.Namespace) -> Run | str:
             print(f"postgresql: could not clean up: {error}", file=sys.stderr)
 
 
+def _postmaster(server) -> int | None:
+    """The private server's main process (its first line of postmaster.pid); None for another's."""
+    if server.folder is None:
+        return None
+    found = next(Path(server.folder).rglob("postmaster.pid"), None)
+    try:
+        return int(found.read_text().split()[0]) if found else None
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def ms(value: float) -> str:
     return f"{value:.0f} ms" if value == value else "-"
 
 
 def report(results: list[Run | tuple[str, str]], args: argparse.Namespace) -> None:
-    print(f"machine: {os.cpu_count()} cores; service, database and {args.tills} tills on one machine;"
-          f" each sale: identify, quote, pay; {args.sales_per_till} sales per till; {args.workers} service"
-          f" process(es) (--workers)")
+    print(f"machine: {os.cpu_count()} cores; service ({args.service_workers} process"
+          f"{'es' if args.service_workers > 1 else ''}), database and {args.tills} tills on one machine;"
+          f" each sale: identify, quote, pay; {args.sales_per_till} sales per till")
     header = (f"{'backend':<11} {'sales':>6} {'sales/s':>8} {'credited p50':>13} {'p99':>8}"
-              f" {'confirmed':>10} {'pending':>8}")
+              f" {'confirmed':>10} {'pending':>8} {'service CPU/sale':>17}")
     print(header)
     print("-" * len(header))
     for result in results:
@@ -320,16 +388,19 @@ def report(results: list[Run | tuple[str, str]], args: argparse.Namespace) -> No
             continue
         rate = f"{result.sold / result.seconds:.1f}" if result.seconds else "-"
         print(f"{result.backend:<11} {result.sold:>6} {rate:>8} {ms(percentile(result.credited_ms, 50)):>13}"
-              f" {ms(percentile(result.credited_ms, 99)):>8} {result.confirmed:>10} {result.pending:>8}")
+              f" {ms(percentile(result.credited_ms, 99)):>8} {result.confirmed:>10} {result.pending:>8}"
+              f" {cpu_ms(result.service_cpu, result.sold):>17}")
     for result in results:
         if isinstance(result, tuple):
             continue
         notes = [f"the till waited for identify p50 {ms(percentile(result.identify_ms, 50))}"
                  f" p99 {ms(percentile(result.identify_ms, 99))}, for quote p50 {ms(percentile(result.quote_ms, 50))}"
                  f" p99 {ms(percentile(result.quote_ms, 99))}"]
+        if result.database_cpu is not None:
+            notes.append(f"the PostgreSQL server used {cpu_ms(result.database_cpu, result.sold)} of CPU per sale")
         if result.pool_peak is not None:
             notes.append(f"service connections to PostgreSQL at most {result.pool_peak[0]} open,"
-                         f" {result.pool_peak[1]} busy at once, in a query or transaction (pool max {POOL_SIZE * args.workers})")
+                         f" {result.pool_peak[1]} busy at once, in a query or transaction (pool max {POOL_SIZE * args.service_workers})")
         if result.provisional:
             notes.append(f"{result.provisional} identifies answered from the till's cache (service too slow)")
         if result.estimated:
@@ -347,20 +418,32 @@ def report(results: list[Run | tuple[str, str]], args: argparse.Namespace) -> No
         if result.log_excerpt:
             print(f"  {result.backend}: the service's first traceback:")
             print("    " + result.log_excerpt.replace("\n", "\n    "))
+        if result.profile:
+            print(f"  {result.backend}: the service's profile while the tills sold (py-spy):")
+            print("    " + "\n    ".join(result.profile))
     print("credited: from payment until the service's answer is on the till, every sale; confirmed: the answer came"
           " while the receipt waited (2 s); pending: the receipt said points pending, the sender delivered them after")
 
 
+def cpu_ms(seconds: float, sales: int) -> str:
+    return f"{1000 * seconds / sales:.1f} ms" if sales else "-"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tills", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=1, help="service processes (loyalty-service --workers)")
+    parser.add_argument("--tills", type=int, default=50, help="tills selling at once (the issue's sizes: 50, 100)")
     parser.add_argument("--sales-per-till", type=int, default=20)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--drain-timeout", type=float, default=120.0,
                         help="seconds to wait, after the last sale, for the points pending to be delivered")
     parser.add_argument("--logs", type=Path, metavar="DIR",
                         help="keep the service's logs in DIR (default: thrown away)")
+    parser.add_argument("--service-workers", type=int, default=1, metavar="N",
+                        help="service processes on the one database (the service's --workers; default 1)")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="run py-spy on the service while the tills sell; its samples go to DIR")
+    parser.add_argument("--profile-format", choices=tuple(FORMATS), default="raw",
+                        help="raw: collapsed stacks, summarised here (default); speedscope or svg: py-spy's own")
     args = parser.parse_args()
     results: list[Run | tuple[str, str]] = []
     with tempfile.TemporaryDirectory() as folder:

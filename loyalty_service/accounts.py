@@ -96,6 +96,10 @@ def enrol(conn: Connection, program: Program, body: EnrolRequest) -> AccountSumm
     return summary(conn, program, account_id)
 
 
+# A return's reversal is a negative 'earn' row (returns.py): returned goods do not count to a tier.
+_LIFETIME = "CASE WHEN {t}kind = 'earn' OR ({t}kind = 'opening' AND {t}delta > 0) THEN {t}delta END"
+
+
 def points(conn: Connection, account_id: str) -> tuple[int, int]:
     """(balance, lifetime points earned), both from the ledger.
 
@@ -103,13 +107,23 @@ def points(conn: Connection, account_id: str) -> tuple[int, int]:
     spending points on a reward never costs a customer their tier.
     """
     row = conn.execute(
-        "SELECT COALESCE(SUM(delta), 0) AS balance,"
-        # A return's reversal is a negative 'earn' row (returns.py): returned goods do not count to a tier.
-        " COALESCE(SUM(CASE WHEN kind = 'earn' OR (kind = 'opening' AND delta > 0) THEN delta END), 0) AS lifetime"
+        f"SELECT COALESCE(SUM(delta), 0) AS balance, COALESCE(SUM({_LIFETIME.format(t='')}), 0) AS lifetime"
         " FROM ledger WHERE account_id = ?",
         (account_id,),
     ).fetchone()
     return int(row["balance"]), int(row["lifetime"])
+
+
+def member_points(conn: Connection, account_id: str) -> tuple[str, int, int] | None:
+    """(name, balance, lifetime) of an account that is not erased, in one query; None when there
+    is no such account (an erased one included: privacy.py)."""
+    row = conn.execute(
+        f"SELECT a.name, COALESCE(SUM(l.delta), 0) AS balance, COALESCE(SUM({_LIFETIME.format(t='l.')}), 0) AS lifetime"
+        " FROM accounts a LEFT JOIN ledger l ON l.account_id = a.account_id"
+        " WHERE a.account_id = ? AND a.erased_at IS NULL GROUP BY a.account_id, a.name",
+        (account_id,),
+    ).fetchone()
+    return None if row is None else (row["name"], int(row["balance"]), int(row["lifetime"]))
 
 
 def tier_status(program: Program, lifetime: int) -> TierStatus:
@@ -134,13 +148,13 @@ def next_reward(program: Program, balance: int) -> NextReward | None:
 
 def summary(conn: Connection, program: Program, account_id: str) -> AccountSummary:
     # An erased account (privacy.py) is found by nothing: identify, lookups and enrolment all end here.
-    row = conn.execute("SELECT name FROM accounts WHERE account_id = ? AND erased_at IS NULL", (account_id,)).fetchone()
-    if row is None:
+    member = member_points(conn, account_id)
+    if member is None:
         raise ApiError(404, "not_found", "There is no such account.")
-    balance, lifetime = points(conn, account_id)
+    name, balance, lifetime = member
     return AccountSummary(
         account_id=account_id,
-        display_name=display_name(row["name"]),
+        display_name=display_name(name),
         currency=program.currency,
         balance=balance,
         balance_as_of=utc_now(),

@@ -31,11 +31,13 @@ class Flags(BaseModel):
 
 
 def transactions_on(conn: Connection, account_id: str, day: str) -> int:
-    pattern = day + "T%"
+    # The day's stamps ('2026-03-01T09:30:00Z') as a range, so the sales are counted from the
+    # (account_id, created_at) index, not by reading every sale the account ever had.
+    start, end = day + "T", day + "U"
     row = conn.execute(
-        "SELECT (SELECT COUNT(*) FROM sales WHERE account_id = ? AND created_at LIKE ?)"
-        " + (SELECT COUNT(*) FROM adjustments WHERE account_id = ? AND created_at LIKE ?) AS n",
-        (account_id, pattern, account_id, pattern),
+        "SELECT (SELECT COUNT(*) FROM sales WHERE account_id = ? AND created_at >= ? AND created_at < ?)"
+        " + (SELECT COUNT(*) FROM adjustments WHERE account_id = ? AND created_at >= ? AND created_at < ?) AS n",
+        (account_id, start, end, account_id, start, end),
     ).fetchone()
     return int(row["n"])
 

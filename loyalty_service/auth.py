@@ -8,13 +8,16 @@ and looked up, so the time taken does not depend on how close a guess came.
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from loyalty_service.errors import ApiError
 from loyalty_service.schemas import ErrorDetail
 from loyalty_service.terminal_keys import KeyHolder, key_hash
 
 
-def require_key(request: Request) -> KeyHolder:
+async def require_key(request: Request) -> KeyHolder:
+    # Async, so it runs on the event loop: only a terminal key missing from the cache needs the
+    # database, and that lookup alone goes to a worker thread.
     state = request.app.state
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -24,7 +27,9 @@ def require_key(request: Request) -> KeyHolder:
     digest = key_hash(state.key_pepper, presented)
     holder = state.unbound_keys.get(digest)
     if holder is None:
-        holder = state.key_cache.holder(digest)  # a key in the database (key_cache.py)
+        # A key in the database (key_cache.py): from the cache on the event loop when it can say,
+        # else looked up in a worker thread.
+        holder = state.key_cache.known(digest) or await run_in_threadpool(state.key_cache.holder, digest)
     if holder is None:
         raise _unauthorized()
     request.state.key_holder = holder

@@ -42,15 +42,14 @@ EVENT_TYPES = ("enrolled", "balance_changed", "tier_changed", "reward_issued", "
 
 def record_event(conn: Connection, account_id: str, type: str, data: Mapping[str, Any]) -> int:
     """Add an event for the account; returns its per-account ``seq``. Call inside the write
-    transaction that made the change (BEGIN IMMEDIATE serialises writers, so seq cannot repeat)."""
-    row = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM events WHERE account_id = ?",
-                       (account_id,)).fetchone()
-    seq = int(row["seq"])
-    conn.execute(
-        "INSERT INTO events (account_id, seq, type, data, created_at) VALUES (?, ?, ?, ?, ?)",
-        (account_id, seq, type, json.dumps(dict(data), separators=(",", ":")), utc_now()),
-    )
-    return seq
+    transaction that made the change (BEGIN IMMEDIATE serialises writers, so seq cannot repeat).
+    One statement, numbering and inserting (one round trip on PostgreSQL)."""
+    row = conn.execute(
+        "INSERT INTO events (account_id, seq, type, data, created_at)"
+        " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE account_id = ?), ?, ?, ?) RETURNING seq",
+        (account_id, account_id, type, json.dumps(dict(data), separators=(",", ":")), utc_now()),
+    ).fetchone()
+    return int(row["seq"])
 
 
 def account_changed(
@@ -59,11 +58,14 @@ def account_changed(
     account_id: str,
     before: tuple[int, int],
     cause: Mapping[str, Any],
+    *,
+    after: tuple[int, int] | None = None,
 ) -> None:
     """Record what changed since ``before`` (balance, lifetime) as events: the balance, the tier,
-    and rewards the balance newly pays for. Nothing when nothing changed."""
+    and rewards the balance newly pays for. Nothing when nothing changed. ``after``: the two now,
+    when the caller knows them (else they are read from the ledger)."""
     old_balance, old_lifetime = before
-    balance, lifetime = points(conn, account_id)
+    balance, lifetime = after if after is not None else points(conn, account_id)
     if balance != old_balance:
         upcoming = next_reward(program, balance)
         record_event(conn, account_id, "balance_changed", {

@@ -41,6 +41,17 @@ class KeyCache:
         self._token: str | None = None  # the revocation token last read
         self._checked_at = float("-inf")
 
+    def known(self, digest: str) -> KeyHolder | None:
+        """The holder, when the cache can say without touching the database (no revocation token
+        to read now); else None, and ``holder`` (in a worker thread) answers."""
+        now = self._clock()
+        cached = self._entries.get(digest)
+        if cached is None or cached[1] <= now:
+            return None
+        if self._token is None or not (self._notified() or now - self._checked_at < RECHECK_SECONDS):
+            return None
+        return cached[0]
+
     def holder(self, digest: str) -> KeyHolder | None:
         """Who holds the key with this hash, or None when no key has it (not cached)."""
         now = self._clock()

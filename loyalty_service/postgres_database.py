@@ -17,6 +17,7 @@ What differs from SQLite, and how it is made the same:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -36,9 +37,12 @@ from loyalty_service.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 # Advisory lock keys ("LOYW", "LOYS"): every write transaction, and making the schema.
 WRITE_LOCK = 0x4C4F5957
 SCHEMA_LOCK = 0x4C4F5953
-# A scoped write transaction's lock is the pair (SCOPED_LOCK, hashtext(scope)): PostgreSQL keeps
+# A scoped write transaction's lock is the pair (SCOPED_LOCK, _scope_key(scope)): PostgreSQL keeps
 # two-key advisory locks apart from one-key ones, so these never wait on WRITE_LOCK.
 SCOPED_LOCK = 0x4C4F5943
+
+_BEGIN_WRITE = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 
 # Tables whose rows are listed "in the order recorded" (ORDER BY created_at, rowid).
 ROWID_TABLES = ("sales", "sale_returns")
@@ -168,13 +172,31 @@ class PostgresConnection:
             raise IntegrityError(str(error).strip()) from None
 
     @contextmanager
-    def write_transaction(self, scope: str | None = None) -> Iterator[None]:
-        with self.raw.transaction():
-            if scope is None:
-                self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            else:
-                self.raw.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (SCOPED_LOCK, scope))
+    def pipeline(self) -> Iterator[None]:
+        with self.raw.pipeline():
             yield
+
+    @contextmanager
+    def write_transaction(self, scope: str | None = None) -> Iterator[None]:
+        # BEGIN and the lock in one round trip (two statements, no parameters: one simple query);
+        # the lock's keys are integers made here, so nothing from a request is in the SQL's text.
+        self.raw.execute(_BEGIN_WRITE if scope is None else
+                         f"BEGIN; SELECT pg_advisory_xact_lock({SCOPED_LOCK}, {_scope_key(scope)})")
+        try:
+            yield
+        except BaseException:
+            try:
+                if not self.raw.closed and self.raw.info.transaction_status != _IDLE:
+                    self.raw.execute("ROLLBACK")
+            except psycopg.Error:
+                pass  # the connection is gone (the pool drops it): the error that got here is the one to tell
+            raise
+        self.raw.execute("COMMIT")
+
+
+def _scope_key(scope: str) -> int:
+    """A scope's lock key: 32 signed bits of its hash, the same in every process."""
+    return int.from_bytes(hashlib.blake2s(scope.encode(), digest_size=4).digest(), "big", signed=True)
 
 
 def display_url(url: str) -> str:

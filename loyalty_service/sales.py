@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loyalty_service import points_review, reservations, sale_limits
-from loyalty_service.accounts import next_reward, points, tier_status
+from loyalty_service.accounts import member_points, next_reward, tier_status
 from loyalty_service.clock import service_now, utc_now
 from loyalty_service.database import Connection
 from loyalty_service.errors import ApiError
@@ -54,9 +54,10 @@ def canonical_sale_id(text: str) -> str | None:
 
 def _account_points(conn: Connection, account_id: str) -> tuple[int, int]:
     # An erased account (privacy.py) takes no new sale; a replay of one it had is answered before this.
-    if conn.execute("SELECT 1 FROM accounts WHERE account_id = ? AND erased_at IS NULL", (account_id,)).fetchone() is None:
+    member = member_points(conn, account_id)
+    if member is None:
         raise ApiError(404, "not_found", "There is no such account.")
-    return points(conn, account_id)
+    return member[1], member[2]
 
 
 def _price(program: Program, body: QuoteRequest | SaleRequest, balance: int, lifetime: int) -> Priced:
@@ -197,6 +198,17 @@ def record_sale(
         next_reward=next_reward(program, new_balance),
         points_held_for_review=held,
     )
+    with conn.pipeline():  # the writes go together: one round trip on PostgreSQL, not four or more
+        _write_sale(conn, program, sale_id, body, digest, answer, priced, held, (balance, lifetime), stamp)
+    return answer, False
+
+
+def _write_sale(
+    conn: Connection, program: Program, sale_id: str, body: SaleRequest, digest: str, answer: Sale, priced: Priced,
+    held: int, before: tuple[int, int], stamp: str,
+) -> None:
+    lifetime = before[1]
+    credited = priced.points_earned - held
     conn.execute(
         "INSERT INTO sales (sale_id, request_hash, account_id, store_id, terminal_id, answer, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -216,10 +228,11 @@ def record_sale(
             (body.account_id, priced.points_earned, sale_id, stamp),
         )
     reservations.redeem(conn, body.reservation_id, sale_id)
-    account_changed(conn, program, body.account_id, (balance, lifetime), {
+    # What the rows above make of the account, known without summing its ledger again.
+    after = (answer.balance, lifetime + credited)
+    account_changed(conn, program, body.account_id, before, {
         "cause": "sale", "sale_id": sale_id, "store_id": body.store_id, "terminal_id": body.terminal_id,
-    })
-    return answer, False
+    }, after=after)
 
 
 def get_sale(conn: Connection, sale_id: str) -> Sale:

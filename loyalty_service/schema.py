@@ -60,7 +60,10 @@ CREATE TABLE IF NOT EXISTS sales (
     -- 'pruned' (sale_line_retention.py) or 'erased' (privacy.py) once the answer's lines are gone
     lines_removed TEXT
 );
-CREATE INDEX IF NOT EXISTS sales_account ON sales(account_id);
+-- An account's sales by time: its list (newest first) and its count on a day (activity_flags.py),
+-- read from the index alone. It takes the place of sales_account (account_id only).
+CREATE INDEX IF NOT EXISTS sales_account_time ON sales(account_id, created_at);
+DROP INDEX IF EXISTS sales_account;
 CREATE INDEX IF NOT EXISTS sales_created ON sales(created_at);
 -- One row per points movement; balances are sums over it, never stored apart.
 CREATE TABLE IF NOT EXISTS ledger (
