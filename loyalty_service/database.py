@@ -60,9 +60,6 @@ class Database(Protocol):
 
     def create_schema(self) -> None: ...
     def connection(self) -> AbstractContextManager[Connection]: ...
-    def counters(self) -> AbstractContextManager[Connection]:
-        """A connection to where rate-limit counts live (rate_limit.py)."""
-        ...
     def close(self) -> None: ...
 
 
@@ -90,8 +87,8 @@ def open_database(target: str | Path, *, pool_size: int = 20) -> Database:
 @contextmanager
 def write_transaction(conn: Connection, scope: str | None = None) -> Iterator[Connection]:
     """One serialised write transaction: committed at the end, rolled back on any error.
-    ``scope``: PostgreSQL serialises the transaction only with others of the same scope, for
-    writes that touch nothing else, such as a key's rate-limit counts (SQLite has one writer a file
-    anyway)."""
+    ``scope``: bookkeeping that touches nothing else, such as a key's rate-limit counts: on
+    PostgreSQL serialised only with transactions of the same scope; on SQLite (one writer anyway)
+    committed without an fsync of its own, the next full commit making it durable."""
     with conn.write_transaction(scope):
         yield conn

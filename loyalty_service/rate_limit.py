@@ -11,9 +11,8 @@ pass a check made before any of them is counted (measured before: 40 wrong PINs 
 against a limit of 5). An attempt that turns out harmless (a customer found, a right PIN) gives its
 slot back (``give_back``).
 
-The slots are rows of the database (``rate_limit_hits``; on SQLite in a file of its own beside the
-database, ``<file>-limits``: sqlite_database.py), not of a process: every service process on the
-database, on one host or several, counts against the same budget. A slot is taken in a
+The slots are rows of the database (``rate_limit_hits``), not of a process: every service process
+on the database, on one host or several, counts against the same budget. A slot is taken in a
 write transaction scoped to the limit and key (database.write_transaction), which counts the key's
 rows and adds one, so 40 attempts at once across processes still get exactly the limit; other keys
 and other writes do not wait on it. Rows past their window no longer count, and go hourly
@@ -58,8 +57,7 @@ class SlidingWindow:
 
     def take(self, key: str, message: str, conn: Connection | None = None) -> Slot:
         """Count one attempt now, or raise ``RateLimited`` if ``key`` has none left. ``conn``: a
-        connection the caller holds (outside a transaction), used where the counts live in the
-        same database (PostgreSQL); else one is borrowed."""
+        connection the caller holds (outside a transaction), else one is borrowed."""
         if self.limit <= 0:
             return Slot(self, key, None)
         now_ms = int(self.clock() * 1000)
@@ -100,13 +98,15 @@ class SlidingWindow:
     def give_back(self, slot: Slot, conn: Connection | None = None) -> None:
         if slot.hit is None:
             return
-        with self._connection(conn) as db:  # one statement, atomic by itself: nothing to wait for
-            db.execute("DELETE FROM rate_limit_hits WHERE id = ?", (slot.hit,))
+        with self._connection(conn) as db:
+            if db.dialect == "sqlite":  # a scoped transaction costs no fsync of its own
+                with write_transaction(db, scope=f"rate:{self.name}:{slot.key}"):
+                    db.execute("DELETE FROM rate_limit_hits WHERE id = ?", (slot.hit,))
+            else:  # one statement, atomic by itself: nothing to wait for
+                db.execute("DELETE FROM rate_limit_hits WHERE id = ?", (slot.hit,))
 
     def _connection(self, conn: Connection | None) -> AbstractContextManager[Connection]:
-        if conn is not None and self.database.dialect == "postgresql":
-            return nullcontext(conn)  # the counts are in the same database: no second borrow
-        return self.database.counters()
+        return nullcontext(conn) if conn is not None else self.database.connection()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,12 +129,7 @@ def prune(conn: Connection, now: float | None = None) -> int:
 
 def keep_pruning(database: Database, stopping: Callable[[], bool]) -> threading.Thread:
     """Prune now, then hourly (hourly_job.py), until ``stopping()``: keys that never come back."""
-
-    def job(_conn: Connection) -> int:
-        with database.counters() as counters:
-            return prune(counters)
-
-    return run_hourly(database, "rate-limit-retention", job, "pruned %d rate-limit counts no longer counting",
+    return run_hourly(database, "rate-limit-retention", prune, "pruned %d rate-limit counts no longer counting",
                       stopping)
 
 

@@ -176,6 +176,14 @@ CREATE TABLE IF NOT EXISTS adjustments (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS adjustments_account ON adjustments(account_id);
+-- Attempts counted against a key's limits (rate_limit.py), by every service process alike.
+CREATE TABLE IF NOT EXISTS rate_limit_hits (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,  -- the limit: lookup_misses, wrong_pins, enrolments
+    key_id TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL  -- Unix milliseconds: it stops counting then
+);
+CREATE INDEX IF NOT EXISTS rate_limit_hits_key ON rate_limit_hits(name, key_id, expires_ms);
 -- Accounts with unusually many loyalty transactions in a day (activity_flags.py).
 CREATE TABLE IF NOT EXISTS account_flags (
     account_id TEXT NOT NULL REFERENCES accounts(account_id),
@@ -184,17 +192,4 @@ CREATE TABLE IF NOT EXISTS account_flags (
     flagged_at TEXT NOT NULL,
     PRIMARY KEY (account_id, day)
 );
-"""
-
-# Attempts counted against a key's limits (rate_limit.py), by every service process alike: in the
-# database on PostgreSQL (part of SCHEMA), in a file of their own beside a SQLite database
-# (sqlite_database.py), so counting never waits on the file's one writer.
-COUNTERS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS rate_limit_hits (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,  -- the limit: lookup_misses, wrong_pins, enrolments
-    key_id TEXT NOT NULL,
-    expires_ms INTEGER NOT NULL  -- Unix milliseconds: it stops counting then
-);
-CREATE INDEX IF NOT EXISTS rate_limit_hits_key ON rate_limit_hits(name, key_id, expires_ms);
 """

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from loyalty_service.database import DatabaseError, Dialect, IntegrityError
-from loyalty_service.schema import ADDED_COLUMNS, COUNTERS_SCHEMA, SCHEMA, SCHEMA_VERSION
+from loyalty_service.schema import ADDED_COLUMNS, SCHEMA, SCHEMA_VERSION
 
 
 class SqliteConnection:
@@ -37,23 +37,32 @@ class SqliteConnection:
 
     @contextmanager
     def write_transaction(self, scope: str | None = None) -> Iterator[None]:
-        self.raw.execute("BEGIN IMMEDIATE")  # the file's one write lock, whatever the scope
+        # The file's one write lock, whatever the scope. A scoped transaction (bookkeeping such as
+        # rate-limit counts) commits without an fsync of its own: the WAL is written in order, so
+        # the next full commit makes it durable too, and a power cut can cost only the last counts.
+        if scope is not None:
+            self.raw.execute("PRAGMA synchronous=NORMAL")
         try:
-            yield
-        except BaseException:
-            self.raw.execute("ROLLBACK")
-            raise
-        self.raw.execute("COMMIT")
+            self.raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.raw.execute("ROLLBACK")
+                raise
+            self.raw.execute("COMMIT")
+        finally:
+            if scope is not None:
+                self.raw.execute("PRAGMA synchronous=FULL")
 
     def close(self) -> None:
         self.raw.close()
 
 
-def connect(path: Path, *, synchronous: str = "FULL") -> SqliteConnection:
+def connect(path: Path) -> SqliteConnection:
     raw = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     raw.row_factory = sqlite3.Row
     raw.execute("PRAGMA journal_mode=WAL")
-    raw.execute(f"PRAGMA synchronous={synchronous}")
+    raw.execute("PRAGMA synchronous=FULL")
     raw.execute("PRAGMA foreign_keys=ON")
     raw.execute("PRAGMA busy_timeout=30000")
     # What is deleted or overwritten (an erased customer, pruned sale lines: privacy.py) is zeroed
@@ -68,53 +77,32 @@ class SqliteDatabase:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.name = str(path)
-        # Rate-limit counts (rate_limit.py) in a file of their own beside this one, shared by every
-        # process on the host: counting an identify never waits behind a sale for the file's one
-        # writer. Without an fsync (synchronous=NORMAL): a power cut can cost only the last counts.
-        self.counters_path = path.with_name(path.name + "-limits")
         # One connection held open, idle, from the first use to ``close``: the last connection to
         # close checkpoints the WAL and deletes it, and the next write makes it again. With a
         # connection per use and nothing else open, every write paid for that (measured: an
         # identify 3.3 ms without its rate-limit write, 16 ms with it; with this held, 1.9 and 2.8).
-        self._held: dict[Path, SqliteConnection] = {}  # by file: this one and its counters
+        self._held: SqliteConnection | None = None
         self._holding = threading.Lock()
 
     @contextmanager
     def connection(self) -> Iterator[SqliteConnection]:
         # A connection per use: opening one costs well under a millisecond, and WAL lets readers
         # run beside the one writer.
-        self._hold(self.path)
+        if self._held is None:
+            with self._holding:
+                if self._held is None:
+                    self._held = connect(self.path)
         conn = connect(self.path)
         try:
             yield conn
         finally:
             conn.close()
 
-    @contextmanager
-    def counters(self) -> Iterator[SqliteConnection]:
-        self._hold(self.counters_path, synchronous="NORMAL", schema=COUNTERS_SCHEMA)
-        conn = connect(self.counters_path, synchronous="NORMAL")
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    def _hold(self, path: Path, synchronous: str = "FULL", schema: str | None = None) -> None:
-        """Hold a connection to ``path`` open if none is yet, making ``schema`` in it first."""
-        if path in self._held:
-            return
-        with self._holding:
-            if path not in self._held:
-                conn = connect(path, synchronous=synchronous)
-                if schema is not None:
-                    conn.raw.executescript(schema)
-                self._held[path] = conn
-
     def close(self) -> None:
         with self._holding:
-            for conn in self._held.values():
-                conn.close()
-            self._held.clear()
+            if self._held is not None:
+                self._held.close()
+                self._held = None
 
     def create_schema(self) -> None:
         """Make the tables in a new file; refuse a file made by another schema version."""
