@@ -98,3 +98,30 @@ def test_an_event_written_by_one_process_reaches_a_till_streaming_from_another(c
         data = json.loads(event.data)
         assert (event.event, data["delta"], data["cause"]) == ("balance_changed", 7, "adjustment")
         assert int(event.id.rpartition(":")[2]) == int(start.id.rpartition(":")[2]) + 1
+
+
+def test_a_batch_replayed_to_another_process_changes_nothing(chain: Chain) -> None:
+    """A till resends a whole batch when its answer is lost, and the load balancer may send it to
+    another process: every sale is answered as the first time, marked replayed, credited once."""
+    with ExitStack() as stack:
+        clients = chain.clients(stack)
+        first, other = clients[0], clients[-1]
+        before = balance(first, ALICE_ID)
+        sales = [sale_body(first, ALICE_ID, [line(first, "1005", n)]) | {"sale_id": str(uuid.uuid4())}
+                 for n in (1, 2, 3)]
+        sent = first.post("/v1/sales/batch", json={"sales": sales})
+        assert sent.status_code == 200, sent.text
+        results = sent.json()["results"]
+        assert [(r["sale_id"], r["status"], r["replayed"]) for r in results] == [
+            (sale["sale_id"], 201, False) for sale in sales]
+        earned = sum(r["body"]["points_earned"] for r in results)
+        assert earned > 0 and balance(other, ALICE_ID) == before + earned
+        again = other.post("/v1/sales/batch", json={"sales": sales})
+        assert again.status_code == 200, again.text
+        replayed = again.json()["results"]
+        assert [(r["status"], r["replayed"]) for r in replayed] == [(201, True)] * len(sales)
+        assert [r["body"] for r in replayed] == [r["body"] for r in results]
+        for client in clients:
+            assert balance(client, ALICE_ID) == before + earned
+    for sale in sales:
+        assert rows(chain.db, "SELECT COUNT(*) FROM ledger WHERE sale_id = ?", (sale["sale_id"],)) == [(1,)]
