@@ -259,9 +259,15 @@ class SaleSession:
         self._looking(True)
         try:
             customer = await self.checkout.identify(method, value)
-        finally:
+        except BaseException:
             self._looking(False)
-        self.set_customer(customer)
+            raise
+        # One change, not two: the lookup is over and the customer is on the sale (one redraw).
+        self.looking_up = False
+        if self._frozen:
+            self._changed()
+        else:
+            self.set_customer(customer)
         return customer
 
     async def enrol(self, *, phone: str, name: str, marketing: bool, given_at: str = "till") -> AccountSummary:
