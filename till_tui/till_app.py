@@ -13,6 +13,8 @@
 - The receipt printer, when ``[printer] connection`` names one: receipts go to the print queue
   (pos_core), which prints beside the sale in its own thread and keeps each receipt on the till
   until the printer has it; ``printer_status`` follows the printer's state for the screens.
+- Once the store is loaded, what the till made to start is frozen out of the garbage collector's
+  full passes (``gc.freeze``), so those passes never hold a lookup for long; given back at stop.
 - A real crash (an error outside any worker) exits non-zero, prints where it happened without
   any variable's value, and leaves a short crash report in the till's data folder.
 """
