@@ -37,8 +37,9 @@ def run(
 ) -> int:
     """Build the settings, start the demo store when no URL is set, run the app, stop the store.
 
-    ``prepare()`` (the app's imports: Textual and the screens, about a second) runs while the demo
-    store's service starts in its own process, rather than after it. Returns what ``start``
+    ``prepare()`` (the app's imports: Textual and the screens, about a second) and httpx's lazy
+    loads (``load_http_backends``) run while the demo store's service starts in its own process,
+    rather than after it. Returns what ``start``
     returned (the app's exit code: non-zero after a crash)."""
     try:
         settings = load_settings(
@@ -67,6 +68,10 @@ def run(
         try:
             if prepare is not None:
                 prepare()
+            # Imported here, not at the top: the service is asked to start before httpx loads.
+            from pos_core.loyalty_client import load_http_backends
+
+            load_http_backends()
             service = starting.ready()
         except EmbeddedServiceError as error:
             print(f"{prog}: {error}", file=sys.stderr)
