@@ -1,15 +1,24 @@
-"""Identify → panel and sale → credited latency against the reference service on loopback.
+"""Identify → panel (typed phone number and card scan) and sale → credited, against the reference
+service on loopback.
 
-    ./dev bench            (or: .venv/bin/python benchmarks/bench_loyalty_latency.py [--rounds N])
+    ./dev bench            (or: .venv/bin/python benchmarks/bench_loyalty_latency.py [--rounds N] [--profile FILE])
 
-* identify → panel: the register running headless (Textual's test driver); the clock starts when
-  Enter is pressed in the phone dialog and stops when the loyalty panel shows the customer's name
-  (the app's whole path: parse, worker, HTTP, recompose, in the app's one event loop).
-* identify (client): the same lookup through ``LoyaltyClient`` alone, without the screen.
+* identify → panel, phone: the register running headless (Textual's test driver); the number is
+  typed into the F2 dialog, the clock starts when Enter is posted and stops when the register
+  screen is drawn (the compositor's update handed to the driver) with the customer's name on the
+  loyalty panel: the app's whole path (parse, worker, HTTP, panel update, layout, paint) in the
+  app's one event loop.
+* identify → panel, card scan: a loyalty card's barcode as a keyboard-wedge scanner types it (a
+  burst of keys 8 ms apart, stamped as the terminal driver stamps them, as
+  tests/app/wedge_keys.py sends it); the clock starts when the burst's Enter is posted (the first
+  moment the till can know it was a scan) and stops at the same drawn panel.
+* identify (client): the same phone lookup through ``LoyaltyClient`` alone, without the screen.
 * sale → credited: ``Checkout.complete`` (the register's own payment path) from the call until the
   service has committed the points and answered.
 
-Prints one line per figure and a JSON summary.
+``--rounds`` (default 400) is the number of phone lookups and of card scans each; ``--profile
+FILE`` writes a pyinstrument profile of the panel rounds (text for a ``.txt`` name, else HTML). Prints one line per figure and a
+JSON summary.
 """
 
 from __future__ import annotations
@@ -28,11 +37,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)  # the service child process imports loyalty_service from this checkout
 
-from textual.widgets import Label  # noqa: E402
+from textual import events  # noqa: E402
+from textual.widgets import Input, Label  # noqa: E402
 
-from cashier_tui.app import make_app  # noqa: E402
+from cashier_tui.app import CashierApp, make_app  # noqa: E402
 from cashier_tui.screens.phone_entry import PhoneEntryScreen  # noqa: E402
 from cashier_tui.screens.register import RegisterScreen  # noqa: E402
+from loyalty_service.demo_store import CUSTOMERS as DEMO_CUSTOMERS  # noqa: E402
 from pos_core.basket import Basket  # noqa: E402
 from pos_core.checkout import Checkout  # noqa: E402
 from pos_core.embedded_service import start_service  # noqa: E402
@@ -40,7 +51,9 @@ from pos_core.loyalty_client import LoyaltyClient  # noqa: E402
 from pos_core.sale import Tender  # noqa: E402
 from pos_core.settings import Settings  # noqa: E402
 
-PHONES = [f"020 7946 {n:04d}" for n in range(1, 11)]
+PHONES = [customer.phone for customer in DEMO_CUSTOMERS]
+CARDS = [customer.card for customer in DEMO_CUSTOMERS]
+SCANNER_GAP = 0.008  # seconds between a wedge scanner's characters
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -54,31 +67,19 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-async def known_phones(client: LoyaltyClient) -> list[str]:
-    found = []
-    for phone in PHONES:
-        try:
-            await client.identify("phone", phone)
-            found.append(phone)
-        except Exception:  # noqa: BLE001 - a gap in the demo numbers is fine here
-            pass
-    return found
-
-
 async def bench_client(settings: Settings, rounds: int) -> tuple[dict, dict]:
     client = LoyaltyClient(settings.api_url, settings.api_key, deadlines=settings.deadlines)
     checkout = Checkout(client, settings)
     await checkout.load_store()
-    phones = await known_phones(client)
     identify: list[float] = []
     for i in range(rounds):
         start = time.perf_counter()
-        await client.identify("phone", phones[i % len(phones)])
+        await client.identify("phone", PHONES[i % len(PHONES)])
         identify.append(time.perf_counter() - start)
     products = [p for p in checkout.catalog if p.category not in ("tobacco", "gift_cards")]
     credited: list[float] = []
     for i in range(rounds):
-        customer = await client.identify("phone", phones[i % len(phones)])
+        customer = await client.identify("phone", PHONES[i % len(PHONES)])
         basket = Basket()
         for product in products[i % 7 : i % 7 + 3]:
             basket = basket.add(product, 1 + i % 2)
@@ -87,55 +88,148 @@ async def bench_client(settings: Settings, rounds: int) -> tuple[dict, dict]:
         done = await checkout.complete(sale, (Tender("card", basket.subtotal),), None)
         credited.append(time.perf_counter() - start)
         assert done.loyalty is not None and done.loyalty.sale_id == sale.sale_id
+    checkout.close()
     await client.aclose()
     return percentiles(identify), percentiles(credited)
 
 
-async def bench_panel(settings: Settings, rounds: int) -> dict:
+class PanelClock:
+    """When the register screen was last drawn with ``name`` on its loyalty panel: wraps the app's
+    ``_display`` (called with every compositor update, headless too) to stamp it."""
+
+    def __init__(self, app: CashierApp) -> None:
+        self.app = app
+        self.name: str | None = None
+        self.drawn_at: float | None = None
+        display = app._display
+
+        def stamped(screen, renderable) -> None:
+            display(screen, renderable)
+            if renderable is not None and self.name is not None and self.drawn_at is None and self._shown(screen):
+                self.drawn_at = time.perf_counter()
+
+        app._display = stamped  # type: ignore[method-assign]
+
+    def _shown(self, screen) -> bool:
+        if not isinstance(screen, RegisterScreen):
+            return False
+        labels = screen.query("#customer-name")
+        if not labels:
+            return False
+        label = labels.first(Label)
+        return str(label.render()) == self.name and label in screen._compositor.visible_widgets
+
+    def expect(self, name: str) -> None:
+        self.name, self.drawn_at = name, None
+
+    async def wait(self, started: float, timeout: float = 10.0) -> float:
+        while self.drawn_at is None:
+            if time.perf_counter() - started > timeout:
+                told = [n.message for n in self.app._notifications]
+                raise SystemExit(f"the panel did not show {self.name!r} within {timeout:.0f} s; the till said {told}")
+            await asyncio.sleep(0.0005)
+        return self.drawn_at - started
+
+
+async def settle(app: CashierApp, screen: RegisterScreen) -> None:
+    """Take the customer off and wait until the panel says so, ready for the next round."""
+    if screen.sale is not None and screen.sale.customer is not None:
+        screen.action_remove_customer()
+    while any(label.display for label in screen.query("#customer-name")) or app.screen is not screen:
+        await asyncio.sleep(0.001)
+    await asyncio.sleep(0.02)  # the live follow of the last customer winds down
+
+
+async def phone_round(app: CashierApp, screen: RegisterScreen, clock: PanelClock, phone: str, name: str) -> float:
+    app.post_message(events.Key("f2", None))
+    while not (isinstance(app.screen, PhoneEntryScreen) and app.screen.query("#phone-input")
+               and app.screen.query_one("#phone-input", Input).has_focus):
+        await asyncio.sleep(0.001)
+    field = app.screen.query_one("#phone-input", Input)
+    digits = phone.replace(" ", "")
+    for index, digit in enumerate(digits):
+        key = events.Key(digit, digit)
+        key.time = time.monotonic() - (len(digits) - index) * 0.15  # a person's pace: never a scan
+        app.post_message(key)
+    while "".join(c for c in field.value if c.isdigit()) != digits:
+        await asyncio.sleep(0.001)
+    clock.expect(name)
+    start = time.perf_counter()
+    app.post_message(events.Key("enter", "\r"))
+    return await clock.wait(start)
+
+
+async def card_round(app: CashierApp, screen: RegisterScreen, clock: PanelClock, card: str, name: str) -> float:
+    wedge = app.devices.wedge
+    now = time.monotonic()
+    for index, character in enumerate(card):
+        key = events.Key(character, character)
+        key.time = now - (len(card) - index) * SCANNER_GAP  # the burst as the driver stamped it
+        app.post_message(key)
+    while len(wedge.filter._held) < len(card):
+        await asyncio.sleep(0.0005)
+    clock.expect(name)
+    start = time.perf_counter()
+    enter = events.Key("enter", "\r")
+    enter.time = time.monotonic()
+    app.post_message(enter)
+    return await clock.wait(start)
+
+
+async def bench_panel(settings: Settings, rounds: int, profile: Path | None) -> tuple[dict, dict]:
     app = make_app(settings)
-    samples: list[float] = []
+    phone_samples: list[float] = []
+    card_samples: list[float] = []
     async with app.run_test(size=(80, 24)) as pilot:
         while not app.store_loaded:
             await pilot.pause(0.01)
         screen = app.screen
         assert isinstance(screen, RegisterScreen)
-        phones = await known_phones(app.checkout.client)
+        clock = PanelClock(app)
+        names = []
+        for phone in PHONES:
+            names.append((await app.checkout.client.identify("phone", phone)).display_name)
+        profiler = None
+        if profile is not None:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(async_mode="disabled", interval=0.0005)
+            profiler.start()
         for i in range(rounds):
-            phone = phones[i % len(phones)]
-            await pilot.press("f2")
-            while not isinstance(app.screen, PhoneEntryScreen):
-                await pilot.pause(0.005)
-            await pilot.press(*phone.replace(" ", ""))
-            # Pilot.press() itself waits ~200 ms for the app to settle, so poll beside it.
-            start = time.perf_counter()
-            press = asyncio.create_task(pilot.press("enter"))
-            while not (screen.sale.customer and screen.query("#customer-name")):
-                await asyncio.sleep(0.0005)
-            samples.append(time.perf_counter() - start)
-            await press
-            assert str(screen.query_one("#customer-name", Label).render()) == screen.sale.customer.display_name
-            await pilot.press("f7")  # take the customer off for the next round
-    return percentiles(samples)
+            k = i % len(PHONES)
+            phone_samples.append(await phone_round(app, screen, clock, PHONES[k], names[k]))
+            await settle(app, screen)
+            card_samples.append(await card_round(app, screen, clock, CARDS[k], names[k]))
+            await settle(app, screen)
+        if profiler is not None:
+            profiler.stop()
+            profile.write_text(profiler.output_text(unicode=True, show_all=bool(os.environ.get("PROFILE_ALL"))) if profile.suffix == ".txt"
+                               else profiler.output_html())
+    return percentiles(phone_samples), percentiles(card_samples)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=400, help="phone lookups and card scans, each (default 400)")
+    parser.add_argument("--client-rounds", type=int, default=200, help="client-only identifies and sales (default 200)")
+    parser.add_argument("--profile", type=Path, metavar="FILE", help="write a pyinstrument profile of the panel rounds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         service = start_service(db_path=Path(tmp) / "loyalty.db", api_key="bench-key", log_path=Path(tmp) / "log")
         try:
             settings = Settings(api_url=service.url, api_key=service.api_key, data_dir=Path(tmp) / "till")
-            identify, credited = asyncio.run(bench_client(settings, args.rounds))
-            panel = asyncio.run(bench_panel(settings, max(20, args.rounds // 4)))
+            identify, credited = asyncio.run(bench_client(settings, args.client_rounds))
+            phone, card = asyncio.run(bench_panel(settings, args.rounds, args.profile))
         finally:
             service.stop()
     cores = os.cpu_count()
     print(f"machine: {cores} cores, Python {sys.version.split()[0]}, service on loopback with SQLite (WAL, synchronous=FULL)")
-    print(f"identify → panel  p50 {panel['p50_ms']} ms  p99 {panel['p99_ms']} ms  (n={panel['n']})")
-    print(f"identify (client) p50 {identify['p50_ms']} ms  p99 {identify['p99_ms']} ms  (n={identify['n']})")
-    print(f"sale → credited   p50 {credited['p50_ms']} ms  p99 {credited['p99_ms']} ms  (n={credited['n']})")
-    print(json.dumps({"cores": cores, "identify_to_panel": panel, "identify_client": identify, "sale_to_credited": credited}))
+    for label, figures in (("identify → panel (phone)", phone), ("card scan → panel", card),
+                           ("identify (client)", identify), ("sale → credited", credited)):
+        print(f"{label:25} p50 {figures['p50_ms']} ms  p99 {figures['p99_ms']} ms  max {figures['max_ms']} ms"
+              f"  (n={figures['n']})")
+    print(json.dumps({"cores": cores, "phone_to_panel": phone, "card_scan_to_panel": card,
+                      "identify_client": identify, "sale_to_credited": credited}))
 
 
 if __name__ == "__main__":

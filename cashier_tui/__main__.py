@@ -10,6 +10,11 @@ from pos_core.launch import argument_parser, run
 from pos_core.settings import Settings
 
 
+def load_screens() -> None:
+    """Import Textual and the register's screens (about a second) while the demo store starts."""
+    import cashier_tui.app  # noqa: F401
+
+
 def start(settings: Settings) -> int:
     from cashier_tui.app import make_app  # Textual loads only once the settings are good.
 
@@ -55,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         from cashier_tui.training.launch import run_from_args
 
         return run_from_args(args)
-    return run("cashier-tui", args, start)
+    return run("cashier-tui", args, start, prepare=load_screens)
 
 
 if __name__ == "__main__":

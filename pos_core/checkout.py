@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -71,6 +72,8 @@ class Checkout:
             till_dir(settings) / "cache.db", max_age_seconds=settings.cache_max_age_days * 24 * 3600
         )
         self.sender = OutboxSender(self.outbox, client)
+        # Customers seen are written to the cache here, one at a time, off the identify path.
+        self._cache_writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="customer-cache")
         self.program: Program | None = None
         self.catalog: Catalog | None = None
         # The service's holds on the points of the rewards applied to each open sale, by sale id.
@@ -135,7 +138,9 @@ class Checkout:
             cached = AccountSummary.from_json(kept.document)
             pending = await asyncio.to_thread(self.outbox.pending_points, cached.account_id)
             return replace(cached, provisional=True, pending_points=pending)
-        await asyncio.to_thread(self.cache.remember, method, value, summary.document)
+        # Kept for offline use beside the sale, not before the customer shows: a cache write
+        # (a committed SQLite transaction) is not worth the cashier's wait, and it is best effort.
+        self._cache_writes.submit(self.cache.remember, method, value, summary.document)
         pending = await asyncio.to_thread(self.outbox.pending_points, summary.account_id)
         return replace(summary, pending_points=pending) if pending else summary
 
@@ -399,6 +404,7 @@ class Checkout:
         return result
 
     def close(self) -> None:
+        self._cache_writes.shutdown(wait=True)  # the customers just seen are kept before the cache closes
         self.outbox.close()
         self.cache.close()
 

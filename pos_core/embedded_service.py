@@ -65,7 +65,59 @@ def _popen(args: list[str], *, env: dict[str, str], stderr: Any) -> subprocess.P
 spawn: Callable[..., subprocess.Popen[bytes]] = _popen
 
 
-def start_service(
+@dataclass
+class StartingService:
+    """A service process started but not yet known to listen: ``ready()`` waits for its line.
+    Whoever started it may do other work meanwhile (the till imports its screens)."""
+
+    api_key: str
+    process: subprocess.Popen[bytes] = field(repr=False)
+    lines: queue.Queue[bytes] = field(repr=False)
+    log_path: Path | None
+    startup_timeout: float
+    deadline: float
+
+    def ready(self) -> RunningService:
+        """Return once the service accepts connections; EmbeddedServiceError if it will not."""
+        process, log_path = self.process, self.log_path
+        while True:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                process.kill()
+                raise EmbeddedServiceError(
+                    f"the loyalty service did not start within {self.startup_timeout:.0f} s" + _log_hint(log_path)
+                )
+            try:
+                line = self.lines.get(timeout=min(remaining, 0.5))
+            except queue.Empty:
+                if process.poll() is not None:
+                    break
+                continue
+            if not line:
+                break
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict) and event.get("event") == "listening":
+                return RunningService(url=str(event["url"]), api_key=self.api_key, process=process, log_path=log_path)
+        code = process.wait()
+        raise EmbeddedServiceError(
+            f"the loyalty service stopped while starting (exit code {code})" + _log_hint(log_path)
+        )
+
+    def stop(self) -> None:
+        """Give up on it (whoever started it failed before it was ready)."""
+        RunningService("", self.api_key, self.process).stop()
+
+
+def start_service(*, db_path: Path | str, api_key: str, **options: Any) -> RunningService:
+    """Start ``loyalty_service`` and return once it accepts connections. ``db_path``: a SQLite
+    file, or a ``postgresql://`` URL (passed on as given); ``options`` as ``launch_service``'s."""
+    return launch_service(db_path=db_path, api_key=api_key, **options).ready()
+
+
+def launch_service(
     *,
     db_path: Path | str,
     api_key: str,
@@ -75,9 +127,8 @@ def start_service(
     log_path: Path | None = None,
     startup_timeout: float = 30.0,
     extra_args: tuple[str, ...] = (),
-) -> RunningService:
-    """Start ``loyalty_service`` and return once it accepts connections. ``db_path``: a SQLite
-    file, or a ``postgresql://`` URL (passed on as given)."""
+) -> StartingService:
+    """Start ``loyalty_service`` and return at once; its ``ready()`` waits until it listens."""
     if isinstance(db_path, Path):
         db_path.parent.mkdir(parents=True, exist_ok=True)
     args = [
@@ -118,36 +169,7 @@ def start_service(
         lines.put(b"")
 
     threading.Thread(target=read_stdout, name="loyalty-service-stdout", daemon=True).start()
-
-    deadline = time.monotonic() + startup_timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            process.kill()
-            raise EmbeddedServiceError(
-                f"the loyalty service did not start within {startup_timeout:.0f} s"
-                + _log_hint(log_path)
-            )
-        try:
-            line = lines.get(timeout=min(remaining, 0.5))
-        except queue.Empty:
-            if process.poll() is not None:
-                break
-            continue
-        if not line:
-            break
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict) and event.get("event") == "listening":
-            return RunningService(
-                url=str(event["url"]), api_key=api_key, process=process, log_path=log_path
-            )
-    code = process.wait()
-    raise EmbeddedServiceError(
-        f"the loyalty service stopped while starting (exit code {code})" + _log_hint(log_path)
-    )
+    return StartingService(api_key, process, lines, log_path, startup_timeout, time.monotonic() + startup_timeout)
 
 
 def _log_hint(log_path: Path | None) -> str:
@@ -158,10 +180,14 @@ def _log_hint(log_path: Path | None) -> str:
 
 
 def start_demo_store(data_dir: Path) -> RunningService:
-    """The reference service with the demo store, its data kept in ``data_dir/demo-store``.
+    """The reference service with the demo store, its data kept in ``data_dir/demo-store``,
+    once it accepts connections."""
+    return launch_demo_store(data_dir).ready()
 
-    The API key is made once, kept beside the database (mode 0600) and reused.
-    """
+
+def launch_demo_store(data_dir: Path) -> StartingService:
+    """The demo store's service started (``ready()`` waits for it). The API key is made once,
+    kept beside the database (mode 0600) and reused."""
     store_dir = data_dir / "demo-store"
     store_dir.mkdir(parents=True, exist_ok=True)
     key_file = store_dir / "api-key"
@@ -169,7 +195,7 @@ def start_demo_store(data_dir: Path) -> RunningService:
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(24))
-    return start_service(
+    return launch_service(
         db_path=store_dir / "loyalty.db",
         api_key=key_file.read_text().strip(),
         log_path=store_dir / "service.log",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from pos_core.embedded_service import EmbeddedServiceError, RunningService, start_demo_store
+from pos_core.embedded_service import EmbeddedServiceError, RunningService, launch_demo_store
 from pos_core.settings import Settings, SettingsError, load_settings
 
 
@@ -27,10 +27,20 @@ def argument_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def run(prog: str, args: argparse.Namespace, start: Callable[[Settings], int | None], **defaults: object) -> int:
+def run(
+    prog: str,
+    args: argparse.Namespace,
+    start: Callable[[Settings], int | None],
+    *,
+    prepare: Callable[[], object] | None = None,
+    **defaults: object,
+) -> int:
     """Build the settings, start the demo store when no URL is set, run the app, stop the store.
 
-    Returns what ``start`` returned (the app's exit code: non-zero after a crash)."""
+    ``prepare()`` (the app's imports: Textual and the screens, about a second) and httpx's lazy
+    loads (``load_http_backends``) run while the demo store's service starts in its own process,
+    rather than after it. Returns what ``start``
+    returned (the app's exit code: non-zero after a crash)."""
     try:
         settings = load_settings(
             args.config,
@@ -51,10 +61,24 @@ def run(prog: str, args: argparse.Namespace, start: Callable[[Settings], int | N
     if settings.embedded:
         print("Starting the demo store's loyalty service…", file=sys.stderr)
         try:
-            service = start_demo_store(settings.data_dir)
+            starting = launch_demo_store(settings.data_dir)
+        except OSError as error:
+            print(f"{prog}: the loyalty service could not be started: {error}", file=sys.stderr)
+            return 1
+        try:
+            if prepare is not None:
+                prepare()
+            # Imported here, not at the top: the service is asked to start before httpx loads.
+            from pos_core.loyalty_client import load_http_backends
+
+            load_http_backends()
+            service = starting.ready()
         except EmbeddedServiceError as error:
             print(f"{prog}: {error}", file=sys.stderr)
             return 1
+        except BaseException:
+            starting.stop()
+            raise
         settings = replace(settings, api_url=service.url, api_key=service.api_key)
     try:
         code = start(settings)

@@ -17,7 +17,6 @@ import math
 import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -40,6 +39,7 @@ from pos_core.loyalty_errors import (
     SaleBatchesUnsupported,
     UnknownCustomer,
 )
+from pos_core.deadlines import Deadlines
 from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnResult, SaleResult
 
 USER_AGENT = "loyalty-checkout/0.1"
@@ -48,19 +48,6 @@ MAX_BATCH_SALES = 100
 # A batch's deadline: a single sale's, and this much more for each sale in it.
 BATCH_SECONDS_PER_SALE = 0.05
 Model = TypeVar("Model")
-
-
-@dataclass(frozen=True, slots=True)
-class Deadlines:
-    """Seconds each kind of call may take in all, from sending to the parsed answer."""
-
-    identify: float = 0.8
-    quote: float = 2.0
-    sale: float = 5.0
-    other: float = 5.0
-    # How long the cashier waits for the service to confirm a paid sale before the receipt
-    # shows its points as pending (the outbox delivers them later).
-    receipt: float = 2.0
 
 
 _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
@@ -117,6 +104,17 @@ def reachability_after(error: LoyaltyError) -> str:
     if isinstance(error, LoyaltyUnavailable) and error.status != 429:
         return OFFLINE  # no answer, a 5xx, or a reply that is not the contract
     return ONLINE  # it answered: "not now" (429), "unknown customer", "not enough points"...
+
+
+def load_http_backends() -> None:
+    """Load now what httpx would load on the till's first client and first call: httpcore's async
+    locks (which import trio when it is installed) and anyio's asyncio back end, over half a second
+    together. The till does it while the demo store's service starts (pos_core/launch.py), so its
+    first screen and first health check do not wait for it."""
+    import anyio
+
+    httpx.AsyncHTTPTransport()
+    anyio.run(anyio.sleep, 0)
 
 
 class LoyaltyClient:

@@ -43,6 +43,8 @@ from pos_core.sale import CompletedSale, Sale, Tender, amount_due
 
 log = logging.getLogger(__name__)
 
+FOLLOW_AFTER = 0.1  # seconds from a customer going on the sale to their live follow starting
+
 
 @dataclass(frozen=True, slots=True)
 class Notice:
@@ -258,9 +260,15 @@ class SaleSession:
         self._looking(True)
         try:
             customer = await self.checkout.identify(method, value)
-        finally:
+        except BaseException:
             self._looking(False)
-        self.set_customer(customer)
+            raise
+        # One change, not two: the lookup is over and the customer is on the sale (one redraw).
+        self.looking_up = False
+        if self._frozen:
+            self._changed()
+        else:
+            self.set_customer(customer)
         return customer
 
     async def enrol(self, *, phone: str, name: str, marketing: bool, given_at: str = "till") -> AccountSummary:
@@ -463,6 +471,10 @@ class SaleSession:
             self._follow_task = self._spawn(lambda: self._follow_account(account))
 
     async def _follow_account(self, account_id: str) -> None:
+        # A moment after the customer is shown: the stream's connection and its fresh look at the
+        # account (current_summaries reads it once the stream is open, so nothing is missed) would
+        # otherwise take the loop while the panel is being drawn.
+        await asyncio.sleep(FOLLOW_AFTER)
         try:
             async for summary in current_summaries(self.checkout, account_id):
                 self._customer_refreshed(summary)

@@ -14,7 +14,7 @@ from typing import Any
 import platformdirs
 
 from pos_core.listen_address import DisplayAddressError, parse_listen
-from pos_core.loyalty_client import Deadlines
+from pos_core.deadlines import Deadlines
 from pos_core.printer_connection import PrinterConnectionError, parse_connection
 from pos_core.serial_url import SerialUrlError, parse_serial_url
 

@@ -224,10 +224,18 @@ class RegisterScreen(Screen[None]):
         return True
 
     def watch_quote(self) -> None:
-        self.refresh_bindings()  # "Why pts?" shows only while there is a quote to explain
+        self._refresh_keys()  # "Why pts?" shows only while there is a quote to explain
 
     def watch_sale(self) -> None:
-        self.refresh_bindings()
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Refresh the footer only when a key's use changed: each refresh rebuilds the whole footer,
+        which would otherwise happen on every item scanned and in the frame a customer is shown."""
+        usable = tuple(self.check_action(binding.action, ()) for binding in self.BINDINGS)
+        if usable != getattr(self, "_usable_keys", None):
+            self._usable_keys = usable
+            self.refresh_bindings()
 
     def action_why_points(self) -> None:
         if self.quote is not None:

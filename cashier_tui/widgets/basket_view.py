@@ -44,6 +44,8 @@ class BasketView(DataTable[Text | str]):
     def watch_sale(self, old: Sale | None, new: Sale | None) -> None:
         if not self._item_width:
             return
+        if old is not None and new is not None and old.basket == new.basket and old.currency == new.currency:
+            return  # the customer, rewards or quote changed: the lines did not, so neither does the table
         grew = new is not None and (old is None or len(new.basket.lines) > len(old.basket.lines))
         changed = _changed_line(old, new) if new is not None else None
         if grew:

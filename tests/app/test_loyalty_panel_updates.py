@@ -1,0 +1,73 @@
+"""The register's loyalty panel is updated in place, never rebuilt: a customer found, an item scanned
+or a quote changes its words, not its widgets; "Looking up…" shows only for a slow lookup."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from cashier_tui.widgets.loyalty_panel import LoyaltyPanel
+from tests.app.conftest import find_customer, product_in, wait_for
+from tests.app.test_register_flow import identify, panel_text, ready, scan
+
+SIZE = (80, 24)
+
+
+def shown(panel: LoyaltyPanel) -> list[str]:
+    """The ids of the panel's widgets on show, in order."""
+    return [widget.id or "" for widget in panel.children if widget.display]
+
+
+async def test_the_panel_changes_its_words_not_its_widgets(cashier, api: httpx.Client) -> None:
+    phone, summary = find_customer(api, lambda s: s["next_reward"] is not None and s["rewards_available"])
+    loaf = product_in(api, "bakery")
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        panel = screen.query_one(LoyaltyPanel)
+        widgets = list(panel.query("*"))
+        assert shown(panel) == ["panel-no-customer", "panel-no-customer-hint"]
+        await identify(pilot, phone)
+        await wait_for(pilot, lambda: screen.sale.customer is not None)
+        assert panel_text(screen, "#customer-name") == summary["display_name"]
+        assert shown(panel)[:3] == ["customer-name", "customer-tier", "customer-balance"]
+        assert "panel-no-customer" not in shown(panel) and "points-this-sale" not in shown(panel)
+        rewards = [label for label in panel.query(".reward") if label.display]
+        assert len(rewards) == len(summary["rewards_available"])
+        await scan(pilot, loaf["sku"])
+        await wait_for(pilot, lambda: screen.quote is not None)
+        assert "points-this-sale" in shown(panel)
+        assert f"+{screen.quote.points_earned:,} pts" in panel_text(screen, "#points-this-sale")
+        # The same widgets throughout, bar the reward lines added once for this customer.
+        assert [w for w in panel.query("*") if w in widgets] == widgets
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: screen.sale.customer is None)
+        assert shown(panel) == ["panel-no-customer", "panel-no-customer-hint"]
+
+
+async def test_looking_up_shows_only_while_a_lookup_is_slow(cashier, api: httpx.Client, monkeypatch) -> None:
+    phone, summary = find_customer(api, lambda s: True)
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        panel = screen.query_one(LoyaltyPanel)
+        answer = asyncio.Event()
+        real = app.checkout.client.identify
+        at_the_call: list[list[str]] = []
+
+        async def slow(method: str, value: str):
+            at_the_call.append(shown(panel))  # the lookup has begun: what the panel shows then
+            await answer.wait()  # the service takes its time
+            return await real(method, value)
+
+        monkeypatch.setattr(app.checkout.client, "identify", slow)
+        await identify(pilot, phone)
+        await wait_for(pilot, lambda: at_the_call)
+        assert screen.looking_up
+        assert at_the_call == [["panel-no-customer", "panel-no-customer-hint"]]  # not at once: no flicker
+        await wait_for(pilot, lambda: shown(panel) == ["panel-looking-up"])  # after LOOKING_UP_AFTER
+        answer.set()
+        await wait_for(pilot, lambda: screen.sale.customer is not None)
+        assert shown(panel)[0] == "customer-name"
+        assert panel_text(screen, "#customer-name") == summary["display_name"]
