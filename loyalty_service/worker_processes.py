@@ -35,6 +35,17 @@ def say(text: str) -> None:
     print(f"loyalty-service: {text}", file=sys.stderr, flush=True)
 
 
+def exit_forked(code: object) -> None:
+    """End a forked child with ``code`` (1 unless an int), its output flushed, and nothing of the
+    parent's (atexit handlers, buffered files, threads' cleanups) run a second time."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed stream: nothing more to say
+            pass
+    os._exit(code if isinstance(code, int) else 1)
+
+
 class Workers:
     def __init__(self, count: int, serve: Serve) -> None:
         self.count = count
@@ -64,12 +75,7 @@ class Workers:
 
             traceback.print_exc()
         finally:
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except Exception:  # noqa: BLE001
-                    pass
-            os._exit(code if isinstance(code, int) else 1)
+            exit_forked(code)
 
     def readied(self, timeout: float) -> list[int]:
         """Indexes of workers that said they serve, within ``timeout``."""

@@ -22,6 +22,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from loyalty_service.worker_processes import exit_forked
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE_ARGS = ["-m", "loyalty_service"]
 MESSAGE_MAX = 1 << 20
@@ -100,12 +102,7 @@ def _child(main: Any, request: dict[str, Any], fds: list[int], channel: socket.s
 
         traceback.print_exc()
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001
-                pass
-        os._exit(code if isinstance(code, int) else 1)
+        exit_forked(code)
 
 
 # -- the client (in the test worker) -----------------------------------------------------------------
