@@ -62,6 +62,17 @@ log = logging.getLogger(__name__)
 _AWAY_STATUSES = frozenset({502, 503, 504})
 
 
+def _whole_queue_waits(status: int | None) -> bool:
+    """An answer that says nothing about the sales sent (not reached, a gateway saying the service
+    is away, "too many requests"): the whole queue waits, one sale or a batch alike."""
+    return status is None or status == 429 or status in _AWAY_STATUSES
+
+
+def _reached(status: int | None) -> bool:
+    """The service itself answered (a gateway's 502-504 is not the service)."""
+    return status is not None and status not in _AWAY_STATUSES
+
+
 @dataclass(frozen=True, slots=True)
 class Backoff:
     first: float = 0.5
@@ -324,10 +335,10 @@ class OutboxSender:
             return _Outcome.QUEUE_WAITS
         except LoyaltyUnavailable as error:
             status = error.status
-            if status is None or status == 429 or status in _AWAY_STATUSES:
+            if _whole_queue_waits(status):
                 # As for one sale: nothing to do with these sales; all wait. A batch the service
                 # may have recorded goes again whole later: its sales' replays change nothing.
-                self.reachable = status is not None and status not in _AWAY_STATUSES
+                self.reachable = _reached(status)
                 await self._failed_all(items, error.message, None if status != 429 else status)
                 self._queue_wait(error.retry_after, "away")
                 return _Outcome.QUEUE_WAITS
@@ -450,8 +461,8 @@ class OutboxSender:
 
     async def _unavailable(self, item: PendingSale, error: LoyaltyUnavailable) -> _Outcome:
         status = error.status
-        self.reachable = status is not None and status not in _AWAY_STATUSES
-        if status is None or status == 429 or status in _AWAY_STATUSES:
+        self.reachable = _reached(status)
+        if _whole_queue_waits(status):
             # Not reached, a gateway saying the service is away, or "too many requests": nothing
             # to do with this sale (it is not counted towards "stuck"); all wait.
             await self._failed(item, error.message, None if status != 429 else status)
