@@ -1,13 +1,15 @@
 """A chain's load: T tills selling at once against the reference service, on SQLite and on PostgreSQL.
 
     ./dev bench   (or: .venv/bin/python benchmarks/bench_chain_load.py [--tills 50|100] [--sales-per-till 20]
-                       [--backend sqlite|postgresql|both] [--service-workers N] [--profile DIR])
+                       [--backend sqlite|postgresql|both] [--service-workers N] [--rate R] [--profile DIR])
 
 Each till is a ``Checkout`` with its own outbox and cache and its own outbox sender running, as a
 register has; all of them in this one process, the service a child process (``start_service``),
 on one machine. Every sale goes as at a register: identify the customer (phone number), quote the
 basket, pay by card (``Checkout.complete``); then the next sale at once (no pause: this is the most
-a chain of T tills can ask of the service, not a day's trading).
+a chain of T tills can ask of the service, not a day's trading). ``--rate R`` paces them instead:
+the tills together start R sales a second, each till one every T/R seconds (a late till starts its
+next at once), which is a chain's steady trade at that rate rather than its ceiling.
 
 Printed for each backend:
 
@@ -21,6 +23,9 @@ Printed for each backend:
   used from the first sale until the last was credited, read from /proc (process_cpu.py), over the
   sales made: what one full sale (identify, quote, pay) costs the service. On PostgreSQL the
   database server's own CPU per sale is printed beside it (its processes are measured the same way).
+* the tills' CPU ms/sale: this process's own CPU (the tills, their senders, outboxes and caches) over
+  the same time: on one machine it shares the cores with the service, and with no pause between
+  sales a sale's wait is mostly the queue for those cores (Little's law), not the service's work.
 * anything that went wrong: identifies answered from the cache, quotes estimated on the till, sends
   retried (and why), sales set aside, errors in the service's log; on PostgreSQL the peak number of
   the service's pooled connections (the pool holds at most 20).
@@ -107,6 +112,7 @@ class Run:
     pool_peak: tuple[int, int] | None = None  # (open, busy) service connections, PostgreSQL only
     service_cpu: float = 0.0  # CPU seconds the service (all its processes) used while the tills sold
     database_cpu: float | None = None  # likewise the PostgreSQL server's processes
+    tills_cpu: float = 0.0  # CPU seconds this process (the tills, their senders and files) used meanwhile
     profile: list[str] = field(default_factory=list)  # the profile's summary, with --profile
 
 
@@ -137,9 +143,16 @@ def watch_outbox(checkout: Checkout, credited: dict[str, float], run: Run) -> No
     checkout.outbox.retry_later = again  # type: ignore[method-assign]
 
 
-async def sell(checkout: Checkout, number: int, sales: int, paid: dict[str, float], run: Run) -> None:
+async def sell(checkout: Checkout, number: int, sales: int, paid: dict[str, float], run: Run,
+               pace: float | None = None, tills: int = 1) -> None:
+    """``pace``: seconds from one of this till's sales to its next (None: the next at once); the
+    tills' first sales are spread evenly over one pace."""
     products = [p for p in checkout.catalog if p.category not in ("tobacco", "gift_cards")]
+    next_sale = time.perf_counter() + (pace * number / tills if pace else 0.0)
     for i in range(sales):
+        if pace:
+            await asyncio.sleep(max(0.0, next_sale - time.perf_counter()))  # a late till starts at once
+            next_sale += pace
         asked = time.perf_counter()
         try:
             customer = await checkout.identify("phone", PHONES[(number + i) % len(PHONES)])
@@ -198,7 +211,8 @@ class Watched:
 
 
 async def chain(
-    service: RunningService, data_dir: Path, run: Run, sales: int, drain_timeout: float, watched: Watched
+    service: RunningService, data_dir: Path, run: Run, sales: int, drain_timeout: float, watched: Watched,
+    rate: float = 0.0,
 ) -> None:
     checkouts = [till(service, data_dir, n) for n in range(run.tills)]
     paid: dict[str, float] = {}
@@ -213,8 +227,11 @@ async def chain(
         if watched.profile is not None:
             recording = await asyncio.to_thread(Recording, watched.service_pid, watched.profile, watched.profile_format)
         cpu_before = await asyncio.to_thread(_cpu, watched)
+        tills_before = time.process_time()
         start = time.perf_counter()
-        await asyncio.gather(*(sell(checkout, n, sales, paid, run) for n, checkout in enumerate(checkouts)))
+        pace = len(checkouts) / rate if rate > 0 else None
+        await asyncio.gather(*(sell(checkout, n, sales, paid, run, pace, len(checkouts))
+                               for n, checkout in enumerate(checkouts)))
         # The points pending reach the service by the senders, as they would in a shop.
         deadline = time.monotonic() + drain_timeout
         while time.monotonic() < deadline:
@@ -222,6 +239,7 @@ async def chain(
                 break
             await asyncio.sleep(0.05)
         cpu_after = await asyncio.to_thread(_cpu, watched)
+        run.tills_cpu = time.process_time() - tills_before
         run.service_cpu = cpu_after[0] - cpu_before[0]
         if cpu_before[1] is not None and cpu_after[1] is not None:
             run.database_cpu = cpu_after[1] - cpu_before[1]
@@ -312,7 +330,7 @@ def measure(
     if args.profile is not None:
         profile = args.profile / f"{backend}-service.{FORMATS[args.profile_format]}"
     watched = Watched(service.process.pid, database_pid, profile, args.profile_format)
-    tills = chain(service, tmp / f"{backend}-tills", run, args.sales_per_till, args.drain_timeout, watched)
+    tills = chain(service, tmp / f"{backend}-tills", run, args.sales_per_till, args.drain_timeout, watched, args.rate)
     try:
         if admin_url is None:
             asyncio.run(tills)
@@ -373,7 +391,8 @@ def ms(value: float) -> str:
 def report(results: list[Run | tuple[str, str]], args: argparse.Namespace) -> None:
     print(f"machine: {os.cpu_count()} cores; service ({args.service_workers} process"
           f"{'es' if args.service_workers > 1 else ''}), database and {args.tills} tills on one machine;"
-          f" each sale: identify, quote, pay; {args.sales_per_till} sales per till")
+          f" each sale: identify, quote, pay; {args.sales_per_till} sales per till;"
+          f" {f'started at {args.rate:g} sales/s in all' if args.rate > 0 else 'each next sale at once'}")
     header = (f"{'backend':<11} {'sales':>6} {'sales/s':>8} {'credited p50':>13} {'p99':>8}"
               f" {'confirmed':>10} {'pending':>8} {'service CPU/sale':>17}")
     print(header)
@@ -398,6 +417,10 @@ def report(results: list[Run | tuple[str, str]], args: argparse.Namespace) -> No
                  f" p99 {ms(percentile(result.quote_ms, 99))}"]
         if result.database_cpu is not None:
             notes.append(f"the PostgreSQL server used {cpu_ms(result.database_cpu, result.sold)} of CPU per sale")
+        # On one machine the tills share its cores with the service: with no pause between sales,
+        # each sale's wait is mostly the queue for those cores (Little's law), not the service.
+        notes.append(f"the tills (this process) used {cpu_ms(result.tills_cpu, result.sold)} of CPU per sale,"
+                     f" on the same {os.cpu_count()} cores")
         if result.pool_peak is not None:
             notes.append(f"service connections to PostgreSQL at most {result.pool_peak[0]} open,"
                          f" {result.pool_peak[1]} busy at once, in a query or transaction (pool max {POOL_SIZE * args.service_workers})")
@@ -433,6 +456,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tills", type=int, default=50, help="tills selling at once (the issue's sizes: 50, 100)")
     parser.add_argument("--sales-per-till", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=0.0, metavar="SALES_PER_S",
+                        help="the tills together start this many sales a second, each till at its own steady pace"
+                             " (a chain's trade, not its ceiling); 0, the default: each next sale at once")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--drain-timeout", type=float, default=120.0,
                         help="seconds to wait, after the last sale, for the points pending to be delivered")

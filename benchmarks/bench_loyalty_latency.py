@@ -131,16 +131,20 @@ class PanelClock:
         return self.drawn_at - started
 
 
-async def settle(app: CashierApp, screen: RegisterScreen) -> None:
-    """Take the customer off and wait until the panel says so, ready for the next round."""
+async def settle(app: CashierApp, screen: RegisterScreen, pilot) -> None:
+    """Take the customer off, wait until the panel says so and the till has done what follows (the
+    footer's keys, the live follow winding down), ready for the next round: a cashier's next
+    customer comes seconds later, not in the same frame."""
     if screen.sale is not None and screen.sale.customer is not None:
         screen.action_remove_customer()
     while any(label.display for label in screen.query("#customer-name")) or app.screen is not screen:
         await asyncio.sleep(0.001)
-    await asyncio.sleep(0.02)  # the live follow of the last customer winds down
+    await pilot.pause()  # until the app is idle
+    await asyncio.sleep(0.02)
 
 
-async def phone_round(app: CashierApp, screen: RegisterScreen, clock: PanelClock, phone: str, name: str) -> float:
+async def phone_round(app: CashierApp, screen: RegisterScreen, clock: PanelClock, phone: str, name: str,
+                      pilot) -> float:
     app.post_message(events.Key("f2", None))
     while not (isinstance(app.screen, PhoneEntryScreen) and app.screen.query("#phone-input")
                and app.screen.query_one("#phone-input", Input).has_focus):
@@ -153,6 +157,7 @@ async def phone_round(app: CashierApp, screen: RegisterScreen, clock: PanelClock
         app.post_message(key)
     while "".join(c for c in field.value if c.isdigit()) != digits:
         await asyncio.sleep(0.001)
+    await pilot.pause()  # a person types over a second or two: the till has drawn every digit by Enter
     clock.expect(name)
     start = time.perf_counter()
     app.post_message(events.Key("enter", "\r"))
@@ -197,10 +202,10 @@ async def bench_panel(settings: Settings, rounds: int, profile: Path | None) -> 
             profiler.start()
         for i in range(rounds):
             k = i % len(PHONES)
-            phone_samples.append(await phone_round(app, screen, clock, PHONES[k], names[k]))
-            await settle(app, screen)
+            phone_samples.append(await phone_round(app, screen, clock, PHONES[k], names[k], pilot))
+            await settle(app, screen, pilot)
             card_samples.append(await card_round(app, screen, clock, CARDS[k], names[k]))
-            await settle(app, screen)
+            await settle(app, screen, pilot)
         if profiler is not None:
             profiler.stop()
             profile.write_text(profiler.output_text(unicode=True, show_all=bool(os.environ.get("PROFILE_ALL"))) if profile.suffix == ".txt"

@@ -13,8 +13,9 @@
 - The receipt printer, when ``[printer] connection`` names one: receipts go to the print queue
   (pos_core), which prints beside the sale in its own thread and keeps each receipt on the till
   until the printer has it; ``printer_status`` follows the printer's state for the screens.
-- Once the store is loaded, what the till made to start is frozen out of the garbage collector's
-  full passes (``gc.freeze``), so those passes never hold a lookup for long; given back at stop.
+- Once the store is loaded, the garbage collector's full passes run while the till is idle
+  (``idle_collector``): what the till made to start is frozen out of them, and they never hold a
+  customer's lookup; given back at stop.
 - A real crash (an error outside any worker) exits non-zero, prints where it happened without
   any variable's value, and leaves a short crash report in the till's data folder.
 """
@@ -22,7 +23,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 from dataclasses import dataclass
@@ -53,6 +53,7 @@ from pos_core.sale import CompletedSale
 from pos_core.sale_session import SaleSession
 from pos_core.settings import Settings
 from pos_core.shown_text import printable
+from till_tui.idle_collector import IDLE_AFTER, IdleCollector
 from till_tui.workers import WorkFailed, guarded, till_work
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class TillApp(App[None]):
         self.print_queue = self._make_print_queue()
         self.crash_report: Path | None = None
         self._crash_error: Exception | None = None
+        self.collector = IdleCollector()
 
     # -- start and stop --------------------------------------------------------------------------
 
@@ -122,6 +124,7 @@ class TillApp(App[None]):
         self.load_store()
         self.check_health()  # at once: "online" as soon as the service answers
         self.set_interval(self.settings.health_interval, self.check_health)
+        self.set_interval(IDLE_AFTER / 2, self.collector.tick, name="idle collector")
 
     def storage_notices(self) -> list[str]:
         """What the supervisor must know about the till's own files at start."""
@@ -190,7 +193,7 @@ class TillApp(App[None]):
         await self.session.close()
         await self.checkout.client.aclose()
         self.checkout.close()
-        gc.unfreeze()  # a process that runs the till again (training, tests) can collect this one
+        self.collector.stop()  # a process that runs the till again (training, tests) can collect this one
 
     # -- the receipt printer ----------------------------------------------------------------------
 
@@ -282,11 +285,7 @@ class TillApp(App[None]):
                 delay = min(delay * 2, 30.0)
                 continue
             self.store_loaded = True
-            # What the till made to start (modules, screens, the catalog) lives as long as it does:
-            # kept out of the collector's full passes, which otherwise walked it all every few
-            # hundred milliseconds of drawing and held the loop for tens of ms (seen: 500 ms on
-            # a busy machine) in the middle of a lookup. Given back at stop (unfreeze).
-            gc.freeze()
+            self.collector.start()  # full passes between customers, not in a lookup
             return
 
     def store_not_loaded(self, error: Exception, retry_in: float) -> None:
@@ -333,6 +332,7 @@ class TillApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
+            self.collector.touched()
             await self.devices.wedge.key(event)  # a scanner's burst never reaches a text field
             return
         await super().on_event(event)

@@ -34,7 +34,9 @@ class PhoneEntryScreen(ModalScreen[Identification | None]):
 
     @on(Input.Changed, "#phone-input")
     def clear_error(self) -> None:
-        self.query_one("#phone-error", Label).update("")
+        error = self.query_one("#phone-error", Label)
+        if error.content:  # an update lays the dialog out again: only when there is one to clear
+            error.update("")
 
     @on(Input.Submitted, "#phone-input")
     def submit(self, event: Input.Submitted) -> None:

@@ -7,11 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from pos_core.money import format_money
 from pos_core.sale import CompletedSale
 from pos_core.shown_text import printable
+from till_tui.keys_footer import KeysFooter
 
 
 class ReceiptScreen(Screen[None]):
@@ -51,7 +52,7 @@ class ReceiptScreen(Screen[None]):
                 else:
                     yield Label("No loyalty card on this sale.", classes="muted")
                 yield Label("Enter  next sale", classes="hint")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter(compact=True, show_command_palette=False)
 
     def action_new_sale(self) -> None:
         self.dismiss(None)

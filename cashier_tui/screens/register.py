@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.adjust_points import AdjustPointsScreen
@@ -45,6 +45,7 @@ from pos_core.printed_receipt import printed_sale
 from pos_core.sale import CompletedSale, Sale
 from pos_core.sale_session import Enrolment, Notice, SaleSession
 from pos_core.settings import Settings
+from till_tui.keys_footer import KeysFooter
 from till_tui.workers import till_work
 
 if TYPE_CHECKING:
@@ -101,10 +102,14 @@ class RegisterScreen(Screen[None]):
     class SaleVoided(Message):
         sale: Sale
 
-    sale: reactive[Sale | None] = reactive(None)
-    quote: reactive[Quote | None] = reactive(None)
-    quote_pending: reactive[bool] = reactive(False)
-    looking_up: reactive[bool] = reactive(False)
+    # The screen holds the session's state for its widgets to follow (data_bind); each widget
+    # redraws what changed in it. The screen itself is never repainted for a change: a repaint of
+    # the screen redraws every widget on it, which was most of the time from a customer found to
+    # the panel on screen.
+    sale: reactive[Sale | None] = reactive(None, repaint=False)
+    quote: reactive[Quote | None] = reactive(None, repaint=False)
+    quote_pending: reactive[bool] = reactive(False, repaint=False)
+    looking_up: reactive[bool] = reactive(False, repaint=False)
 
     def __init__(self, session: SaleSession, settings: Settings) -> None:
         super().__init__()
@@ -146,7 +151,7 @@ class RegisterScreen(Screen[None]):
             yield LoyaltyPanel(id="loyalty-panel").data_bind(
                 RegisterScreen.sale, RegisterScreen.quote, RegisterScreen.looking_up
             )
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         app = self.cashier_app

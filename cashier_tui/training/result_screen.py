@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from pos_core.training.results import TrainingResult
 from pos_core.training.scoring import PASS_MARK
 from pos_core.shown_text import printable
+from till_tui.keys_footer import KeysFooter
 
 _GOALS = {
     "ring_up": "Ring up",
@@ -67,7 +68,7 @@ class ResultScreen(Screen[bool]):
                     yield Label(printable(f"• {mistake[:1].upper()}{mistake[1:]}."), classes="result-mistake", markup=False)
             else:
                 yield Label("No mistakes.", classes="muted")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.border_title = "TRAINING · result"

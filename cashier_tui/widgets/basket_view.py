@@ -17,7 +17,9 @@ MIN_ITEM_WIDTH = 12
 
 
 class BasketView(DataTable[Text | str]):
-    sale: reactive[Sale | None] = reactive(None)
+    # No repaint of its own for a new sale: the table redraws when its rows change (watch_sale),
+    # and a sale that changed only its customer, rewards or quote leaves the table as drawn.
+    sale: reactive[Sale | None] = reactive(None, repaint=False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)

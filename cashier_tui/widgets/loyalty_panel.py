@@ -35,9 +35,10 @@ def _set_text(label: Label, text: str | Content) -> None:
 
 
 class LoyaltyPanel(VerticalScroll, can_focus=False):
-    sale: reactive[Sale | None] = reactive(None)
-    quote: reactive[Quote | None] = reactive(None)
-    looking_up: reactive[bool] = reactive(False)
+    # The panel itself is not repainted for a change: its labels redraw what changed in them.
+    sale: reactive[Sale | None] = reactive(None, repaint=False)
+    quote: reactive[Quote | None] = reactive(None, repaint=False)
+    looking_up: reactive[bool] = reactive(False, repaint=False)
 
     def compose(self) -> ComposeResult:
         yield Label("Looking up the customer…", classes="muted", id="panel-looking-up")

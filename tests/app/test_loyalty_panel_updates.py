@@ -1,5 +1,6 @@
 """The register's loyalty panel is updated in place, never rebuilt: a customer found, an item scanned
-or a quote changes its words, not its widgets; "Looking up…" shows only for a slow lookup."""
+or a quote changes its words, not its widgets; "Looking up…" shows only for a slow lookup; and
+what did not change (the screen, the basket, the totals, the footer's keys) is not drawn again."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ import asyncio
 
 import httpx
 
+from cashier_tui.screens.phone_entry import PhoneEntryScreen
+from cashier_tui.widgets.basket_view import BasketView
 from cashier_tui.widgets.loyalty_panel import LoyaltyPanel
+from cashier_tui.widgets.totals_view import TotalsView
+from devices.identification import Identification
 from tests.app.conftest import find_customer, product_in, wait_for
 from tests.app.test_register_flow import identify, panel_text, ready, scan
+from till_tui.keys_footer import KeysFooter
 
 SIZE = (80, 24)
 
@@ -71,3 +77,44 @@ async def test_looking_up_shows_only_while_a_lookup_is_slow(cashier, api: httpx.
         await wait_for(pilot, lambda: screen.sale.customer is not None)
         assert shown(panel)[0] == "customer-name"
         assert panel_text(screen, "#customer-name") == summary["display_name"]
+
+
+def counting(widget, attribute: str) -> list[int]:
+    """Count the calls of one widget's method (the widget's own calls included)."""
+    calls: list[int] = []
+    real = getattr(widget, attribute)
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    setattr(widget, attribute, counted)
+    return calls
+
+
+async def test_a_customer_found_redraws_only_what_changed(cashier, api: httpx.Client) -> None:
+    """The screen, the basket and totals that say the same, and a footer whose keys are the same
+    are not drawn again: a redraw of the screen redrew every widget on it, and the footer rebuilt
+    itself each time the phone dialog closed, in the frames the customer's panel waited for."""
+    phone, summary = find_customer(api, lambda s: True)
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        footer = screen.query_one(KeysFooter)
+        await pilot.pause()
+        rebuilt = counting(footer, "recompose")
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, PhoneEntryScreen))
+        await pilot.press("escape")  # the dialog closes: the register's keys are as they were
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+        assert rebuilt == []
+        redrawn = {name: counting(widget, "refresh") for name, widget in
+                   (("screen", screen), ("basket", screen.query_one(BasketView)),
+                    ("totals", screen.query_one(TotalsView)))}
+        screen.present(Identification("phone", phone, phone, "keyboard"))  # as a scanner or reader would
+        await wait_for(pilot, lambda: screen.sale.customer is not None)
+        await wait_for(pilot, lambda: panel_text(screen, "#customer-name") == summary["display_name"])
+        await pilot.pause()
+        assert {name: len(calls) for name, calls in redrawn.items()} == {"screen": 0, "basket": 0, "totals": 0}
+        assert len(rebuilt) == 1  # once, for the keys a customer brings (F7 remove, F10 adjust…)
