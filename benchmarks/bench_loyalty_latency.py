@@ -38,11 +38,12 @@ sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)  # the service child process imports loyalty_service from this checkout
 
 from textual import events  # noqa: E402
-from textual.widgets import Input, Label  # noqa: E402
+from textual.widgets import Input  # noqa: E402
 
 from cashier_tui.app import CashierApp, make_app  # noqa: E402
 from cashier_tui.screens.phone_entry import PhoneEntryScreen  # noqa: E402
 from cashier_tui.screens.register import RegisterScreen  # noqa: E402
+from cashier_tui.widgets.loyalty_panel import LoyaltyPanel  # noqa: E402
 from loyalty_service.demo_store import CUSTOMERS as DEMO_CUSTOMERS  # noqa: E402
 from pos_core.basket import Basket  # noqa: E402
 from pos_core.checkout import Checkout  # noqa: E402
@@ -113,11 +114,8 @@ class PanelClock:
     def _shown(self, screen) -> bool:
         if not isinstance(screen, RegisterScreen):
             return False
-        labels = screen.query("#customer-name")
-        if not labels:
-            return False
-        label = labels.first(Label)
-        return str(label.render()) == self.name and label in screen._compositor.visible_widgets
+        panel = screen.query_one(LoyaltyPanel)
+        return panel.drawn_text("customer-name") == self.name and panel in screen._compositor.visible_widgets
 
     def expect(self, name: str) -> None:
         self.name, self.drawn_at = name, None
@@ -133,13 +131,15 @@ class PanelClock:
 
 async def settle(app: CashierApp, screen: RegisterScreen, pilot) -> None:
     """Take the customer off, wait until the panel says so and the till has done what follows (the
-    footer's keys, the live follow winding down), ready for the next round: a cashier's next
+    footer's keys, the customer's cache write, the live follow winding down), ready for the next round: a cashier's next
     customer comes seconds later, not in the same frame."""
     if screen.sale is not None and screen.sale.customer is not None:
         screen.action_remove_customer()
-    while any(label.display for label in screen.query("#customer-name")) or app.screen is not screen:
+    panel = screen.query_one(LoyaltyPanel)
+    while panel.drawn_text("customer-name") is not None or app.screen is not screen:
         await asyncio.sleep(0.001)
     await pilot.pause()  # until the app is idle
+    await app.checkout.cache_written()  # the customer's cache write, made just after their panel
     await asyncio.sleep(0.02)
 
 

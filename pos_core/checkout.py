@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pos_core.catalog import Catalog
 from pos_core.customer_cache import CustomerCache
@@ -31,6 +32,8 @@ from pos_core.phone_number import PhoneNumber, parse_phone
 from pos_core.offline_quote import offline_quote
 from pos_core.sale import CompletedSale, Sale, Tender, amount_due
 from pos_core.settings import Settings
+
+CACHE_WRITE_AFTER = 0.3  # seconds from a customer's answer to their cache write
 
 
 class PaymentError(ValueError):
@@ -72,8 +75,11 @@ class Checkout:
             till_dir(settings) / "cache.db", max_age_seconds=settings.cache_max_age_days * 24 * 3600
         )
         self.sender = OutboxSender(self.outbox, client)
-        # Customers seen are written to the cache here, one at a time, off the identify path.
+        # Customers seen are written to the cache here, one at a time, off the identify path, and
+        # only once their panel has had time to be drawn (CACHE_WRITE_AFTER): a write beside the
+        # drawing took the interpreter from it for a few ms, the slowest lookups' tail.
         self._cache_writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="customer-cache")
+        self._cache_waiting: dict[asyncio.TimerHandle, tuple[str, str, dict[str, Any]]] = {}
         self.program: Program | None = None
         self.catalog: Catalog | None = None
         # The service's holds on the points of the rewards applied to each open sale, by sale id.
@@ -129,18 +135,31 @@ class Checkout:
         """
         if method == "phone":
             value = self.parse_phone(value).e164
+        # Which customers this till still has undelivered points for is read beside the lookup,
+        # not after it: for nearly every customer there are none, and the answer goes straight on.
+        pending_accounts = asyncio.ensure_future(asyncio.to_thread(self.outbox.pending_accounts))
         try:
             summary = await self.client.identify(method, value)
         except LoyaltyUnavailable:
-            kept = await asyncio.to_thread(self.cache.recall, method, value)
+            await asyncio.gather(pending_accounts, return_exceptions=True)
+            # Read on the cache's own thread, after any write still waiting there: a customer seen
+            # a moment ago is found.
+            self._write_waiting_now()
+            kept = await asyncio.wrap_future(self._cache_writes.submit(self.cache.recall, method, value))
             if kept is None:
                 raise
             cached = AccountSummary.from_json(kept.document)
             pending = await asyncio.to_thread(self.outbox.pending_points, cached.account_id)
             return replace(cached, provisional=True, pending_points=pending)
+        except BaseException:
+            await asyncio.gather(pending_accounts, return_exceptions=True)
+            raise
         # Kept for offline use beside the sale, not before the customer shows: a cache write
         # (a committed SQLite transaction) is not worth the cashier's wait, and it is best effort.
-        self._cache_writes.submit(self.cache.remember, method, value, summary.document)
+        self._remember_later(method, value, summary.document)
+        if summary.account_id not in await pending_accounts:
+            return summary
+        # Counted after the answer, so a sale the sender delivered meanwhile is not counted twice.
         pending = await asyncio.to_thread(self.outbox.pending_points, summary.account_id)
         return replace(summary, pending_points=pending) if pending else summary
 
@@ -403,8 +422,28 @@ class Checkout:
                                 result.document.get("created_at"))
         return result
 
+    def _remember_later(self, method: str, value: str, document: dict[str, Any]) -> None:
+        def due() -> None:
+            if (write := self._cache_waiting.pop(handle, None)) is not None:
+                self._cache_writes.submit(self.cache.remember, *write)
+
+        handle = asyncio.get_running_loop().call_later(CACHE_WRITE_AFTER, due)
+        self._cache_waiting[handle] = (method, value, document)
+
+    async def cache_written(self) -> None:
+        """Every customer seen so far is in the cache: their writes are made now and waited for."""
+        self._write_waiting_now()
+        await asyncio.wrap_future(self._cache_writes.submit(lambda: None))  # one thread: in order
+
+    def _write_waiting_now(self) -> None:
+        for handle, write in list(self._cache_waiting.items()):
+            handle.cancel()
+            self._cache_writes.submit(self.cache.remember, *write)
+        self._cache_waiting.clear()
+
     def close(self) -> None:
-        self._cache_writes.shutdown(wait=True)  # the customers just seen are kept before the cache closes
+        self._write_waiting_now()  # the customers just seen are kept too
+        self._cache_writes.shutdown(wait=True)  # written before the cache closes
         self.outbox.close()
         self.cache.close()
 

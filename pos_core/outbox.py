@@ -335,6 +335,11 @@ class Outbox:
     def pending_count(self) -> int:
         return int(self._read("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")[0][0])
 
+    def pending_accounts(self) -> frozenset[str]:
+        """The customers with a sale the service has not confirmed yet."""
+        return frozenset(row[0] for row in self._read(
+            "SELECT DISTINCT account_id FROM outbox WHERE state = 'pending' AND account_id IS NOT NULL"))
+
     def pending_points(self, account_id: str) -> int:
         """Points this till expects for the customer from sales the service has not confirmed."""
         rows = self._read(

@@ -52,7 +52,7 @@ class ReceiptScreen(Screen[None]):
                 else:
                     yield Label("No loyalty card on this sale.", classes="muted")
                 yield Label("Enter  next sale", classes="hint")
-        yield KeysFooter(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def action_new_sale(self) -> None:
         self.dismiss(None)

@@ -151,7 +151,7 @@ class RegisterScreen(Screen[None]):
             yield LoyaltyPanel(id="loyalty-panel").data_bind(
                 RegisterScreen.sale, RegisterScreen.quote, RegisterScreen.looking_up
             )
-        yield KeysFooter(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         app = self.cashier_app

@@ -68,7 +68,7 @@ class ResultScreen(Screen[bool]):
                     yield Label(printable(f"• {mistake[:1].upper()}{mistake[1:]}."), classes="result-mistake", markup=False)
             else:
                 yield Label("No mistakes.", classes="muted")
-        yield KeysFooter(compact=True, show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.border_title = "TRAINING · result"

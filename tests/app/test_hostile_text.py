@@ -20,7 +20,9 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from textual.geometry import Offset
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static
 from textual.widgets._toast import Toast
 
@@ -29,6 +31,7 @@ from cashier_tui.screens.adjust_points import AdjustPointsScreen
 from cashier_tui.screens.enrol import EnrolScreen
 from cashier_tui.screens.receipt import ReceiptScreen
 from cashier_tui.screens.rewards import RewardsScreen
+from cashier_tui.widgets.loyalty_panel import LoyaltyPanel
 from cashier_tui.widgets.basket_view import BasketView
 from loyalty_service.program import DEMO_PROGRAM
 from pos_core.catalog import fitted_name
@@ -113,9 +116,9 @@ def kiosk_settings(service: RunningService, folder: Path, **more) -> Settings:
                     kiosk=KioskSettings(thank_you_seconds=600), **more)
 
 
-async def nothing_ran(pilot: Pilot, widget: Label) -> None:
+async def nothing_ran(pilot: Pilot, widget: Widget, offset: tuple[int, int] | Offset = (1, 0)) -> None:
     """A click on the text: had it been markup, ``[@click=app.quit]`` would close the app."""
-    await pilot.click(widget, offset=(1, 0))
+    await pilot.click(widget, offset=offset)
     await pilot.pause()
     assert pilot.app.is_running and pilot.app.return_code is None
 
@@ -143,10 +146,10 @@ def test_customer_names_show_as_given_at_the_register(live_service: RunningServi
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             screen = await ready(pilot)
             await identify(pilot, phone)
-            await wait_for(pilot, lambda: screen.sale.customer is not None and screen.query("#customer-name"))
-            label = screen.query_one("#customer-name", Label)
-            assert shown(label) == display
-            await nothing_ran(pilot, label)
+            panel = screen.query_one(LoyaltyPanel)
+            await wait_for(pilot, lambda: screen.sale.customer is not None and panel.drawn_text("customer-name"))
+            assert panel.drawn_text("customer-name") == display
+            await nothing_ran(pilot, panel, panel.offset_of("customer-name"))
             await pilot.press("f9")
             dialog = await wait_for(pilot, lambda: isinstance(app.screen, AdjustPointsScreen) and app.screen)
             assert display in shown(dialog.query_one(".dialog-title", Label))
@@ -200,8 +203,9 @@ async def test_a_customer_enrolled_at_the_register_with_brackets_in_their_name(c
         form.query_one("#enrol-name", Input).value = "[/] Zed"
         form.query_one("#enrol-terms").value = True
         await pilot.click("#enrol-ok")
-        await wait_for(pilot, lambda: screen.sale.customer is not None and screen.query("#customer-name"))
-        assert shown(screen.query_one("#customer-name", Label)) == "[/] Z."
+        panel = screen.query_one(LoyaltyPanel)
+        await wait_for(pilot, lambda: screen.sale.customer is not None and panel.drawn_text("customer-name"))
+        assert panel.drawn_text("customer-name") == "[/] Z."
         toast = await wait_for(pilot, lambda: next((t for t in app.screen.query(Toast) if "member" in t._notification.message), None))
         assert "[/] Z. is now a member." in toast.render().plain  # what the toast shows (MarkupError today)
 
@@ -288,13 +292,14 @@ async def _at_the_register(service, folder, tiers, rewards, products, store, cat
         for row, name in enumerate(products):
             assert printable(fitted_name(name)).startswith(cell(basket, row).rstrip("…"))
         await identify(pilot, ALICE)
-        await wait_for(pilot, lambda: screen.sale.customer is not None and screen.query("#customer-tier"))
-        tier = shown(screen.query_one("#customer-tier", Label))
+        panel = screen.query_one(LoyaltyPanel)
+        await wait_for(pilot, lambda: screen.sale.customer is not None and panel.drawn_text("customer-tier"))
+        tier = panel.drawn_text("customer-tier")
         assert tier.startswith(f"{tiers[1]} · ") and tier.endswith(f" pts to {tiers[2]}")
-        await nothing_ran(pilot, screen.query_one("#customer-tier", Label))
-        offered = [shown(label) for label in screen.query(".reward")]
+        await nothing_ran(pilot, panel, panel.offset_of("customer-tier"))
+        offered = [panel.drawn_text(key) for key in panel.shown() if key.startswith("reward-")]
         assert offered == [f"· {rewards[0][0]}  150", f"· {rewards[1][0]}  500"]
-        assert shown(screen.query_one(".next-reward", Label)) == f"360 pts to {rewards[2][0]}"
+        assert panel.drawn_text("panel-next-reward") == f"360 pts to {rewards[2][0]}"
         await pilot.press("f3")
         picker = await wait_for(pilot, lambda: isinstance(app.screen, RewardsScreen) and app.screen)
         prompts = [option.prompt.plain for option in picker.query_one("#rewards-list").options]

@@ -16,6 +16,7 @@ from cashier_tui.screens.payment import PaymentScreen
 from cashier_tui.screens.phone_entry import PhoneEntryScreen
 from cashier_tui.screens.receipt import ReceiptScreen
 from cashier_tui.screens.register import RegisterScreen
+from cashier_tui.widgets.loyalty_panel import LoyaltyPanel
 from cashier_tui.widgets.basket_view import BasketView
 from tests.conftest import told
 from tests.app.conftest import find_customer, product_in, wait_for
@@ -62,7 +63,8 @@ async def to_payment(pilot: Pilot, phone: str, sku: str) -> RegisterScreen:
 
 
 def panel_text(screen: RegisterScreen, selector: str) -> str:
-    return str(screen.query_one(selector, Label).render())
+    """The words of one line of the loyalty panel as drawn ("#customer-name", "#points-this-sale"…)."""
+    return screen.query_one(LoyaltyPanel).text(selector.removeprefix("#"))
 
 
 def notifications(app) -> list[str]:
@@ -87,9 +89,8 @@ async def test_identify_by_phone_in_any_common_format(cashier, api: httpx.Client
         assert panel_text(screen, "#customer-name") == summary["display_name"]
         assert f"{summary['balance']:,} pts" in panel_text(screen, "#customer-balance")
         assert summary["tier"]["name"] in panel_text(screen, "#customer-tier")
-        assert f"{summary['next_reward']['points_needed']:,} pts to {summary['next_reward']['name']}" in str(
-            screen.query_one(".next-reward", Label).render()
-        )
+        assert f"{summary['next_reward']['points_needed']:,} pts to {summary['next_reward']['name']}" in panel_text(
+            screen, "#panel-next-reward")
 
 
 async def test_invalid_phone_is_refused_in_the_dialog(cashier) -> None:
