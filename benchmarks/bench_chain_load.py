@@ -128,19 +128,24 @@ def till(service: RunningService, data_dir: Path, number: int) -> Checkout:
 
 
 def watch_outbox(checkout: Checkout, credited: dict[str, float], run: Run) -> None:
-    """Note when each sale is credited on the till, and why a send is to be tried again."""
-    confirm, retry_later = checkout.outbox.confirm, checkout.outbox.retry_later
+    """Note when each sale is credited on the till, and why a send is to be tried again, whether
+    the sender sent it alone or in a batch (``confirm_many``, ``retry_later_many``)."""
+    outbox = checkout.outbox
+    confirm_many, retry_later_many = outbox.confirm_many, outbox.retry_later_many
 
-    def confirmed(sale_id: str, answer) -> None:
-        confirm(sale_id, answer)
-        credited[sale_id] = time.perf_counter()
+    def confirmed_many(answers: list) -> None:
+        confirm_many(answers)
+        now = time.perf_counter()
+        for sale_id, _ in answers:
+            credited[sale_id] = now
 
-    def again(sale_id: str, error: str, **details: object) -> int:
-        run.retries[error] += 1
-        return retry_later(sale_id, error, **details)
+    def again_many(sale_ids: list[str], error: str, **details: object) -> list[int]:
+        run.retries[error] += len(sale_ids)
+        return retry_later_many(sale_ids, error, **details)
 
-    checkout.outbox.confirm = confirmed  # type: ignore[method-assign]
-    checkout.outbox.retry_later = again  # type: ignore[method-assign]
+    # The outbox's confirm and retry_later call these two, so every path is seen.
+    outbox.confirm_many = confirmed_many  # type: ignore[method-assign]
+    outbox.retry_later_many = again_many  # type: ignore[method-assign]
 
 
 async def sell(checkout: Checkout, number: int, sales: int, paid: dict[str, float], run: Run,

@@ -378,12 +378,15 @@ class OutboxSender:
             return _Outcome.QUEUE_WAITS
         return _Outcome.SALE_WAITS
 
-    async def _failed_all(self, items: list[PendingSale], message: str, status: int | None) -> None:
-        """``_failed`` for every sale of a batch that got no answer, in one write."""
+    async def _failed_all(self, items: list[PendingSale], message: str, status: int | None) -> list[int]:
+        """Attempts that failed, counted in one write (the whole of a batch that got no answer,
+        or one sale); a cashier waiting on any of them goes on, with points pending. Returns each
+        sale's streak of the same 5xx in a row."""
         self.last_error = message
         for item in items:
             self._let_waiters_go(item.sale_id)
-        await asyncio.to_thread(self.outbox.retry_later_many, [item.sale_id for item in items], message, status=status)
+        return await asyncio.to_thread(self.outbox.retry_later_many, [item.sale_id for item in items], message,
+                                       status=status)
 
     def _due_at(self, item: PendingSale) -> float:
         return max(self._queue_due, self._due.get(item.sale_id, 0.0))
@@ -478,9 +481,7 @@ class OutboxSender:
         return _Outcome.SALE_WAITS
 
     async def _failed(self, item: PendingSale, message: str, status: int | None) -> int:
-        self.last_error = message
-        self._let_waiters_go(item.sale_id)  # a cashier waiting on this sale goes on: points pending
-        return await asyncio.to_thread(self.outbox.retry_later, item.sale_id, message, status=status)
+        return (await self._failed_all([item], message, status))[0]
 
     async def _resolve_conflict(self, item: PendingSale) -> _Outcome:
         try:

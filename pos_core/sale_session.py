@@ -219,7 +219,11 @@ class SaleSession:
                                        " take payment for this one, then start another sale")
 
     def set_customer(self, customer: AccountSummary | None) -> None:
-        if not self._frozen:
+        """Put the customer on the sale (None: take them off). A sale being paid for is frozen:
+        it stays as it is, and whatever else changed (a lookup ending) is shown."""
+        if self._frozen:
+            self._changed()
+        else:
             self._change(self.ensure_sale().with_customer(customer))
 
     def _change(self, new: Sale | None, *, quote: Quote | None = None, refresh: bool = True) -> None:
@@ -265,10 +269,7 @@ class SaleSession:
             raise
         # One change, not two: the lookup is over and the customer is on the sale (one redraw).
         self.looking_up = False
-        if self._frozen:
-            self._changed()
-        else:
-            self.set_customer(customer)
+        self.set_customer(customer)
         return customer
 
     async def enrol(self, *, phone: str, name: str, marketing: bool, given_at: str = "till") -> AccountSummary:
