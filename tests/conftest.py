@@ -87,6 +87,40 @@ def notices_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(App, "notify", kept)
 
 
+@pytest.fixture(autouse=True)
+def clicks_wait_for_their_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A click waits, as a person's finger would, until what it clicks is on the screen and laid
+    out: a busy machine shows a screen a frame or more before its children are placed, and a
+    click then landed on nothing (and the test waited for a screen that never came). Bounded at
+    30 s; then the click goes ahead and fails as it would have."""
+    import asyncio
+    import time
+
+    from textual.pilot import Pilot
+    from textual.widget import Widget
+
+    click = Pilot.click
+
+    def laid_out(pilot: Pilot, target: Any) -> bool:
+        screen = pilot.app.screen
+        if isinstance(target, Widget):
+            widget = target
+        else:
+            found = screen.query(target) if target is not None else None
+            if found is not None and not found:
+                return False
+            widget = found.first() if found is not None else screen
+        return widget.screen is screen and widget.region.area > 0
+
+    async def waited(self: Pilot, widget: Any = None, *args: Any, **kwargs: Any) -> bool:
+        deadline = time.monotonic() + 30
+        while not laid_out(self, widget) and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return await click(self, widget, *args, **kwargs)
+
+    monkeypatch.setattr(Pilot, "click", waited)
+
+
 def told(app: Any) -> list[str]:
     """Every notice ``app`` has given, oldest first (see ``notices_kept``)."""
     return list(app.__dict__.get("notices_given", ()))
