@@ -9,33 +9,15 @@ import asyncio
 import uuid
 from pathlib import Path
 
-import pytest
-
 from pos_core.embedded_service import RunningService
 from pos_core.loyalty_client import LoyaltyClient
-from pos_core.outbox import ANONYMOUS, Outbox
+from pos_core.outbox import Outbox
 from pos_core.outbox_sender import Backoff, OutboxSender, SenderStatus
 from tests.conftest import live_service_db
-from tests.offline.demo_sales import ALICE, BEN, FLAT_WHITE, queue_sale, until
+from tests.offline.demo_sales import ALICE, BEN, queue_anonymous, queue_sale, until
 from tests.offline.sale_gate import SaleGate
+from tests.offline.test_sender_order import gate  # noqa: F401 - the fixture
 from tests.service.stored import rows
-
-
-@pytest.fixture
-def gate(live_service: RunningService):
-    sale_gate = SaleGate(live_service.url)
-    yield sale_gate
-    sale_gate.close()
-
-
-def queue_anonymous(outbox: Outbox) -> str:
-    sale_id = str(uuid.uuid4())
-    line = {key: FLAT_WHITE[key] for key in ("sku", "category", "quantity", "unit_price")}
-    body = {"store_id": "demo-store", "terminal_id": "till-1", "cashier_id": "c101", "currency": "GBP",
-            "lines": [line], "total": 310, "completed_at": "2026-11-22T10:00:00Z"}
-    assert outbox.record_completed(sale_id, completed_at="2026-11-22T10:00:00Z", total=310,
-                                   journal={"lines": [FLAT_WHITE]}, body=body, kind=ANONYMOUS)
-    return sale_id
 
 
 async def test_sales_without_a_customer_wait_for_a_service_that_counts_them_and_hold_back_nobody(
