@@ -59,6 +59,7 @@ async def test_a_shift_starts_locked_and_each_sale_carries_who_sold_it(
         assert isinstance(app.screen, StaffSignOnScreen) and app.checkout.cashier_id is None
         assert app.screen.pin_input.value == ""  # the PIN typed is not kept on screen
         await sign_on(pilot, "c101", "246810")
+        await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
         screen = await ready(pilot)
         assert "Sam Carter" in status_location(screen) and app.checkout.cashier_id == "c101"
 
