@@ -32,8 +32,9 @@ CREATE TABLE IF NOT EXISTS accounts (
     name TEXT NOT NULL,
     phone TEXT NOT NULL UNIQUE,  -- E.164; one account per number ('erased:<account_id>' once erased)
     created_at TEXT NOT NULL,
-    erased_at TEXT,  -- set when the customer's data was erased (privacy.py): found by nothing since
-    enrolled_by TEXT  -- the cashier's staff id the enrolling till sent (staff.py); NULL when none
+    -- the cashier's staff id the enrolling till sent (staff.py); NULL when it sent none
+    enrolled_by TEXT,
+    erased_at TEXT  -- set when the customer's data was erased (privacy.py): found by nothing since
 );
 -- What else a customer may carry: card digits, app QR payload, NFC UID (upper-case hex).
 CREATE TABLE IF NOT EXISTS identifiers (
@@ -62,9 +63,10 @@ CREATE TABLE IF NOT EXISTS sales (
     terminal_id TEXT NOT NULL,
     answer TEXT NOT NULL,
     created_at TEXT NOT NULL,
+    -- the staff id the till sent (staff.py); NULL when it sent none
+    cashier_id TEXT,
     -- 'pruned' (sale_line_retention.py) or 'erased' (privacy.py) once the answer's lines are gone
-    lines_removed TEXT,
-    cashier_id TEXT  -- the staff id the till sent (staff.py); NULL when it sent none
+    lines_removed TEXT
 );
 -- An account's sales by time: its list (newest first) and its count on a day (activity_flags.py),
 -- read from the index alone. It takes the place of sales_account (account_id only).
