@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from textual import on
 from textual.binding import Binding
+from textual.reactive import reactive
 
 import themes
 from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.register import RegisterScreen
+from cashier_tui.screens.staff_sign_on import StaffSignOnScreen
 from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ReceiptScanned, ScanRejected
-from pos_core.checkout import Checkout
+from pos_core.checkout import Checkout, till_dir
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError
 from pos_core.outbox_sender import SetAside
 from pos_core.settings import Settings
+from pos_core.staff_sign_on import SignedOn, StaffSignOn
 from till_tui.till_app import TillApp
 
 
@@ -25,6 +28,8 @@ class CashierApp(TillApp):
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", tooltip="Close the register", priority=True),
         Binding("ctrl+p", "reprint", "Reprint", show=False, id="app.reprint",
                 tooltip="Print the last receipt again, or the receipts that did not print", priority=True),
+        Binding("ctrl+l", "lock", "Lock", show=False, id="app.lock",
+                tooltip="Lock the register until a cashier signs on (the sale is kept)", priority=True),
     ]
     # Ctrl+P is the receipt's reprint, as on most tills; the command palette moves aside.
     COMMAND_PALETTE_BINDING = "ctrl+backslash"
@@ -33,6 +38,10 @@ class CashierApp(TillApp):
     training: bool = False
     # Set before exit when the trainer asked to switch this register into training (Ctrl+T).
     switch_to_training: bool = False
+    # Whether ``[register] sign_on`` applies: training keeps its own trainees instead (training/).
+    signs_on_staff: bool = True
+    # Who is signed on, for the status line: "Sam Carter", "" when nobody signs on here.
+    cashier: reactive[str] = reactive("")
 
     def __init__(self, settings: Settings, checkout: Checkout) -> None:
         super().__init__(settings, checkout)
@@ -47,12 +56,15 @@ class CashierApp(TillApp):
         if settings.keymap:
             self.set_keymap(settings.keymap)
         self.register_screen = self.make_register_screen()
+        self.staff_sign_on = (StaffSignOn(checkout.client, till_dir(settings))
+                              if settings.register.sign_on and self.signs_on_staff else None)
 
     def make_register_screen(self) -> RegisterScreen:
         return RegisterScreen(self.session, self.settings)
 
     def on_mount(self) -> None:
         self.push_screen(self.register_screen)
+        self.action_lock()  # the start of a shift: the register asks who is selling
         if self._theme_problem:
             self.notify(self._theme_problem, severity="warning", markup=False)
         self.start_till()
@@ -68,10 +80,43 @@ class CashierApp(TillApp):
     async def on_unmount(self) -> None:
         await self.stop_till()
 
+    # -- cashiers (pos_core/staff_sign_on.py) ------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        return isinstance(self.screen, StaffSignOnScreen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lock" and self.staff_sign_on is None:
+            return False
+        return super().check_action(action, parameters)
+
+    def action_lock(self) -> None:
+        """Cover the register until someone signs on; whatever sale is open stays as it is."""
+        if self.staff_sign_on is None or self.locked:
+            return
+        where = f"{self.settings.store_name} · {self.settings.terminal_id}"
+        self.push_screen(StaffSignOnScreen(self.staff_sign_on, where, locked_by=self.cashier or None),
+                         callback=self._signed_on)
+
+    def _signed_on(self, signed: SignedOn | None) -> None:
+        if signed is None:
+            return
+        self.checkout.cashier_id = signed.staff_id
+        self.cashier = signed.name
+        if signed.offline:
+            self.notify(f"{signed.name} signed on while the loyalty service is offline: the PIN was checked by"
+                        " this till from your last sign-on here, not by the service.",
+                        title="Signed on offline", severity="warning", timeout=15, markup=False)
+
     # -- devices ---------------------------------------------------------------------------------
 
     @on(Identified)
     def customer_presented(self, message: Identified) -> None:
+        if self.locked:
+            self.notify("The register is locked: sign on first, then present the card again.",
+                        title="Not identified", severity="warning")
+            return
         self.register_screen.present(message.identification)
 
     @on(ItemScanned)
@@ -85,6 +130,10 @@ class CashierApp(TillApp):
     @on(ReceiptScanned)
     def receipt_scanned(self, message: ReceiptScanned) -> None:
         # One of our receipts: the sale to return items from (the return screen, F12).
+        if self.locked:
+            self.notify("The register is locked: sign on first, then scan the receipt again.",
+                        title="Not opened", severity="warning")
+            return
         self.register_screen.open_return(message.sale_id)
 
     @on(ScanRejected)

@@ -318,6 +318,59 @@ HELP: list[HelpEntry] = [
         "The loyalty system did not confirm in time: the points are saved on the till and sent later.",
         "Give the receipt as usual; it shows a provisional balance.",
     ),
+    # -- cashiers signing on ([register] sign_on) --------------------------------------------------
+    HelpEntry(
+        "Sign-on",
+        "Register locked: sign on",
+        "The register asks who is selling: at the start of a shift, or after Ctrl+L locked it."
+        " A sale in progress is kept underneath.",
+        "Type your staff id, Enter, then your PIN, Enter. Ctrl+L locks the register again when you leave it.",
+    ),
+    HelpEntry(
+        "Sign-on",
+        "Wrong staff id or PIN.",
+        "The loyalty system (or, offline, this till) did not match that staff id and PIN. After 5 wrong"
+        " PINs in a row you are locked out.",
+        "Type them again carefully; if you have forgotten your PIN, ask head office.",
+    ),
+    HelpEntry(
+        "Sign-on",
+        "You are locked out after 5 wrong PINs",
+        "Five wrong PINs in a row were typed for your staff id, so the loyalty system refuses it for now.",
+        "Ask head office to unlock you (loyalty-service unlock-staff).",
+    ),
+    HelpEntry(
+        "Sign-on",
+        "This staff id is disabled",
+        "Head office has disabled this staff id: it can no longer sign on.",
+        "Ask head office or your supervisor.",
+    ),
+    HelpEntry(
+        "Sign-on",
+        "you have not signed on at this till before",
+        "The loyalty system is offline, and this till has no record of your PIN from an earlier sign-on,"
+        " so it cannot check it.",
+        "Ask a colleague who has signed on here before to sign on, or wait for the loyalty system.",
+    ),
+    HelpEntry(
+        "Sign-on",
+        "Signed on offline",
+        "The loyalty system was not answering, so this till checked your PIN against the one you used"
+        " at your last sign-on here.",
+        "Carry on selling; your sales carry your staff id and reach the loyalty system later.",
+    ),
+    HelpEntry(
+        "Sign-on",
+        "wrong PINs while offline",
+        "Five wrong PINs were typed while the loyalty system was offline: the till forgot your PIN.",
+        "Wait for the loyalty system to answer, then sign on again.",
+    ),
+    HelpEntry(
+        "Sign-on",
+        "The register is locked: sign on first",
+        "A card or receipt was presented while the register was locked.",
+        "Sign on, then present the card or scan the receipt again.",
+    ),
     # -- the receipt printer ----------------------------------------------------------------------
     HelpEntry(
         "Receipt printer",

@@ -21,14 +21,14 @@ from typing import Any
 
 import uvicorn
 
-from loyalty_service import configured_keys, management, managers, privacy_commands, rate_limit
+from loyalty_service import configured_keys, management, managers, privacy_commands, rate_limit, staff
 from loyalty_service import sale_line_retention, worker_processes
 from loyalty_service.activity_flags import DEFAULT_TRANSACTIONS_PER_DAY
 from loyalty_service.app import create_app
 from loyalty_service.database import Database, DatabaseError, database_target, open_database, write_transaction
 from loyalty_service.demo_store import seed
 from loyalty_service.event_retention import DEFAULT_KEEP_DAYS, keep_pruning
-from loyalty_service.pin_hashes import PinSecretError, read_secret, secret_problem
+from loyalty_service.pin_hashes import PinHasher, PinSecretError, read_secret, secret_problem
 from loyalty_service.program import Program, ProgramError, load_program
 from loyalty_service.stream_slots import DEFAULT_STREAMS_PER_KEY
 
@@ -218,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         with database.connection() as conn, write_transaction(conn):
             if seed(conn, program):
                 print(f"loyalty-service: seeded the demo store into {database.name}", file=sys.stderr)
+            if staff.seed_demo(conn, PinHasher(pin_secret)):
+                print("loyalty-service: seeded the demo store's cashiers (README)", file=sys.stderr)
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

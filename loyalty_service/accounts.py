@@ -82,8 +82,8 @@ def enrol(conn: Connection, program: Program, body: EnrolRequest) -> AccountSumm
     stamp = utc_now()
     try:
         conn.execute(
-            "INSERT INTO accounts (account_id, name, phone, created_at) VALUES (?, ?, ?, ?)",
-            (account_id, name, phone, stamp),
+            "INSERT INTO accounts (account_id, name, phone, created_at, enrolled_by) VALUES (?, ?, ?, ?, ?)",
+            (account_id, name, phone, stamp, body.cashier_id),
         )
     except IntegrityError:
         raise ApiError(409, "already_enrolled", "That phone number already has an account.") from None

@@ -23,8 +23,9 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, R
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from loyalty_service import accounts, activity_flags, adjustments, events, managers, points_review, qr_tokens
-from loyalty_service import presence, privacy, rate_limit, reservations, returns, sale_batches, sales, serving
+from loyalty_service import accounts, activity_flags, adjustments, anonymous_sales, events, managers, points_review
+from loyalty_service import qr_tokens
+from loyalty_service import presence, privacy, rate_limit, reservations, returns, sale_batches, sales, serving, staff
 from loyalty_service.auth import check_binding, key_holder, require_hq, require_key, require_till
 from loyalty_service.body_limit import BodyLimit
 from loyalty_service.clock import utc_now
@@ -323,6 +324,28 @@ def record_sale(
         return answer
 
 
+@router.post("/anonymous-sales", status_code=201, responses=_errors(403, 409, 422))
+@in_worker_thread
+def record_anonymous_sale(
+    body: anonymous_sales.AnonymousSaleRequest,
+    program: CurrentProgram,
+    response: Response,
+    store: Store,
+    holder: Holder,
+    idempotency_key: Annotated[str | None, Header(description="a UUID: the sale's id")] = None,
+) -> anonymous_sales.AnonymousSale:
+    """A sale without a member, counted and never credited (anonymous_sales.py)."""
+    require_till(holder)
+    with store.connection() as db:
+        sale_id = sales.sale_id_from_key(idempotency_key)
+        check_binding(holder, body.store_id, body.terminal_id)
+        with write_transaction(db):
+            answer, replayed = anonymous_sales.record(db, program, sale_id, body)
+        if replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return answer
+
+
 batch_router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
 
 
@@ -388,6 +411,45 @@ def unlock_manager(manager_id: str, store: Store, holder: Holder, request: Reque
     if unlocked is None:
         raise ApiError(404, "not_found", "There is no such manager.")
     return unlocked
+
+
+# -- cashiers (staff.py) ----------------------------------------------------------------------------
+
+
+@router.post("/staff/sign-on", responses=_errors(403, 422, 429))
+@in_worker_thread
+def sign_on_staff(body: staff.SignOnRequest, store: Store, holder: Holder, request: Request) -> staff.StaffMember:
+    require_till(holder)
+    state = request.app.state
+    return staff.sign_on(store, state.managers.hasher, state.wrong_pins, holder.key_id, body)
+
+
+@router.get("/staff", responses=_errors(403))
+@in_worker_thread
+def list_staff(store: Store, holder: Holder) -> staff.StaffList:
+    require_hq(holder)
+    with store.connection() as db:
+        return staff.listed(db)
+
+
+@router.post("/staff", status_code=201, responses=_errors(403, 409, 422))
+@in_worker_thread
+def add_staff(body: staff.NewStaffRequest, store: Store, holder: Holder, request: Request) -> staff.StaffMember:
+    require_hq(holder)
+    return staff.add_from_api(store, request.app.state.managers.hasher, body)
+
+
+@router.post("/staff/{staff_id}/{action}", responses=_errors(403, 404, 422))
+@in_worker_thread
+def change_staff(staff_id: str, action: Literal["disable", "unlock"], store: Store, holder: Holder) -> staff.StaffList:
+    """The cashier disabled (they sign on no more) or freed from a lockout; the answer lists them."""
+    require_hq(holder)
+    with store.connection() as db:
+        with write_transaction(db):
+            done = staff.disable(db, staff_id) if action == "disable" else staff.unlock(db, staff_id)
+        if not done:
+            raise ApiError(404, "not_found", "There is no such cashier.")
+        return staff.StaffList(staff=[s for s in staff.listed(db).staff if s.staff_id == staff_id])
 
 
 @router.get("/flags", responses=_errors(422))

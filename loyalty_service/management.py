@@ -1,4 +1,4 @@
-"""``loyalty-service add-key`` and ``add-manager``: what a chain's IT runs on the service's host.
+"""``loyalty-service add-key``, ``add-manager`` and ``add-staff``: what a chain's IT runs on the service's host.
 
     loyalty-service add-key --db FILE|URL --store S --terminal T      prints a new till key, once
     loyalty-service add-key --db FILE|URL --role hq                   prints a new head-office key, once
@@ -9,10 +9,15 @@
     loyalty-service list-managers --db FILE|URL                       ids, names, whether locked out
     loyalty-service unlock-manager --db FILE|URL --manager-id ID      frees a manager locked by wrong PINs
     loyalty-service remove-manager --db FILE|URL --manager-id ID      they may adjust points no more
+    loyalty-service add-staff --db FILE|URL --staff-id ID --name NAME [--pin-file FILE|-]
+                                                                      a cashier who signs on at registers
+    loyalty-service list-staff --db FILE|URL                          ids, names, locked out, disabled
+    loyalty-service unlock-staff --db FILE|URL --staff-id ID          frees a cashier locked by wrong PINs
+    loyalty-service disable-staff --db FILE|URL --staff-id ID         they sign on no more
 
 Only hashes are stored (terminal_keys.py, pin_hashes.py); the key cannot be shown again. A PIN is
 read from a file, stdin (``--pin-file -``) or a prompt; ``--pin PIN`` still works but warns, since
-``ps`` and shell history keep it. add-manager needs the PIN secret (``LOYALTY_PIN_SECRET`` or
+``ps`` and shell history keep it. add-manager and add-staff need the PIN secret (``LOYALTY_PIN_SECRET`` or
 ``--pin-secret-file``), the same one the service is started with.
 """
 
@@ -24,13 +29,14 @@ import json
 import sys
 from pathlib import Path
 
-from loyalty_service import managers
+from loyalty_service import managers, staff
 from loyalty_service.pin_hashes import PinHasher, PinSecretError, read_secret, remember_secret, secret_problem
 from loyalty_service.database import DatabaseError, database_target, open_database, write_transaction
 from loyalty_service.key_cache import CACHE_SECONDS
 from loyalty_service.terminal_keys import ROLES, add_key, list_keys, revoke_key
 
-COMMANDS = ("add-key", "list-keys", "revoke-key", "add-manager", "list-managers", "unlock-manager", "remove-manager")
+COMMANDS = ("add-key", "list-keys", "revoke-key", "add-manager", "list-managers", "unlock-manager", "remove-manager",
+            "add-staff", "list-staff", "disable-staff", "unlock-staff")
 
 
 class NoPin(Exception):
@@ -52,8 +58,10 @@ def main(argv: list[str]) -> int:
         parser.add_argument("--terminal", help="a till key's terminal id")
     elif command == "revoke-key":
         parser.add_argument("--key-id", required=True, help="the key's id, as add-key or list-keys printed it")
-    elif command == "add-manager":
-        parser.add_argument("--name", required=True, help="the manager's name, for the audit")
+    elif command in ("add-manager", "add-staff"):
+        if command == "add-staff":
+            parser.add_argument("--staff-id", required=True, help="the cashier's id, typed at sign-on (the chain's own)")
+        parser.add_argument("--name", required=True, help="the manager's or cashier's name")
         parser.add_argument("--pin-file", type=Path, metavar="FILE|-",
                             help=f"the PIN ({_PIN_RULE}) on the file's first line; -: stdin (default: a prompt)")
         parser.add_argument("--pin", help="the PIN on the command line, where ps and shell history keep it: avoid")
@@ -61,8 +69,10 @@ def main(argv: list[str]) -> int:
                             help="the secret PIN hashes are keyed with (or LOYALTY_PIN_SECRET)")
     elif command in ("unlock-manager", "remove-manager"):
         parser.add_argument("--manager-id", required=True, help="the manager's id, as add-manager or list-managers printed it")
+    elif command in ("disable-staff", "unlock-staff"):
+        parser.add_argument("--staff-id", required=True, help="the cashier's id")
     args = parser.parse_args(rest)
-    if command == "add-manager":
+    if command in ("add-manager", "add-staff"):
         return _add_manager(args)
     database = open_database(args.db)
     try:
@@ -102,6 +112,16 @@ def main(argv: list[str]) -> int:
             elif command == "list-managers":
                 for manager in managers.list_managers(conn):
                     print(json.dumps(manager))
+            elif command == "list-staff":
+                for cashier in staff.listed(conn).staff:
+                    print(cashier.model_dump_json())
+            elif command in ("disable-staff", "unlock-staff"):
+                staff_id = args.staff_id.strip()
+                if not (staff.disable if command == "disable-staff" else staff.unlock)(conn, staff_id):
+                    print(f"loyalty-service: there is no cashier {staff_id!r} (list-staff shows them)", file=sys.stderr)
+                    return 1
+                print(f"loyalty-service: cashier {staff_id} " + ("disabled" if command == "disable-staff" else "unlocked"),
+                      file=sys.stderr)
             else:
                 manager_id = args.manager_id.strip()
                 done = (managers.unlock_stored(conn, manager_id) if command == "unlock-manager"
@@ -131,6 +151,10 @@ def _add_manager(args: argparse.Namespace) -> int:
     if pin is None or not managers.valid_new_pin(pin) or not name:
         print(f"loyalty-service: --name must not be empty and the PIN must be {_PIN_RULE}", file=sys.stderr)
         return 2
+    staff_id = getattr(args, "staff_id", None)
+    if staff_id is not None and (problem := staff.problem_with(staff_id, name, pin)):
+        print(f"loyalty-service: {problem}", file=sys.stderr)
+        return 2
     database = open_database(args.db)
     try:
         database.create_schema()
@@ -138,7 +162,12 @@ def _add_manager(args: argparse.Namespace) -> int:
             problem = secret_problem(conn, secret)
             if problem is None:
                 remember_secret(conn, secret)
-                manager_id = managers.add_manager(conn, PinHasher(secret), name, pin)
+                if staff_id is None:
+                    made = {"manager_id": managers.add_manager(conn, PinHasher(secret), name, pin), "name": name}
+                elif staff.add(conn, PinHasher(secret), staff_id, name, pin):
+                    made = {"staff_id": staff_id, "name": name}
+                else:
+                    problem = f"there is a cashier {staff_id!r} already (list-staff shows them)"
     except DatabaseError as error:
         print(f"loyalty-service: {error}", file=sys.stderr)
         return 2
@@ -147,7 +176,7 @@ def _add_manager(args: argparse.Namespace) -> int:
     if problem:
         print(f"loyalty-service: {problem}", file=sys.stderr)
         return 2
-    print(json.dumps({"manager_id": manager_id, "name": name}))
+    print(json.dumps(made))
     print("loyalty-service: the register asks for this id with the PIN", file=sys.stderr)
     return 0
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -118,16 +119,11 @@ class Managers:
                   manager_id: str | None, pin: str) -> str:
         """The manager's name when ``pin`` is theirs; else 403 (wrong_manager_pin, manager_locked)
         or 429 (the key's wrong PINs spent)."""
-        slot = wrong_pins.take(key_id, "Too many wrong manager PINs from this till; wait before trying again.")
-        try:
-            name = self._named(database, manager_id, pin) if manager_id else self._any(database, pin)
-        except ManagerLocked:
-            slot.give_back()  # no PIN was checked
-            raise
-        if name is None:
-            raise wrong_pin()
-        slot.give_back()
-        return name
+        return charged_to_key(
+            wrong_pins, key_id, "Too many wrong manager PINs from this till; wait before trying again.",
+            lambda: self._named(database, manager_id, pin) if manager_id else self._any(database, pin),
+            MANAGER_PINS, wrong_pin,
+        )
 
     def unlock(self, conn: Connection, manager_id: str) -> Unlocked | None:
         """Call in a write transaction. None when there is no such manager."""
@@ -150,23 +146,7 @@ class Managers:
             with self._lock:
                 demo.failed_pins = 0
             return demo.name
-        with database.connection() as conn:
-            with write_transaction(conn):
-                row = conn.execute("SELECT name, pin_hash FROM managers WHERE manager_id = ?",
-                                   (manager_id,)).fetchone()
-                if row is None:
-                    return None  # an unknown id answers as a wrong PIN, charged to the key
-                charged = conn.execute(
-                    "UPDATE managers SET failed_pins = failed_pins + 1 WHERE manager_id = ? AND failed_pins < ?",
-                    (manager_id, LOCK_AFTER),
-                ).rowcount
-            if not charged:
-                raise ManagerLocked()
-            stored = Manager(manager_id, row["name"], row["pin_hash"])
-            if not self.hasher.matches(pin, stored.pin_hash):
-                return None
-            self._passed(conn, stored, pin)
-        return stored.name
+        return check_stored_pin(database, self.hasher, MANAGER_PINS, manager_id, pin)
 
     def _any(self, database: Database, pin: str) -> str | None:
         """Every hash is tried, so the time does not say which one matched."""
@@ -184,14 +164,73 @@ class Managers:
                 with self._lock:
                     found.failed_pins = 0
             else:
-                self._passed(conn, found, pin)
+                _passed(conn, self.hasher, MANAGER_PINS, found.manager_id, found.pin_hash, pin)
         return found.name
 
-    def _passed(self, conn: Connection, manager: Manager, pin: str) -> None:
-        """A right PIN: the manager's count starts again; an unkeyed hash becomes keyed."""
+
+# -- stored PINs, the managers' and the cashiers' (staff.py) alike -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PinTable:
+    """Where a kind of PIN holder is kept: its table, id column, and how its lockout is refused.
+    ``active``: an SQL condition a holder must meet to be checked at all (else: a wrong PIN)."""
+
+    table: str
+    id_column: str
+    locked: type[ApiError]
+    active: str = "1 = 1"
+
+
+MANAGER_PINS = PinTable("managers", "manager_id", ManagerLocked)
+
+
+def charged_to_key(wrong_pins: SlidingWindow, key_id: str, spent: str, check: Callable[[], str | None],
+                   where: PinTable, wrong: Callable[[], ApiError]) -> str:
+    """The name ``check`` finds, the PIN charged to the key first (``spent``: the 429's words) and
+    given back when it was right or not checked at all (the holder locked out); ``wrong()`` raised
+    when ``check`` finds none."""
+    slot = wrong_pins.take(key_id, spent)
+    try:
+        name = check()
+    except where.locked:
+        slot.give_back()  # no PIN was checked
+        raise
+    if name is None:
+        raise wrong()
+    slot.give_back()
+    return name
+
+
+def check_stored_pin(database: Database, hasher: PinHasher, where: PinTable, holder_id: str, pin: str) -> str | None:
+    """The holder's name when ``pin`` is theirs, None when not (an unknown or inactive id too);
+    ``where.locked`` raised when they are locked out. The wrong PIN is charged before the PIN is
+    hashed, in one statement, so PINs sent at once cannot get more than LOCK_AFTER checked."""
+    table, column = where.table, where.id_column
+    with database.connection() as conn:
         with write_transaction(conn):
-            if self.hasher.needs_rehash(manager.pin_hash):
-                conn.execute("UPDATE managers SET failed_pins = 0, pin_hash = ? WHERE manager_id = ?",
-                             (self.hasher.hash(pin), manager.manager_id))
-            else:
-                conn.execute("UPDATE managers SET failed_pins = 0 WHERE manager_id = ?", (manager.manager_id,))
+            row = conn.execute(f"SELECT name, pin_hash FROM {table} WHERE {column} = ? AND {where.active}",
+                               (holder_id,)).fetchone()
+            if row is None:
+                return None  # an unknown id answers as a wrong PIN, charged to the key
+            charged = conn.execute(
+                f"UPDATE {table} SET failed_pins = failed_pins + 1 WHERE {column} = ? AND failed_pins < ?",
+                (holder_id, LOCK_AFTER),
+            ).rowcount
+        if not charged:
+            raise where.locked()
+        if not hasher.matches(pin, row["pin_hash"]):
+            return None
+        _passed(conn, hasher, where, holder_id, row["pin_hash"], pin)
+    return row["name"]
+
+
+def _passed(conn: Connection, hasher: PinHasher, where: PinTable, holder_id: str, pin_hash: str, pin: str) -> None:
+    """A right PIN: the holder's count starts again; an unkeyed hash becomes keyed."""
+    table, column = where.table, where.id_column
+    with write_transaction(conn):
+        if hasher.needs_rehash(pin_hash):
+            conn.execute(f"UPDATE {table} SET failed_pins = 0, pin_hash = ? WHERE {column} = ?",
+                         (hasher.hash(pin), holder_id))
+        else:
+            conn.execute(f"UPDATE {table} SET failed_pins = 0 WHERE {column} = ?", (holder_id,))

@@ -87,6 +87,14 @@ class PinHasher:
             return False
         return hmac.compare_digest(candidate, digest)
 
+    def published(self, pin: str) -> str:
+        """A hash of a PIN printed in the README (the demo store's cashiers): keyed when there is a
+        secret, else the older unkeyed form, which checks and becomes keyed on a right PIN."""
+        if self.secret is not None:
+            return self.hash(pin)
+        salt = secrets.token_bytes(16)
+        return f"{UNKEYED}${salt.hex()}${hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT).hex()}"
+
     def needs_rehash(self, stored: str) -> bool:
         return self.secret is not None and stored.startswith(f"{UNKEYED}$")
 

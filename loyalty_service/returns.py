@@ -73,6 +73,7 @@ class ReturnRequest(RequestBody):
     # Only when the return needs a manager (``403 manager_pin_required`` says so); never hashed.
     manager_pin: str | None = Field(default=None, min_length=4, max_length=12)
     manager_id: str | None = Field(default=None, max_length=64)
+    cashier_id: str | None = Field(default=None, max_length=32)  # who took it back (staff.py)
 
 
 class ReturnedLine(BaseModel):
@@ -274,7 +275,9 @@ def _returned_so_far(sale: Sale, earlier: list[SaleReturn]) -> list[int]:
 
 def _request_hash(sale_id: str, body: ReturnRequest) -> str:
     # Who approved it is not what the return is: a retry with the PIN is the same return.
-    document = {"sale_id": sale_id, "body": body.model_dump(mode="json", exclude={"manager_pin", "manager_id"})}
+    # A return from before cashiers signed on hashes as it did (no cashier_id key).
+    unsent = {"manager_pin", "manager_id"} | ({"cashier_id"} if body.cashier_id is None else set())
+    document = {"sale_id": sale_id, "body": body.model_dump(mode="json", exclude=unsent)}
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -410,8 +413,9 @@ def record_return(
         approved_by=manager if reason else None,
     )
     conn.execute(
-        "INSERT INTO sale_returns (return_id, sale_id, request_hash, answer, created_at) VALUES (?, ?, ?, ?, ?)",
-        (return_id, sale_id, digest, answer.model_dump_json(), stamp),
+        "INSERT INTO sale_returns (return_id, sale_id, request_hash, answer, created_at, cashier_id)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (return_id, sale_id, digest, answer.model_dump_json(), stamp, body.cashier_id),
     )
     account_changed(conn, program, account_id, before_points, {
         "cause": "return", "return_id": return_id, "sale_id": sale_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from loyalty_service import activity_flags, presence, sales, serving
 from loyalty_service.auth import check_binding
 from loyalty_service.database import Connection
+from loyalty_service.errors import ApiError
 from loyalty_service.program import Program
 from loyalty_service.schemas import Sale, SaleRequest
 from loyalty_service.terminal_keys import KeyHolder
@@ -19,6 +20,8 @@ def take_sale(
     check_binding(holder, body.store_id, body.terminal_id)
 
     def new_sale_check() -> None:
+        if db.execute("SELECT 1 FROM anonymous_sales WHERE sale_id = ?", (sale_id,)).fetchone() is not None:
+            raise ApiError(409, "idempotency_conflict", "This Idempotency-Key is an anonymous sale (anonymous_sales.py).")
         if sales.spends_points(body):
             presence.require_for_sale(db, holder, sale_id, body.account_id, body.presence, body.reservation_id)
 

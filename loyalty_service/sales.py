@@ -131,6 +131,8 @@ def request_hash(body: SaleRequest) -> str:
     # reservation, or none, is still the same sale (and bodies hash as before reservations existed).
     document.pop("reservation_id", None)
     document.pop("presence", None)  # likewise the proof the customer was there (presence.py)
+    if document.get("cashier_id") is None:
+        document.pop("cashier_id", None)  # likewise for bodies from before cashiers signed on
     if document.get("points_to_spend") is None:
         document.pop("points_to_spend", None)  # likewise for bodies from before points as money
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
@@ -210,9 +212,10 @@ def _write_sale(
     lifetime = before[1]
     credited = priced.points_earned - held
     conn.execute(
-        "INSERT INTO sales (sale_id, request_hash, account_id, store_id, terminal_id, answer, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (sale_id, digest, body.account_id, body.store_id, body.terminal_id, answer.model_dump_json(), stamp),
+        "INSERT INTO sales (sale_id, request_hash, account_id, store_id, terminal_id, answer, created_at, cashier_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (sale_id, digest, body.account_id, body.store_id, body.terminal_id, answer.model_dump_json(), stamp,
+         body.cashier_id),
     )
     for discount in priced.discounts:
         conn.execute(

@@ -19,6 +19,10 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("sales", "lines_removed", "TEXT"),
     ("managers", "failed_pins", "INTEGER NOT NULL DEFAULT 0"),
     ("consents", "given_at", "TEXT"),
+    # Who sold, returned or enrolled (staff.py): a staff id as the till sent it; NULL when it sent none.
+    ("sales", "cashier_id", "TEXT"),
+    ("sale_returns", "cashier_id", "TEXT"),
+    ("accounts", "enrolled_by", "TEXT"),
 )
 
 SCHEMA = """
@@ -28,6 +32,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     name TEXT NOT NULL,
     phone TEXT NOT NULL UNIQUE,  -- E.164; one account per number ('erased:<account_id>' once erased)
     created_at TEXT NOT NULL,
+    -- the cashier's staff id the enrolling till sent (staff.py); NULL when it sent none
+    enrolled_by TEXT,
     erased_at TEXT  -- set when the customer's data was erased (privacy.py): found by nothing since
 );
 -- What else a customer may carry: card digits, app QR payload, NFC UID (upper-case hex).
@@ -57,6 +63,8 @@ CREATE TABLE IF NOT EXISTS sales (
     terminal_id TEXT NOT NULL,
     answer TEXT NOT NULL,
     created_at TEXT NOT NULL,
+    -- the staff id the till sent (staff.py); NULL when it sent none
+    cashier_id TEXT,
     -- 'pruned' (sale_line_retention.py) or 'erased' (privacy.py) once the answer's lines are gone
     lines_removed TEXT
 );
@@ -105,7 +113,8 @@ CREATE TABLE IF NOT EXISTS sale_returns (
     sale_id TEXT NOT NULL REFERENCES sales(sale_id),
     request_hash TEXT NOT NULL,
     answer TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    cashier_id TEXT  -- the staff id the till sent (staff.py); NULL when it sent none
 );
 CREATE INDEX IF NOT EXISTS sale_returns_sale ON sale_returns(sale_id);
 -- Points of a sale held for review (points_review.py): recorded, not credited, until head office
@@ -166,6 +175,31 @@ CREATE TABLE IF NOT EXISTS managers (
     created_at TEXT NOT NULL,
     failed_pins INTEGER NOT NULL DEFAULT 0
 );
+-- Cashiers who sign on at registers (staff.py): their PINs hashed and locked out as managers' are
+-- (managers.py); a disabled cashier signs on no more, their id stays on the sales they made.
+CREATE TABLE IF NOT EXISTS staff (
+    staff_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    pin_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    failed_pins INTEGER NOT NULL DEFAULT 0,
+    disabled_at TEXT
+);
+-- Sales without a member (anonymous_sales.py): counted, never credited; no account, no personal data.
+CREATE TABLE IF NOT EXISTS anonymous_sales (
+    sale_id TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    cashier_id TEXT,
+    currency TEXT NOT NULL,
+    lines TEXT NOT NULL,  -- JSON: sku, quantity, amount (minor units) per line
+    subtotal INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    completed_at TEXT,  -- when the till completed it, as the till said
+    created_at TEXT NOT NULL  -- when the service recorded it
+);
+CREATE INDEX IF NOT EXISTS anonymous_sales_created ON anonymous_sales(created_at);
 -- The audit of manual points adjustments; each also has its ledger row (kind 'adjust').
 CREATE TABLE IF NOT EXISTS adjustments (
     adjustment_id TEXT PRIMARY KEY,

@@ -43,6 +43,7 @@ class EnrolRequest(RequestBody):
     consent: Consent
     store_id: str | None = Field(default=None, max_length=64)
     terminal_id: str | None = Field(default=None, max_length=64)
+    cashier_id: str | None = Field(default=None, max_length=32)  # who enrolled them (staff.py)
 
 
 class SaleLine(RequestBody):
@@ -81,6 +82,8 @@ class SaleRequest(RequestBody):
     reservation_id: str | None = Field(default=None, max_length=64)
     # Proof the customer was at the till (presence.py): needed by a till key to spend points.
     presence: str | None = Field(default=None, max_length=160)
+    # The cashier signed on at the till (staff.py); stored with the sale, not in its answer.
+    cashier_id: str | None = Field(default=None, max_length=32)
 
 
 # ---- answers -------------------------------------------------------------------------------

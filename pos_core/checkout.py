@@ -26,7 +26,7 @@ from pos_core import return_estimate
 from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnResult
 from pos_core.receipt import sale_id_from_receipt
 from pos_core.return_estimate import SaleForReturn
-from pos_core.outbox import Outbox, open_outbox
+from pos_core.outbox import ANONYMOUS, Outbox, open_outbox
 from pos_core.outbox_sender import OutboxSender
 from pos_core.phone_number import PhoneNumber, parse_phone
 from pos_core.offline_quote import offline_quote
@@ -84,6 +84,12 @@ class Checkout:
         self.catalog: Catalog | None = None
         # The service's holds on the points of the rewards applied to each open sale, by sale id.
         self._holds: dict[str, Reservation] = {}
+        # The cashier signed on at this register (staff_sign_on.py), sent with every sale, return
+        # and enrolment; None when the register does not sign cashiers on.
+        self.cashier_id: str | None = None
+
+    def _signed(self, body: dict[str, Any]) -> dict[str, Any]:
+        return body | {"cashier_id": self.cashier_id} if self.cashier_id else body
 
     @property
     def region(self) -> str:
@@ -195,6 +201,7 @@ class Checkout:
             store_id=self.settings.store_id,
             terminal_id=self.settings.terminal_id,
             given_at=given_at,
+            cashier_id=self.cashier_id,
         )
         await asyncio.to_thread(self.cache.remember, "phone", number.e164, summary.document)
         return summary
@@ -243,7 +250,11 @@ class Checkout:
         due = amount_due(sale, quote)
         check_tender(tender, due)
         done = self._completed_locally(sale, tender, quote)
-        body = sale.loyalty_body(tender) if sale.customer is not None else None
+        # A sale without a customer is queued too, so the service counts it (anonymous_sales).
+        if sale.customer is not None:
+            body: dict[str, Any] | None = self._signed(sale.loyalty_body(tender))
+        else:
+            body = self._signed(sale.anonymous_body(done.total, done.completed_at)) if sale.basket.lines else None
         hold = self._holds.get(sale.sale_id)
         if body is not None and hold is not None and self.hold_fits(sale):
             body["reservation_id"] = hold.reservation_id  # this sale redeems the held points
@@ -262,6 +273,7 @@ class Checkout:
             account_id=sale.customer.account_id if sale.customer else None,
             body=body,
             points_expected=expected,
+            kind="sale" if sale.customer is not None else ANONYMOUS,
         )
         if not recorded:
             # This very sale was paid already (a second press, a retried script): never take it twice.
@@ -269,8 +281,10 @@ class Checkout:
         self._holds.pop(sale.sale_id, None)
         if hold is not None and (body is None or "reservation_id" not in body):
             await self._release(hold)
-        if body is None:
+        if sale.customer is None:
+            self.sender.kick()  # nothing to wait for: it earns nothing
             return done
+        assert body is not None
         result = await self.sender.wait_confirmed(sale.sale_id, timeout=self.settings.deadlines.receipt)
         if result is None:
             return replace(done, points_pending=True, points_expected=expected)
@@ -405,8 +419,8 @@ class Checkout:
                 "refunds": [{"method": r.method, "amount": r.amount} for r in guess.refunds],
                 "estimated": True,
             },
-            body={"lines": [{"sku": sku, "quantity": quantity} for sku, quantity in picked.items()],
-                  "store_id": self.settings.store_id, "terminal_id": self.settings.terminal_id},
+            body=self._signed({"lines": [{"sku": sku, "quantity": quantity} for sku, quantity in picked.items()],
+                               "store_id": self.settings.store_id, "terminal_id": self.settings.terminal_id}),
         )
         if not recorded:
             own = await asyncio.to_thread(self.outbox.completed, return_id)

@@ -38,10 +38,12 @@ from pos_core.loyalty_errors import (
     RequestRefused,
     RewardNotAvailable,
     SaleBatchesUnsupported,
+    AnonymousSalesUnsupported,
     UnknownCustomer,
 )
 from pos_core.deadlines import Deadlines
 from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnResult, SaleResult
+from pos_core.staff_models import AnonymousSaleResult, StaffMember
 
 USER_AGENT = "loyalty-checkout/0.1"
 # The most sales one POST /v1/sales/batch takes (the contract's limit).
@@ -67,6 +69,9 @@ _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
     "return_quantity_exceeded": RequestRefused,
     # 403s that are not about the till's key: a manager PIN refused; ids not this key's own.
     "wrong_manager_pin": RequestRefused,
+    "wrong_staff_pin": RequestRefused,
+    "staff_locked": RequestRefused,
+    "staff_disabled": RequestRefused,
     "manager_pin_required": RequestRefused,  # a late or large return: ask for a manager (returns)
     "manager_locked": RequestRefused,
     "wrong_terminal": RequestRefused,
@@ -140,6 +145,8 @@ class LoyaltyClient:
         # Whether the service takes POST /v1/sales/batch: None until a batch was sent, False
         # once it answered 404 or 405 there (a service from before it), for this client's life.
         self.sale_batches: bool | None = None
+        # Whether the service counts sales without a customer (None until one was sent).
+        self.anonymous_sales: bool | None = None
         self._listeners: list[Callable[[str], None]] = []
 
     def on_reachability(self, listener: Callable[[str], None]) -> None:
@@ -197,6 +204,7 @@ class LoyaltyClient:
         store_id: str | None = None,
         terminal_id: str | None = None,
         given_at: str = "till",
+        cashier_id: str | None = None,
     ) -> AccountSummary:
         """``given_at``: where the customer agreed ("till", "customer_display", "kiosk"); the
         contract's default "till" is not sent, so a platform that predates the field takes it."""
@@ -208,6 +216,8 @@ class LoyaltyClient:
             body["store_id"] = store_id
         if terminal_id:
             body["terminal_id"] = terminal_id
+        if cashier_id:
+            body["cashier_id"] = cashier_id
         data = await self._call("POST", "/v1/accounts", self.deadlines.other, json=body)
         return self._parsed(AccountSummary.from_json, data)
 
@@ -223,6 +233,33 @@ class LoyaltyClient:
             "POST", "/v1/sales", self.deadlines.sale, json=dict(body), headers={"Idempotency-Key": sale_id}
         )
         return self._parsed(SaleResult.from_json, data)
+
+    async def record_anonymous_sale(self, sale_id: str, body: Mapping[str, Any]) -> AnonymousSaleResult:
+        """Send a completed sale without a customer (counted, never credited); safe to repeat.
+        ``AnonymousSalesUnsupported`` when the service has no such route (remembered in
+        ``anonymous_sales``)."""
+        try:
+            response = await self._response("POST", "/v1/anonymous-sales", self.deadlines.sale, json=dict(body),
+                                            headers={"Idempotency-Key": sale_id})
+            if response.status_code in (404, 405):
+                self.anonymous_sales = False
+                raise AnonymousSalesUnsupported("the service does not count sales without a customer",
+                                                status=response.status_code)
+            data = _document(response)
+        except LoyaltyError as error:
+            self._reached(reachability_after(error))
+            raise
+        self.anonymous_sales = True
+        self._reached(ONLINE)
+        return self._parsed(AnonymousSaleResult.from_json, data)
+
+    async def sign_on(self, staff_id: str, pin: str) -> StaffMember:
+        """The cashier, when the service takes this staff id and PIN; ``RequestRefused`` with code
+        ``wrong_staff_pin``, ``staff_locked`` or ``staff_disabled`` when not. The PIN goes in the
+        body only, never in a URL or a log."""
+        data = await self._call("POST", "/v1/staff/sign-on", self.deadlines.other,
+                                json={"staff_id": staff_id, "pin": pin})
+        return self._parsed(StaffMember.from_json, data)
 
     async def record_sales(self, sales: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BatchedSale]:
         """Send up to MAX_BATCH_SALES completed sales, (sale id, body) each, in one request: each

@@ -56,6 +56,11 @@ class SaleBatchesUnsupported(LoyaltyError):
     """The service has no ``POST /v1/sales/batch`` (404 or 405 there): send sales one by one."""
 
 
+class AnonymousSalesUnsupported(LoyaltyError):
+    """The service has no ``POST /v1/anonymous-sales`` (404 or 405 there): sales without a
+    customer stay queued for a service that counts them."""
+
+
 class NotFound(LoyaltyError):
     """The account or sale does not exist (404 not_found)."""
 

@@ -10,6 +10,10 @@ A return is kept the same way: a row of ``completed_sales`` under the return's i
 says ``"kind": "return"`` and which sale; its total is minus the refund the till gave), and an
 outbox row of kind ``return`` whose body is the ``POST /v1/sales/{sale_id}/returns`` body. It
 queues with the customer's sales, in order. A manager's PIN is never written here.
+
+A sale without a customer is queued too (kind ``anonymous``, the ``POST /v1/anonymous-sales``
+body), so the service counts it. It has no customer to wait behind: its outbox ``account_id`` is
+``anon:`` and its own id, a line of one, never a real account's.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error TEXT,
     last_status INTEGER,            -- the HTTP status of the last failed attempt that had one
     status_streak INTEGER NOT NULL DEFAULT 0,  -- 5xx answers in a row with that same status
-    kind TEXT NOT NULL DEFAULT 'sale',  -- 'sale' or 'return'
+    kind TEXT NOT NULL DEFAULT 'sale',  -- 'sale', 'return' or 'anonymous'
     return_of TEXT                  -- a return's sale id (its own id is sale_id)
 );
 """
@@ -67,6 +71,9 @@ _ADDED_COLUMNS = (
 # service keeps failing on this sale in particular. It stays queued and is still retried.
 STUCK_AFTER = 5
 
+ANONYMOUS = "anonymous"  # the kind of a sale without a customer
+ANONYMOUS_LINE = "anon:"  # its outbox account_id: this and its sale id
+
 
 class OutboxError(RuntimeError):
     """The till could not save a sale (disk full, read-only, damaged file)."""
@@ -86,7 +93,7 @@ class PendingSale:
     last_error: str | None
     last_status: int | None = None
     status_streak: int = 0
-    kind: str = "sale"  # or "return": then sale_id is the return's id, return_of the sale's
+    kind: str = "sale"  # "return": sale_id is the return's id, return_of the sale's; or ANONYMOUS
     return_of: str | None = None
 
     @property
@@ -176,8 +183,10 @@ class Outbox:
         account_id: str | None = None,
         body: Mapping[str, Any] | None = None,
         points_expected: int = 0,
+        kind: str = "sale",
     ) -> bool:
-        """Mark the sale complete and queue its loyalty transaction, atomically.
+        """Mark the sale complete and queue its loyalty transaction, atomically. ``kind``
+        ANONYMOUS: ``body`` is a sale without a customer (account_id: None).
 
         Returns False (and changes nothing) when this sale id is already recorded.
         """
@@ -189,9 +198,10 @@ class Outbox:
                 (sale_id, completed_at, account_id, total, json.dumps(journal, separators=(",", ":"))),
             )
             if body is not None:
+                line = ANONYMOUS_LINE + sale_id if kind == ANONYMOUS else body["account_id"]
                 conn.execute(
-                    "INSERT INTO outbox (sale_id, account_id, body, points_expected) VALUES (?, ?, ?, ?)",
-                    (sale_id, body["account_id"], json.dumps(body, separators=(",", ":")), points_expected),
+                    "INSERT INTO outbox (sale_id, account_id, body, points_expected, kind) VALUES (?, ?, ?, ?, ?)",
+                    (sale_id, line, json.dumps(body, separators=(",", ":")), points_expected, kind),
                 )
         return True
 

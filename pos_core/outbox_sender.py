@@ -28,6 +28,11 @@ is sent and forgotten once the service answered. A return the service refuses wh
 waits on it is withdrawn (nothing was refunded) and the cashier is told why; one refused later,
 after the till refunded its estimate, is set aside for a person like a refused sale.
 
+Sales without a customer (kind ``anonymous``) go one by one to ``POST /v1/anonymous-sales``, each
+in a line of its own (no customer to order by), never in a batch. A service without that route
+(404 or 405) keeps them queued, each retried at the slow pace; they neither count as the service
+failing nor hold back any other sale.
+
 Storage: a failure to read or write the outbox is reported (``SenderStatus.storage_error``)
 and tried again later; it never ends ``run()``.
 """
@@ -46,6 +51,7 @@ from typing import Any
 
 from pos_core.loyalty_client import MAX_BATCH_SALES, LoyaltyClient
 from pos_core.loyalty_errors import (
+    AnonymousSalesUnsupported,
     IdempotencyConflict,
     LoyaltyAuthError,
     LoyaltyError,
@@ -54,7 +60,8 @@ from pos_core.loyalty_errors import (
     SaleBatchesUnsupported,
 )
 from pos_core.loyalty_models import ReturnResult, SaleResult
-from pos_core.outbox import STUCK_AFTER, Outbox, OutboxError, PendingSale
+from pos_core.outbox import ANONYMOUS, STUCK_AFTER, Outbox, OutboxError, PendingSale
+from pos_core.staff_models import AnonymousSaleResult
 
 log = logging.getLogger(__name__)
 
@@ -300,6 +307,8 @@ class OutboxSender:
                 held.add(item.account_id)
                 if outcome is _Outcome.QUEUE_WAITS:
                     return moved
+                if item.kind == ANONYMOUS and self.client.anonymous_sales is False:
+                    continue  # a service that does not count them is not unwell
                 failed_in_a_row += 1
                 if failed_in_a_row >= 2:
                     # Different sales failing one after the other: the service is unwell, not
@@ -405,7 +414,9 @@ class OutboxSender:
         self._queue_due = self.monotonic() + wait
         self._queue_reason = "throttled" if retry_after is not None else reason
 
-    async def _deliver(self, item: PendingSale) -> SaleResult | ReturnResult:
+    async def _deliver(self, item: PendingSale) -> SaleResult | ReturnResult | AnonymousSaleResult:
+        if item.kind == ANONYMOUS:
+            return await self.client.record_anonymous_sale(item.sale_id, item.body)
         if item.kind == "return" and item.return_of:
             body = {**item.body, **self._approvals.get(item.sale_id, {})}
             lines = body.pop("lines", None)
@@ -430,7 +441,7 @@ class OutboxSender:
         self.last_error = None
         self._queue_due, self._queue_failures, self._queue_reason = 0.0, 0, None
 
-    def _left(self, item: PendingSale, result: SaleResult | ReturnResult) -> None:
+    def _left(self, item: PendingSale, result: SaleResult | ReturnResult | AnonymousSaleResult) -> None:
         """The service confirmed the sale (now off the outbox): whoever waits on it has its answer."""
         self._due.pop(item.sale_id, None)
         self._approvals.pop(item.sale_id, None)
@@ -440,6 +451,11 @@ class OutboxSender:
 
     async def _failure(self, item: PendingSale, error: Exception) -> _Outcome:
         """What an attempt at one sale that failed with ``error`` (its own answer) leads to."""
+        if isinstance(error, AnonymousSalesUnsupported):
+            self.reachable = True
+            await self._failed(item, error.message, None)
+            self._due[item.sale_id] = self.monotonic() + self.backoff.slow_delay(self.rng)
+            return _Outcome.SALE_WAITS
         if isinstance(error, IdempotencyConflict):
             if item.kind == "return":
                 return await self._refused(item, error)

@@ -69,6 +69,15 @@ class Sale:
             "tender": [t.to_json() for t in tender],
         } | ({"presence": self.customer.presence} if self.rewards and self.customer.presence else {})
 
+    def anonymous_body(self, total: int, completed_at: str) -> dict[str, object]:
+        """The ``POST /v1/anonymous-sales`` body for this sale without a customer: what reports
+        count (SKUs, quantities, prices, the total), nothing about the person or their tender."""
+        if self.customer is not None:
+            raise ValueError("a member's sale is sent with loyalty_body")
+        lines = [{key: line[key] for key in ("sku", "category", "quantity", "unit_price")} for line in self.basket.to_json()]
+        return {"store_id": self.store_id, "terminal_id": self.terminal_id, "currency": self.currency,
+                "lines": lines, "total": total, "completed_at": completed_at}
+
 
 def amount_due(sale: Sale, quote: Quote | None) -> int:
     """What the customer pays: the quoted total with rewards, else the basket's subtotal."""

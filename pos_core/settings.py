@@ -49,6 +49,15 @@ class KioskSettings:
 
 
 @dataclass(frozen=True)
+class RegisterSettings:
+    """The ``[register]`` table: the staffed register's own settings."""
+
+    # Cashiers sign on with their staff id and PIN at the start of a shift and after Ctrl+L
+    # (lock); every sale, return and enrolment then carries their id (cashier_tui/staff_sign_on.py).
+    sign_on: bool = False
+
+
+@dataclass(frozen=True)
 class DeviceSettings:
     """The ``[devices]`` table: the readers this terminal has, and how to tell what they read."""
 
@@ -125,6 +134,7 @@ class Settings:
     # Binding id -> keys, e.g. {"register.pay": "f12"}.
     keymap: dict[str, str] = field(default_factory=dict)
     kiosk: KioskSettings = KioskSettings()
+    register: RegisterSettings = RegisterSettings()
     devices: DeviceSettings = DeviceSettings()
     customer_display: CustomerDisplaySettings = CustomerDisplaySettings()
     printer: PrinterSettings = PrinterSettings()
@@ -215,6 +225,8 @@ def _build(values: dict[str, Any], *, source: str) -> Settings:
             changes[name] = _deadlines(value, source)
         elif name == "kiosk":
             changes[name] = _kiosk(value, source)
+        elif name == "register":
+            changes[name] = _register(value, source)
         elif name == "devices":
             changes[name] = _devices(value, source)
         elif name == "customer_display":
@@ -279,6 +291,14 @@ def _kiosk(value: Any, source: str) -> KioskSettings:
         else:
             changes[name] = _positive_number(f"kiosk.{name}", item, source)
     return replace(KioskSettings(), **changes)
+
+
+def _register(value: Any, source: str) -> RegisterSettings:
+    table = _table(value, RegisterSettings, "register", "register setting", source)
+    for name, item in table.items():
+        if not isinstance(item, bool):
+            raise SettingsError(f"{source}: register.{name} must be true or false")
+    return replace(RegisterSettings(), **table)
 
 
 def _devices(value: Any, source: str) -> DeviceSettings:

@@ -14,6 +14,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from cashier_tui.widgets.id_and_pin import id_and_pin
+
 
 @dataclass(frozen=True, slots=True)
 class ManagerApproval:
@@ -32,10 +34,8 @@ class ManagerPinScreen(ModalScreen[ManagerApproval | None]):
         with Vertical(classes="dialog", id="manager-pin-dialog"):
             yield Label("A manager's PIN is needed", classes="dialog-title")
             yield Label(self.why, classes="muted", markup=False)
-            yield Input(placeholder="Manager id (mgr_…)", restrict=r"[a-z0-9_]*", max_length=64, id="manager-id")
-            yield Input(placeholder="Manager PIN", password=True, restrict=r"[0-9]*", max_length=12, id="manager-pin")
-            yield Label("", id="manager-pin-error", classes="problem", markup=False)
-            yield Label("Enter  next / go on    Esc  cancel", classes="hint")
+            yield from id_and_pin("manager", who="Manager", id_hint=" (mgr_…)", id_restrict=r"[a-z0-9_]*", id_max=64,
+                                  hint="Enter  next / go on    Esc  cancel")
 
     @on(Input.Submitted, "#manager-id")
     def id_entered(self) -> None:

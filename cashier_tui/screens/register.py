@@ -163,6 +163,7 @@ class RegisterScreen(Screen[None]):
         self.watch(app, "storage_problem", lambda problem: setattr(status, "storage_problem", problem))
         self.watch(app, "printer_status", lambda printer: setattr(status, "printer_status", printer))
         self.watch(app, "pole_problem", lambda problem: setattr(status, "pole_problem", problem))
+        self.watch(app, "cashier", lambda cashier: setattr(status, "cashier", cashier))
         self.query_one("#basket").border_title = "Basket"
         self.query_one("#loyalty-panel").border_title = "Customer"
         self.session.on_change = self._session_changed

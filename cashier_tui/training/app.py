@@ -65,6 +65,8 @@ class TrainingRegisterScreen(RegisterScreen):
 
 class TrainingApp(CashierApp):
     TITLE = "Register (TRAINING)"
+    # Training keeps its own trainees (TraineeScreen), on the sandbox: no cashier signs on here.
+    signs_on_staff = False
     CSS_PATH = [themes.CASHIER_CSS, TRAINING_CSS]
     BINDINGS = [
         # Priority: they work with a dialog open too (the phone dialog, say). The register's

@@ -1,4 +1,4 @@
-"""Top line: which store and till this is, whether the loyalty service answers, the receipt
+"""Top line: which store and till this is (and who is signed on, when cashiers sign on), whether the loyalty service answers, the receipt
 printer's state when it needs someone (offline, out of paper, cover open, receipts not printed),
 and the pole display when it cannot be written."""
 
@@ -49,6 +49,8 @@ def shown_state(service_state: str, waiting: int) -> str:
 
 class StatusBar(Horizontal):
     location: reactive[str] = reactive("")
+    # The cashier signed on (staff_sign_on.py), e.g. "Sam Carter"; "" when nobody signs on.
+    cashier: reactive[str] = reactive("")
     service_state: reactive[str] = reactive("checking")
     waiting_sales: reactive[int] = reactive(0)
     stuck_sales: reactive[int] = reactive(0)
@@ -74,9 +76,16 @@ class StatusBar(Horizontal):
         # Why is in the notification and F1 help; the top line only says it is not showing.
         self.query_one("#status-pole", Label).display = bool(problem)
 
-    def watch_location(self, location: str) -> None:
-        # The store's name comes from the settings: text, not markup.
-        self.query_one("#status-location", Label).update(Content(printable(location)))
+    def watch_location(self) -> None:
+        self._show_location()
+
+    def watch_cashier(self) -> None:
+        self._show_location()
+
+    def _show_location(self) -> None:
+        # The store's name comes from the settings, the cashier's from the service: text, not markup.
+        where = f"{self.location} · {self.cashier}" if self.cashier else self.location
+        self.query_one("#status-location", Label).update(Content(printable(where)))
 
     def watch_service_state(self) -> None:
         self._show()

@@ -62,6 +62,15 @@ async def to_payment(pilot: Pilot, phone: str, sku: str) -> RegisterScreen:
     return screen
 
 
+async def pay_in_cash(pilot: Pilot, pounds: str) -> None:
+    """F10, the cash typed, Enter: until the receipt shows."""
+    await pilot.press("f10")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, PaymentScreen))
+    await type_text(pilot, pounds)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ReceiptScreen))
+
+
 def panel_text(screen: RegisterScreen, selector: str) -> str:
     """The words of one line of the loyalty panel as drawn ("#customer-name", "#points-this-sale"…)."""
     return screen.query_one(LoyaltyPanel).text(selector.removeprefix("#"))
@@ -167,11 +176,7 @@ async def test_sale_with_reward_is_credited_exactly_once(cashier, api: httpx.Cli
         assert screen.quote.points_earned == expected_points
         sale_id = screen.sale.sale_id
 
-        await pilot.press("f10")
-        await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
-        await type_text(pilot, "20")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ReceiptScreen))
+        await pay_in_cash(pilot, "20")
         receipt = str(app.screen.query_one("#receipt-text", Static).render())
         assert f"+{expected_points}" in receipt
         assert "Free hot drink" in receipt

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Callable
 
-from pos_core.outbox import Outbox
+from pos_core.outbox import ANONYMOUS, Outbox
 
 ALICE, BEN, CHLOE = "acc_7f3a9c2e51d0", "acc_e48f54a256bf", "acc_4fbd1e48ddc1"
 FLAT_WHITE = {"sku": "1001", "name": "Flat white", "category": "hot_drinks", "quantity": 1, "unit_price": 310}
@@ -24,6 +25,19 @@ def queue_sale(outbox: Outbox, sale_id: str, account_id: str) -> str:
         sale_id, completed_at="2026-11-22T10:00:00Z", total=310, journal={"lines": [FLAT_WHITE]},
         account_id=account_id, body=sale_body(account_id), points_expected=3,
     )
+    return sale_id
+
+
+# A sale without a customer (POST /v1/anonymous-sales), as the till queues it: no name, no tender.
+ANONYMOUS_BODY = {"store_id": "demo-store", "terminal_id": "till-1", "cashier_id": "c101", "currency": "GBP",
+                  "lines": [{key: FLAT_WHITE[key] for key in ("sku", "category", "quantity", "unit_price")}],
+                  "total": 310, "completed_at": "2026-11-22T10:00:00Z"}
+
+
+def queue_anonymous(outbox: Outbox) -> str:
+    sale_id = str(uuid.uuid4())
+    assert outbox.record_completed(sale_id, completed_at="2026-11-22T10:00:00Z", total=310,
+                                   journal={"lines": [FLAT_WHITE]}, body=ANONYMOUS_BODY, kind=ANONYMOUS)
     return sale_id
 
 

@@ -1,7 +1,7 @@
 """A loopback HTTP proxy in front of the real service that fails chosen sales with a 5xx.
 
 Unlike ``fault_proxy`` (which breaks whole connections at random), this one reads each request:
-a ``POST /v1/sales`` whose Idempotency-Key is in ``failing`` is answered by the gate itself
+a ``POST /v1/sales`` (or ``/v1/anonymous-sales``) whose Idempotency-Key is in ``failing`` is answered by the gate itself
 with that status (and optional headers), and never reaches the service; every other request
 is forwarded unchanged and the service's answer is passed back. ``answered`` counts, per sale
 id, what the gate did with each attempt, so a test can wait for a condition on it;
@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
+# The routes that take one sale, its id the Idempotency-Key.
+_SINGLE_SALES = ("/v1/sales", "/v1/anonymous-sales")
 # Headers http.server writes itself or that describe the upstream connection, not the answer.
 _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"}
 
@@ -82,7 +84,8 @@ class SaleGate:
                 with gate._lock:
                     gate.requests[f"{self.command} {self.path}"] += 1
                 batched = _batched_ids(body) if self.command == "POST" and self.path == "/v1/sales/batch" else []
-                sale_ids = batched or ([sale_id] if self.command == "POST" and self.path == "/v1/sales" else [])
+                single = self.command == "POST" and self.path in _SINGLE_SALES
+                sale_ids = batched or ([sale_id] if single else [])
                 with gate._lock:
                     refusal = next((gate.failing[s] for s in sale_ids if s in gate.failing), None)
                 if refusal is not None:
@@ -96,7 +99,7 @@ class SaleGate:
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS | {"host"}}
                 upstream = gate.upstream.request(self.command, self.path, content=body, headers=headers)
-                if sale_id and self.command == "POST" and self.path == "/v1/sales":
+                if sale_id and single:
                     with gate._lock:
                         gate.answered[sale_id].append(upstream.status_code)
                         if upstream.is_success:
