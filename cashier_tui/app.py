@@ -8,7 +8,7 @@ from textual.binding import Binding
 import themes
 from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.register import RegisterScreen
-from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ReceiptScanned, ScanRejected
+from devices_tui.messages import DeviceProblem, Identified, ItemScanned, OrderScanned, ReceiptScanned, ScanRejected
 from pos_core.checkout import Checkout
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError
@@ -86,6 +86,11 @@ class CashierApp(TillApp):
     def receipt_scanned(self, message: ReceiptScanned) -> None:
         # One of our receipts: the sale to return items from (the return screen, F12).
         self.register_screen.open_return(message.sale_id)
+
+    @on(OrderScanned)
+    def order_scanned(self, message: OrderScanned) -> None:
+        # A click & collect order's pickup code: the order, its customer, and F10 to hand it over.
+        self.register_screen.open_order(message.pickup_code)
 
     @on(ScanRejected)
     def scan_rejected(self, message: ScanRejected) -> None:
