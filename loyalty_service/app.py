@@ -568,7 +568,7 @@ def place_order(
     return answer
 
 
-@router.get("/orders/{order_id}", responses=_errors(403, 404))
+@router.get("/orders/{order_id}", responses=_errors(403, 404, 422))
 @in_worker_thread
 def get_order(order_id: str, store: Store, holder: Holder) -> orders.Order:
     _require_shop(holder)
