@@ -24,6 +24,7 @@ import hashlib
 import json
 import secrets
 import uuid
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -160,19 +161,34 @@ def place_order(conn: Connection, program: Program, body: OrderRequest) -> tuple
     return get_order(conn, body.order_id), False
 
 
-def _order(conn: Connection, row: object) -> Order:
-    body = OrderRequest.model_validate_json(row["body"])  # type: ignore[index]
-    sale_id = row["sale_id"]  # type: ignore[index]
-    earned = None
-    if sale_id is not None:
-        earned = sales.get_sale(conn, sale_id).points_earned
-    return Order(
-        order_id=body.order_id, account_id=body.account_id, store_id=body.store_id, currency=body.currency,
-        lines=body.lines, paid_total=body.paid_total, pickup_code=row["pickup_code"],  # type: ignore[index]
-        status=row["status"], points_at=row["points_at"], points_earned=earned, sale_id=sale_id,  # type: ignore[index]
-        created_at=row["created_at"], collected_at=row["collected_at"],  # type: ignore[index]
-        collected_terminal_id=row["collected_terminal_id"],  # type: ignore[index]
-    )
+def _order(conn: Connection, row: Any) -> Order:
+    # The body as posted, less its lines once the customer was erased (``erase_lines``).
+    body = json.loads(row["body"])
+    sale_id = row["sale_id"]
+    earned = sales.get_sale(conn, sale_id).points_earned if sale_id is not None else None
+    return Order.model_validate({
+        **{key: body[key] for key in ("order_id", "account_id", "store_id", "currency", "lines", "paid_total")},
+        "pickup_code": row["pickup_code"], "status": row["status"], "points_at": row["points_at"],
+        "points_earned": earned, "sale_id": sale_id, "created_at": row["created_at"],
+        "collected_at": row["collected_at"], "collected_terminal_id": row["collected_terminal_id"],
+    })
+
+
+def erase_lines(conn: Connection, account_id: str) -> int:
+    """What was ordered goes with the customer's data (privacy.py): each order of theirs keeps its
+    totals, status and points, not its lines. How many orders lost them. Call inside a write
+    transaction."""
+    rows = conn.execute("SELECT order_id, body, pickup_answer FROM orders WHERE account_id = ?", (account_id,)).fetchall()
+    for row in rows:
+        body = json.loads(row["body"]) | {"lines": []}
+        answer = row["pickup_answer"]
+        if answer is not None:
+            given = json.loads(answer)
+            given["order"]["lines"] = []
+            answer = json.dumps(given, separators=(",", ":"))
+        conn.execute("UPDATE orders SET body = ?, pickup_answer = ? WHERE order_id = ?",
+                     (json.dumps(body, separators=(",", ":")), answer, row["order_id"]))
+    return len(rows)
 
 
 def get_order(conn: Connection, order_id: str) -> Order:

@@ -21,6 +21,7 @@ from pos_core.embedded_service import RunningService, start_service
 from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, balance, error_code
 from tests.service.conftest import BACKENDS, client_for, fresh_database
+from tests.service.stored import rows
 
 STORE = "demo-store"
 # Sourdough loaf £3.49 x 2 and laundry pods £6.50: 1348 pence; the points are what a quote says.
@@ -33,7 +34,9 @@ PAID = 1348
 
 def program_file(folder: Path, points_at: str) -> Path:
     path = folder / f"program-{points_at}.toml"
-    path.write_text(f'click_and_collect_points = "{points_at}"\n' + DEMO_PROGRAM.read_text(encoding="utf-8"))
+    demo = DEMO_PROGRAM.read_text(encoding="utf-8")
+    assert 'click_and_collect_points = "at_pickup"' in demo
+    path.write_text(demo.replace('click_and_collect_points = "at_pickup"', f'click_and_collect_points = "{points_at}"'))
     return path
 
 
@@ -237,3 +240,19 @@ def test_a_setting_changed_between_order_and_pickup_still_earns_once(
     under("at_order", first)
     under("at_pickup", second)
     under("at_order", third)
+
+
+def test_erasing_the_customer_takes_what_they_ordered_too(chain: tuple[Chain, str]) -> None:
+    shop, _ = chain
+    ben = shop.hq.post("/v1/identify", json={"method": "phone", "value": "020 7946 0002"}).json()["account_id"]
+    cake = {"sku": "1005", "name": "Cake for Ben's 40th", "category": "bakery", "quantity": 1, "unit_price": 349}
+    order = post_order(shop.web, order_body(f"WEB-{uuid.uuid4().hex[:10]}", account_id=ben, lines=[cake],
+                                            paid_total=349)).json()
+    assert look_up(shop.till, order["pickup_code"]).status_code == 200
+    assert pick_up(shop.till, order).status_code == 200
+    assert shop.hq.post(f"/v1/accounts/{ben}/erase").status_code == 200
+    kept = shop.web.get(f"/v1/orders/{order['order_id']}").json()
+    assert (kept["lines"], kept["paid_total"], kept["status"]) == ([], 349, "collected")
+    stored = rows(shop.db, "SELECT body, pickup_answer FROM orders WHERE order_id = ?", (order["order_id"],))
+    assert "Ben's 40th" not in repr(stored)
+    assert pick_up(shop.till, order).json()["order"]["lines"] == []  # a replay, without the lines
