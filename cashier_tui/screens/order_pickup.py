@@ -57,6 +57,11 @@ class OrderPickupScreen(ModalScreen[OrderPickup | None]):
     def problem(self) -> Label:
         return self.query_one("#order-problem", Label)
 
+    def say(self, text: str, *, problem: bool = False) -> None:
+        """The line under the order: what to do next, or (in the problem colour) what went wrong."""
+        self.problem.update(text)
+        self.problem.set_class(problem, "problem")
+
     @property
     def details(self) -> Static:
         return self.query_one("#order-details", Static)
@@ -66,8 +71,8 @@ class OrderPickupScreen(ModalScreen[OrderPickup | None]):
             yield Label("Click & collect order", classes="dialog-title")
             with VerticalScroll(id="order-body"):
                 yield Static("", id="order-details")
-            yield Label("Looking up the order…", id="order-problem", classes="problem", markup=False)
-            yield Label("F10  collected    Esc  close", classes="hint")
+            yield Label("Looking up the order…", id="order-problem", markup=False)
+            yield Label("F10  collected    Esc  close", id="order-keys", classes="hint")
 
     def on_mount(self) -> None:
         self.find()
@@ -76,7 +81,7 @@ class OrderPickupScreen(ModalScreen[OrderPickup | None]):
         """Another pickup code was scanned while this screen is open (before a hand-over)."""
         if self.result is None:
             self.pickup_code, self.found = pickup_code, None
-            self.problem.update("Looking up the order…")
+            self.say("Looking up the order…")
             self.details.update("")
             self.find()
 
@@ -85,15 +90,15 @@ class OrderPickupScreen(ModalScreen[OrderPickup | None]):
         try:
             found = await self.session.find_order(self.pickup_code)
         except LoyaltyError as error:
-            self.problem.update(self._refusal(error))
+            self.say(self._refusal(error), problem=True)
             return
         self.found = found
         self.details.update(self._order_text(found))
         order = found.order
         if order.collected:
-            self.problem.update(f"{ALREADY} ({printable(order.collected_terminal_id or '')}): nothing to hand over.")
+            self.say(f"{ALREADY} ({printable(order.collected_terminal_id or '')}): nothing to hand over.", problem=True)
         else:
-            self.problem.update("Bring the order from the back, check it with the customer, then press F10.")
+            self.say("Bring the order from the back, check it with the customer, then press F10.")
         self.refresh_bindings()
 
     def _order_text(self, found: OrderAtTill) -> Text:
@@ -124,11 +129,11 @@ class OrderPickupScreen(ModalScreen[OrderPickup | None]):
 
     @till_work(exclusive=True, group="order")
     async def collect(self, found: OrderAtTill) -> None:
-        self.problem.update("Recording the collection…")
+        self.say("Recording the collection…")
         try:
             done = await self.session.collect_order(found.order)
         except LoyaltyError as error:
-            self.problem.update(self._refusal(error))
+            self.say(self._refusal(error), problem=True)
             return
         self.result = done
         printed = printed_pickup(done, self.header, customer_name=found.customer.display_name,
@@ -136,7 +141,8 @@ class OrderPickupScreen(ModalScreen[OrderPickup | None]):
         if self.print_receipt is not None:
             self.print_receipt(printed)
         self.details.update(Text("\n".join(printable(line) for line in printed.lines), no_wrap=True, overflow="crop"))
-        self.problem.update(COLLECTED)
+        self.say(COLLECTED)
+        self.query_one("#order-keys", Label).update("Esc  close")
         self.refresh_bindings()
         earned = done.points_credited if done.order.points_at == "at_pickup" else 0
         self.notify(f"Order collected. Points +{earned:,}; balance {done.balance:,} pts.", title="Collected",

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 from textual.widgets import Label, Static
 
-from cashier_tui.screens.order_pickup import OFFLINE, OrderPickupScreen
+from cashier_tui.help_entries import entry_for
+from cashier_tui.screens.order_pickup import COLLECTED, NOT_FOUND, OFFLINE, OrderPickupScreen
 from cashier_tui.screens.return_sale import ReturnScreen
 from pos_core.embedded_service import RunningService
 from tests.app.conftest import wait_for
@@ -61,7 +62,7 @@ async def test_a_scanned_pickup_code_is_collected_and_the_slip_shows_the_points(
         assert f"+{expected:,}" in slip and f"{before + expected:,} pts" in slip
         sale_id = pickup.result.order.sale_id
         assert f"R-{sale_id}" in slip  # a return scans this
-        assert text_of(pickup, "#order-problem", Label) == "Collected: hand over the goods."
+        assert text_of(pickup, "#order-problem", Label) == COLLECTED
         await pilot.press("f10")  # nothing more to record
         await pilot.pause()
         assert api.get(f"/v1/accounts/{ALICE_ID}").json()["balance"] == before + expected
@@ -98,3 +99,24 @@ async def test_offline_an_order_cannot_be_collected_and_the_till_still_sells(
         await wait_for(pilot, lambda: app.screen is register)
         await scan(pilot, "1005")
         await wait_for(pilot, lambda: register.sale is not None and len(register.sale.basket.lines) == 1)
+
+
+def test_the_order_screen_s_problems_are_in_the_help() -> None:
+    assert entry_for(OFFLINE) is not None and entry_for(NOT_FOUND) is not None
+    assert entry_for("Not this store's order: The order is collected at another store (store-north).") is not None
+
+
+def test_the_order_fits_the_smallest_register(snap_compare, cashier, api: httpx.Client) -> None:
+    """The order's lines, what was paid, its status and the keys show whole at 80×24."""
+    body = {"order_id": "WEB-1001", "account_id": ALICE_ID, "store_id": "demo-store", "currency": "GBP",
+            "lines": LINES, "paid_total": 1348}
+    code = api.post("/v1/orders", json=body).json()["pickup_code"]
+
+    async def run_before(pilot) -> None:
+        register = await ready(pilot)
+        pilot.app.devices.hub.read_text(code, "scanner")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, OrderPickupScreen) and pilot.app.screen.found)
+        await wait_for(pilot, lambda: register.sale.customer is not None)
+        await pilot.pause()
+
+    assert snap_compare(cashier(), terminal_size=(80, 24), run_before=run_before)
