@@ -83,6 +83,7 @@ class Order(BaseModel):
     created_at: str
     collected_at: str | None = None
     collected_terminal_id: str | None = None
+    lines_removed: str | None = Field(default=None, description="pruned or erased once the lines are no longer kept")
 
 
 class OrderAtTill(BaseModel):
@@ -171,6 +172,7 @@ def _order(conn: Connection, row: Any) -> Order:
         "pickup_code": row["pickup_code"], "status": row["status"], "points_at": row["points_at"],
         "points_earned": earned, "sale_id": sale_id, "created_at": row["created_at"],
         "collected_at": row["collected_at"], "collected_terminal_id": row["collected_terminal_id"],
+        "lines_removed": row["lines_removed"],
     })
 
 
@@ -180,15 +182,31 @@ def erase_lines(conn: Connection, account_id: str) -> int:
     transaction."""
     rows = conn.execute("SELECT order_id, body, pickup_answer FROM orders WHERE account_id = ?", (account_id,)).fetchall()
     for row in rows:
-        body = json.loads(row["body"]) | {"lines": []}
-        answer = row["pickup_answer"]
-        if answer is not None:
-            given = json.loads(answer)
-            given["order"]["lines"] = []
-            answer = json.dumps(given, separators=(",", ":"))
-        conn.execute("UPDATE orders SET body = ?, pickup_answer = ? WHERE order_id = ?",
-                     (json.dumps(body, separators=(",", ":")), answer, row["order_id"]))
+        _strip_lines(conn, row, "erased")
     return len(rows)
+
+
+def prune_lines(conn: Connection, cutoff: str, limit: int) -> int:
+    """Remove the lines of up to ``limit`` orders placed before ``cutoff`` (sale_line_retention.py,
+    as for sales); how many. Call inside a write transaction."""
+    rows = conn.execute(
+        "SELECT order_id, body, pickup_answer FROM orders WHERE created_at < ? AND lines_removed IS NULL LIMIT ?",
+        (cutoff, limit),
+    ).fetchall()
+    for row in rows:
+        _strip_lines(conn, row, "pruned")
+    return len(rows)
+
+
+def _strip_lines(conn: Connection, row: Any, why: str) -> None:
+    body = json.loads(row["body"]) | {"lines": []}
+    answer = row["pickup_answer"]
+    if answer is not None:
+        given = json.loads(answer)
+        given["order"] |= {"lines": [], "lines_removed": why}
+        answer = json.dumps(given, separators=(",", ":"))
+    conn.execute("UPDATE orders SET body = ?, pickup_answer = ?, lines_removed = ? WHERE order_id = ?",
+                 (json.dumps(body, separators=(",", ":")), answer, why, row["order_id"]))
 
 
 def get_order(conn: Connection, order_id: str) -> Order:

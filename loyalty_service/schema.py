@@ -212,7 +212,9 @@ CREATE TABLE IF NOT EXISTS orders (
     created_at TEXT NOT NULL,
     collected_at TEXT,
     collected_terminal_id TEXT,
-    pickup_answer TEXT  -- the pickup's answer as given, for its replays
+    pickup_answer TEXT,  -- the pickup's answer as given, for its replays
+    -- 'pruned' (sale_line_retention.py) or 'erased' (privacy.py) once the lines are gone from body and answer
+    lines_removed TEXT
 );
 CREATE INDEX IF NOT EXISTS orders_account ON orders(account_id, created_at);
 """

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from loyalty_service import sale_line_retention
 from loyalty_service.database import open_database, write_transaction
 from loyalty_service.program import DEMO_PROGRAM
 from loyalty_service.terminal_keys import add_key
@@ -21,6 +23,7 @@ from pos_core.embedded_service import RunningService, start_service
 from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, balance, error_code
 from tests.service.conftest import BACKENDS, client_for, fresh_database
+from tests.service.inprocess import demo_service
 from tests.service.stored import rows
 
 STORE = "demo-store"
@@ -252,7 +255,25 @@ def test_erasing_the_customer_takes_what_they_ordered_too(chain: tuple[Chain, st
     assert pick_up(shop.till, order).status_code == 200
     assert shop.hq.post(f"/v1/accounts/{ben}/erase").status_code == 200
     kept = shop.web.get(f"/v1/orders/{order['order_id']}").json()
-    assert (kept["lines"], kept["paid_total"], kept["status"]) == ([], 349, "collected")
+    assert (kept["lines"], kept["lines_removed"], kept["paid_total"], kept["status"]) == ([], "erased", 349, "collected")
     stored = rows(shop.db, "SELECT body, pickup_answer FROM orders WHERE order_id = ?", (order["order_id"],))
     assert "Ben's 40th" not in repr(stored)
     assert pick_up(shop.till, order).json()["order"]["lines"] == []  # a replay, without the lines
+
+
+def test_an_order_s_lines_go_after_the_programme_s_months_like_a_sale_s(service_db: Path | str) -> None:
+    with demo_service(service_db) as client:
+        order = post_order(client, order_body("OLD-1")).json()
+        assert client.post("/v1/orders/lookup", json={"pickup_code": order["pickup_code"]}).status_code == 200
+        assert pick_up(client, order).status_code == 200
+        database = open_database(service_db, pool_size=2)
+        try:
+            with database.connection() as conn:
+                later = datetime.now(UTC) + timedelta(days=25 * 31)
+                sale_line_retention.prune(conn, 24, later)
+                assert sale_line_retention.prune(conn, 24, later) == 0
+        finally:
+            database.close()
+        kept = client.get("/v1/orders/OLD-1").json()
+        assert (kept["lines"], kept["lines_removed"], kept["paid_total"]) == ([], "pruned", PAID)
+        assert pick_up(client, order).json()["order"]["lines_removed"] == "pruned"
