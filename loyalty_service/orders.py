@@ -172,7 +172,7 @@ def _order(conn: Connection, row: Any) -> Order:
         "pickup_code": row["pickup_code"], "status": row["status"], "points_at": row["points_at"],
         "points_earned": earned, "sale_id": sale_id, "created_at": row["created_at"],
         "collected_at": row["collected_at"], "collected_terminal_id": row["collected_terminal_id"],
-        "lines_removed": row["lines_removed"],
+        "lines_removed": row["lines_stripped"],
     })
 
 
@@ -190,7 +190,7 @@ def prune_lines(conn: Connection, cutoff: str, limit: int) -> int:
     """Remove the lines of up to ``limit`` orders placed before ``cutoff`` (sale_line_retention.py,
     as for sales); how many. Call inside a write transaction."""
     rows = conn.execute(
-        "SELECT order_id, body, pickup_answer FROM orders WHERE created_at < ? AND lines_removed IS NULL LIMIT ?",
+        "SELECT order_id, body, pickup_answer FROM orders WHERE created_at < ? AND lines_stripped IS NULL LIMIT ?",
         (cutoff, limit),
     ).fetchall()
     for row in rows:
@@ -205,7 +205,7 @@ def _strip_lines(conn: Connection, row: Any, why: str) -> None:
         given = json.loads(answer)
         given["order"] |= {"lines": [], "lines_removed": why}
         answer = json.dumps(given, separators=(",", ":"))
-    conn.execute("UPDATE orders SET body = ?, pickup_answer = ?, lines_removed = ? WHERE order_id = ?",
+    conn.execute("UPDATE orders SET body = ?, pickup_answer = ?, lines_stripped = ? WHERE order_id = ?",
                  (json.dumps(body, separators=(",", ":")), answer, why, row["order_id"]))
 
 

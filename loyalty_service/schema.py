@@ -213,8 +213,7 @@ CREATE TABLE IF NOT EXISTS orders (
     collected_at TEXT,
     collected_terminal_id TEXT,
     pickup_answer TEXT,  -- the pickup's answer as given, for its replays
-    -- 'pruned' (sale_line_retention.py) or 'erased' (privacy.py) once the lines are gone from body and answer
-    lines_removed TEXT
+    lines_stripped TEXT  -- once its lines are gone from body and answer: pruned (retention) or erased (privacy)
 );
 CREATE INDEX IF NOT EXISTS orders_account ON orders(account_id, created_at);
 """
