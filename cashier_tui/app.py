@@ -10,7 +10,7 @@ import themes
 from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.register import RegisterScreen
 from cashier_tui.screens.staff_sign_on import StaffSignOnScreen
-from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ReceiptScanned, ScanRejected
+from devices_tui.messages import DeviceProblem, Identified, ItemScanned, OrderScanned, ReceiptScanned, ScanRejected
 from pos_core.checkout import Checkout, till_dir
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError
@@ -135,6 +135,11 @@ class CashierApp(TillApp):
                         title="Not opened", severity="warning")
             return
         self.register_screen.open_return(message.sale_id)
+
+    @on(OrderScanned)
+    def order_scanned(self, message: OrderScanned) -> None:
+        # A click & collect order's pickup code: the order, its customer, and F10 to hand it over.
+        self.register_screen.open_order(message.pickup_code)
 
     @on(ScanRejected)
     def scan_rejected(self, message: ScanRejected) -> None:

@@ -213,6 +213,30 @@ HELP: list[HelpEntry] = [
         "Scan again, or type the number under the barcode.",
     ),
     HelpEntry(
+        "Click & collect",
+        payload.BAD_PICKUP_CODE,
+        "Something starting ORD- was read, but it is not a whole pickup code (a misread, or a typing slip).",
+        "Scan the code in the customer's e-mail again, or type it: ORD- and 20 letters and digits.",
+    ),
+    HelpEntry(
+        "Click & collect",
+        "this order cannot be collected now",
+        "The loyalty service does not answer, and only it can say the order is paid and not yet collected.",
+        "Do not hand over the goods. Try again in a moment; sell the customer anything else as usual.",
+    ),
+    HelpEntry(
+        "Click & collect",
+        "No order has that pickup code.",
+        "The service knows no order with that code: a misread, a typing slip, or a code from another shop.",
+        "Check the code in the customer's e-mail and scan or type it again.",
+    ),
+    HelpEntry(
+        "Click & collect",
+        "Not this store's order",
+        "The order is to be collected at another store; this till may not hand it over.",
+        "Tell the customer which store holds their order (the message names it).",
+    ),
+    HelpEntry(
         "Customer display",
         "Pole display unavailable",
         "The till cannot write to the customer's pole display: it is unplugged, switched off, or its port"

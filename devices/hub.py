@@ -1,5 +1,6 @@
 """The one way devices reach an app: every read, from any source, is classified here and comes
-out as one event (``Identified``, ``ItemScanned``, ``ScanRejected``, ``SourceProblem``).
+out as one event (``Identified``, ``ItemScanned``, ``ReceiptScanned``, ``OrderScanned``, ``ScanRejected``,
+``SourceProblem``).
 
 Sources call in from their own threads; ``emit`` must be safe to call from any thread (a Textual
 app's ``post_message`` is). A payment card's number stops here: only the classifier's masked
@@ -12,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from devices.events import DeviceEvent, Identified, ItemScanned, ReceiptScanned, ScanRejected, SourceProblem
+from devices.events import DeviceEvent, Identified, ItemScanned, OrderScanned, ReceiptScanned, ScanRejected, SourceProblem
 from devices.payload import Payload, PayloadRules, classify
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ def event_for(payload: Payload, source: str) -> DeviceEvent:
         return ItemScanned(payload.product_code, source, payload.quantity)
     if payload.kind == "receipt" and payload.receipt_sale_id:
         return ReceiptScanned(payload.receipt_sale_id, payload.shown, source)
+    if payload.kind == "order" and payload.pickup_code:
+        return OrderScanned(payload.pickup_code, source)
     return ScanRejected(payload.kind, payload.message, payload.shown, source)
 
 

@@ -28,6 +28,9 @@ Kinds, in the order they are decided:
   digits; ``3*1001`` (a count, ``*``, the code) is the product with ``quantity`` 3.
 - ``receipt``: a receipt number ``R-<sale id>`` as our receipts print it (pos_core.receipt), for a
   return; ``receipt_sale_id`` is the sale's id in lower case and ``shown`` the number.
+- ``order``: a click & collect order's pickup code ``ORD-<20 base32 characters>`` (pos_core.pickup_code)
+  as the shop's e-mail carries it; ``pickup_code`` is the code as the service keeps it. A read that
+  starts ``ORD-`` but is not a whole code is refused with words saying so, never taken for a product.
 - ``phone``: a valid number for the region that is none of the above, so product codes never become
   phone numbers. The value is E.164.
 - ``unknown``: everything else, with a message. ``shown`` is then a short printable preview: control
@@ -52,9 +55,12 @@ from devices.identification import Identification
 from devices.magstripe import Stripe, masked, parse_stripe
 from pos_core.basket import MAX_QUANTITY
 from pos_core.phone_number import InvalidPhoneNumber, parse_phone
+from pos_core.pickup_code import is_pickup_text, pickup_code
 from pos_core.receipt import RECEIPT_PREFIX, receipt_number, sale_id_from_receipt
 
-Kind = Literal["product", "loyalty_card", "app_qr", "wallet_pass", "payment_card", "phone", "receipt", "unknown"]
+Kind = Literal[
+    "product", "loyalty_card", "app_qr", "wallet_pass", "payment_card", "phone", "receipt", "order", "unknown"
+]
 
 PAYMENT_CARD = "This is a payment card: please use the payment terminal."
 NOT_PRODUCT = "That code is not a product or a loyalty card. Scan it again or type the number under the barcode."
@@ -64,6 +70,8 @@ OTHER_CARD = "That card is not one of our loyalty cards. Ask for the loyalty car
 BAD_APP_CODE = "That app code could not be read: ask the customer to refresh the code in the app, then scan again."
 LINK = "That is a web link, not a loyalty pass. Ask the customer for the loyalty card or the pass in their wallet."
 EMPTY = "Nothing was read. Scan again or type the code."
+BAD_PICKUP_CODE = ("That order's pickup code could not be read: scan it again, or type it as the e-mail shows it"
+                   " (ORD- and 20 letters and digits).")
 TOO_LONG = "That is too long to be a barcode or a card. Scan again or type the number under the barcode."
 
 SHOWN_LIMIT = 40
@@ -127,6 +135,7 @@ class Payload:
     product_code: str | None = None
     quantity: int = 1
     receipt_sale_id: str | None = None
+    pickup_code: str | None = None  # kind "order": ORD-… as the service keeps it
 
     def to_json(self) -> dict[str, Any]:
         ident = self.identification
@@ -181,6 +190,11 @@ def _classify_text(read: str, rules: PayloadRules, source: str, *, inside_link: 
         sale_id = sale_id_from_receipt(read)
         if sale_id is not None:
             return Payload(kind="receipt", shown=receipt_number(sale_id), receipt_sale_id=sale_id)
+    if is_pickup_text(read) and not inside_link:
+        code = pickup_code(read)
+        if code is not None:
+            return Payload(kind="order", shown=code, pickup_code=code)
+        return _unknown(BAD_PICKUP_CODE, "Order code")
     if upper.startswith("LQR1."):
         if len(read) <= TOKEN_MAX_LENGTH and _TOKEN.fullmatch(upper):
             return _identified("app_qr", Identification("qr", upper, "App code", source))

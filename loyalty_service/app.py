@@ -23,9 +23,9 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request, R
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from loyalty_service import accounts, activity_flags, adjustments, anonymous_sales, events, managers, points_review
-from loyalty_service import qr_tokens
-from loyalty_service import presence, privacy, rate_limit, reservations, returns, sale_batches, sales, serving, staff
+from loyalty_service import accounts, activity_flags, adjustments, anonymous_sales, events, managers, orders
+from loyalty_service import points_review, presence, privacy, qr_tokens, rate_limit, reservations, returns
+from loyalty_service import sale_batches, sales, serving, staff
 from loyalty_service.auth import check_binding, key_holder, require_hq, require_key, require_till
 from loyalty_service.body_limit import BodyLimit
 from loyalty_service.clock import utc_now
@@ -607,6 +607,64 @@ def get_sale_returns(sale_id: str, store: Store, holder: Holder, program: Curren
     with store.connection() as db:
         _same_store(holder, program, sales.get_sale(db, sale_id).store_id)
         return returns.sale_returns(db, program, sale_id)
+
+
+# -- click & collect (orders.py) ---------------------------------------------------------------------
+
+
+def _require_shop(holder: KeyHolder) -> None:
+    if holder.role != "web" and not holder.hq:
+        raise ApiError(403, "web_only", "Only an online shop's key (or head office's) may post orders.")
+
+
+@router.post("/orders", status_code=201, responses=_errors(403, 404, 409, 422))
+@in_worker_thread
+def place_order(
+    body: orders.OrderRequest, program: CurrentProgram, response: Response, store: Store, holder: Holder
+) -> orders.Order:
+    _require_shop(holder)
+    with store.connection() as db, write_transaction(db):
+        answer, replayed = orders.place_order(db, program, body)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return answer
+
+
+@router.get("/orders/{order_id}", responses=_errors(403, 404, 422))
+@in_worker_thread
+def get_order(order_id: str, store: Store, holder: Holder) -> orders.Order:
+    _require_shop(holder)
+    with store.connection() as db:
+        return orders.get_order(db, order_id)
+
+
+@router.post("/orders/lookup", responses=_errors(403, 404, 422, 429))
+@in_worker_thread
+def look_up_order(
+    body: orders.LookupRequest, program: CurrentProgram, store: Store, holder: Holder, request: Request
+) -> orders.OrderAtTill:
+    # Counted with identify's misses: a till that keeps naming unknown codes is refused for a while.
+    require_till(holder)
+    misses = request.app.state.lookup_misses
+    with store.connection() as db:
+        with misses.counted(holder.key_id, rate_limit.LOOKUPS_SPENT, kept_when="not_found", conn=db):
+            with write_transaction(db):  # the till serves the order's customer from now (serving.py)
+                found = orders.look_up(db, program, holder, body.pickup_code)
+                return found.model_copy(update={"customer": _customer_here(db, holder, found.customer)})
+
+
+@router.post("/orders/{order_id}/pickup", responses=_errors(403, 404, 422))
+@in_worker_thread
+def pick_up_order(
+    order_id: str, body: orders.PickupRequest, program: CurrentProgram, response: Response, store: Store, holder: Holder
+) -> orders.Pickup:
+    require_till(holder)
+    _, terminal_id = check_binding(holder, body.store_id, body.terminal_id)
+    with store.connection() as db, write_transaction(db):
+        answer, replayed = orders.pick_up(db, program, holder, order_id, body, terminal_id or "till")
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return answer
 
 
 def _require_serving(database: Database, holder: KeyHolder, account_id: str) -> int:

@@ -11,6 +11,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from loyalty_service.errors import ApiError
+from loyalty_service.orders import WEB_ROUTES
 from loyalty_service.schemas import ErrorDetail
 from loyalty_service.terminal_keys import KeyHolder, key_hash
 
@@ -32,8 +33,15 @@ async def require_key(request: Request) -> KeyHolder:
         holder = state.key_cache.known(digest) or await run_in_threadpool(state.key_cache.holder, digest)
     if holder is None:
         raise _unauthorized()
+    if holder.role == "web" and not _web_may(request):
+        raise ApiError(403, "web_orders_only", "A web shop's key may only post and read click & collect orders.")
     request.state.key_holder = holder
     return holder
+
+
+def _web_may(request: Request) -> bool:
+    route = request.scope.get("route")
+    return (request.method, getattr(route, "path", "")) in WEB_ROUTES
 
 
 def key_holder(request: Request) -> KeyHolder:

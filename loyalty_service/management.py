@@ -2,6 +2,7 @@
 
     loyalty-service add-key --db FILE|URL --store S --terminal T      prints a new till key, once
     loyalty-service add-key --db FILE|URL --role hq                   prints a new head-office key, once
+    loyalty-service add-key --db FILE|URL --role web                  prints a new web shop's key (orders only), once
     loyalty-service list-keys --db FILE|URL                           the keys' ids, roles, stores and terminals
     loyalty-service revoke-key --db FILE|URL --key-id ID              the key stops working within seconds
     loyalty-service add-manager --db FILE|URL --name NAME [--pin-file FILE|-]
@@ -53,7 +54,8 @@ def main(argv: list[str]) -> int:
                         help="the service's SQLite file or postgresql:// URL")
     if command == "add-key":
         parser.add_argument("--role", choices=ROLES, default="till",
-                            help="till (default): one till, bound to --store and --terminal; hq: head office")
+                            help="till (default): one till, bound to --store and --terminal; hq: head office;"
+                            " web: an online shop, which may only post click & collect orders")
         parser.add_argument("--store", help="a till key's store id")
         parser.add_argument("--terminal", help="a till key's terminal id")
     elif command == "revoke-key":
@@ -84,9 +86,9 @@ def main(argv: list[str]) -> int:
         with database.connection() as conn, write_transaction(conn):
             if command == "add-key":
                 store, terminal = (args.store or "").strip(), (args.terminal or "").strip()
-                if args.role == "hq":
+                if args.role in ("hq", "web"):
                     if store or terminal:
-                        print("loyalty-service: an HQ key belongs to no store or terminal; leave out --store"
+                        print(f"loyalty-service: an {args.role.upper()} key belongs to no store or terminal; leave out --store"
                               " and --terminal", file=sys.stderr)
                         return 2
                 elif not store or not terminal or len(store) > 64 or len(terminal) > 64:

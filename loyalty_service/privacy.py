@@ -4,8 +4,8 @@ withdrawing marketing consent. The HQ routes (app.py) and the CLI (privacy_comma
 Erasure keeps the account's row and its ledger, anonymous: the name is emptied, the phone becomes
 ``erased:<account_id>`` (so the number is free to enrol again, as a new account), the card, QR and
 NFC identifiers are deleted, every sale's and return's lines go (``"lines_removed": "erased"``),
-the account's events are deleted, held reservations released and adjustment reasons (free text a
-manager typed) emptied. Balances, totals, points and the sales' request hashes stay, so the books
+the lines of their click & collect orders too, the account's events are deleted, held reservations
+released and adjustment reasons (free text a manager typed) emptied. Balances, totals, points and the sales' request hashes stay, so the books
 add up and a till replaying one of the customer's sales from its outbox gets the recorded answer
 (without lines) and credits nothing twice. Consents stay: they hold no personal data and are the
 record of what was agreed and when. An erased account is found by nothing (accounts.summary,
@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from loyalty_service import orders
 from loyalty_service.accounts import points
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection
@@ -182,6 +183,7 @@ def erase(conn: Connection, account_id: str) -> Erasure:
     for sale in sales:
         strip_lines(conn, sale["sale_id"], sale["answer"], "erased")
     events = conn.execute("DELETE FROM events WHERE account_id = ?", (account_id,)).rowcount
+    orders.erase_lines(conn, account_id)  # click & collect: what they ordered, like what they bought
     conn.execute("UPDATE reservations SET status = 'released' WHERE account_id = ? AND status = 'held'",
                  (account_id,))
     conn.execute("UPDATE adjustments SET reason = '' WHERE account_id = ?", (account_id,))

@@ -39,6 +39,7 @@ from loyalty_service.schemas import (
 DEMO_PROGRAM = Path(__file__).with_name("demo_program.toml")
 REWARD_KINDS = ("amount_off", "percent_off", "free_item", "points_as_money")
 TIER_MEASURES = ("points", "spend")
+CLICK_AND_COLLECT_POINTS = ("at_order", "at_pickup")
 # [limits] when the file leaves them out: a sale of up to 10 000.00 in the currency's major unit,
 # and a sale earning more than 5 000 points is held for head office to look at (points_review.py).
 DEFAULT_MAX_SALE_AMOUNT = 1_000_000
@@ -177,6 +178,8 @@ class Program:
     # units), needs a manager's PIN (returns.py).
     return_days: int = 30
     return_pin_above: int = 5000
+    # When a click & collect order earns (orders.py): "at_order" or "at_pickup", once either way.
+    click_and_collect_points: str = "at_pickup"
 
     def reward(self, reward_id: str) -> RewardRule | None:
         return next((r for r in self.rewards if r.reward_id == reward_id), None)
@@ -222,7 +225,7 @@ class Program:
 
 _TOP = {"currency", "exponent", "region", "terms_version", "privacy_notice", "timezone", "earning", "tiers",
         "tier_qualification", "rewards", "promotions", "threshold_bonuses", "limits", "returns_any_store",
-        "keep_sale_lines_months", "return_days", "return_pin_above"}
+        "keep_sale_lines_months", "return_days", "return_pin_above", "click_and_collect_points"}
 _LIMITS = {"max_sale_amount", "review_points_above"}
 _EARNING = {"points_per_unit", "excluded_categories", "excluded_products"}
 _TIER = {"name", "threshold", "multiplier"}
@@ -376,7 +379,15 @@ def _program(data: dict[str, Any]) -> Program:
         keep_sale_lines_months=_whole(data.get("keep_sale_lines_months", 24), _TOP_PLACE, "keep_sale_lines_months"),
         return_days=_whole(data.get("return_days", 30), _TOP_PLACE, "return_days"),
         return_pin_above=_whole(data.get("return_pin_above", 5000), _TOP_PLACE, "return_pin_above"),
+        click_and_collect_points=_one_of(data.get("click_and_collect_points", "at_pickup"), CLICK_AND_COLLECT_POINTS,
+                                         "click_and_collect_points"),
     )
+
+
+def _one_of(value: Any, choices: tuple[str, ...], key: str) -> str:
+    if value not in choices:
+        raise ProgramError(f"{key} must be one of {', '.join(repr(c) for c in choices)}", _TOP_PLACE, key)
+    return str(value)
 
 
 def _limits(data: dict[str, Any]) -> tuple[int, int]:

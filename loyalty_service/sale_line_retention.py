@@ -5,7 +5,8 @@ What stays is what the accounts need: the sale's totals, discounts, tender, poin
 redeemed, and its ledger rows, so balances, tiers measured on spend and idempotent replays are as
 before. The answer says ``"lines_removed": "pruned"``; a return of such a sale is refused with
 ``409 sale_lines_pruned`` (returns.py), since nothing is left to return a line against. Erasing a
-customer (privacy.py) removes their sales' lines the same way, as ``"erased"``.
+customer (privacy.py) removes their sales' lines the same way, as ``"erased"``. A click & collect
+order's lines (orders.py) go after the same months, or with the customer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from loyalty_service import orders
 from loyalty_service.clock import rfc3339
 from loyalty_service.database import Connection, Database, write_transaction
 from loyalty_service.hourly_job import run_hourly
@@ -47,8 +49,13 @@ def strip_lines(conn: Connection, sale_id: str, answer: str, why: str) -> None:
 
 
 def prune(conn: Connection, keep_months: int, now: datetime | None = None) -> int:
-    """Remove the lines of sales older than ``keep_months``; how many sales lost them."""
+    """Remove the lines of sales (and click & collect orders) older than ``keep_months``; how many
+    sales lost them."""
     cutoff = rfc3339(months_before(now or datetime.now(UTC), keep_months))
+    while True:
+        with write_transaction(conn):
+            if orders.prune_lines(conn, cutoff, BATCH) < BATCH:
+                break
     pruned = 0
     while True:
         with write_transaction(conn):

@@ -229,4 +229,25 @@ CREATE TABLE IF NOT EXISTS account_flags (
     flagged_at TEXT NOT NULL,
     PRIMARY KEY (account_id, day)
 );
+-- Click & collect orders an online shop posted (orders.py), once per the shop's own order id.
+-- ``points_at`` is the programme's click_and_collect_points when the order was placed: the one
+-- moment it earns, kept with it, so a later change of the setting cannot make it earn twice or never.
+-- ``sale_id``: the sale its points were recorded with (sales.py), once it earned.
+CREATE TABLE IF NOT EXISTS orders (
+    order_id TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    pickup_code TEXT NOT NULL UNIQUE,  -- ORD-<20 Crockford base32 characters>: random, not the order id
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    store_id TEXT NOT NULL,  -- where it is collected
+    points_at TEXT NOT NULL CHECK (points_at IN ('at_order', 'at_pickup')),
+    status TEXT NOT NULL CHECK (status IN ('open', 'collected')),
+    body TEXT NOT NULL,  -- the order as posted (JSON)
+    sale_id TEXT REFERENCES sales(sale_id),
+    created_at TEXT NOT NULL,
+    collected_at TEXT,
+    collected_terminal_id TEXT,
+    pickup_answer TEXT,  -- the pickup's answer as given, for its replays
+    lines_stripped TEXT  -- once its lines are gone from body and answer: pruned (retention) or erased (privacy)
+);
+CREATE INDEX IF NOT EXISTS orders_account ON orders(account_id, created_at);
 """

@@ -9,6 +9,8 @@ Three kinds of key holder (``KeyHolder.role``):
   sees a customer's data only while it is serving them (serving.py).
 - ``hq``: head office (``add-key --role hq``), bound to no till: reports, exports, erasure, flags
   and management. It serves no customer at a till.
+- ``web``: an online shop (``add-key --role web``), bound to no till: it posts click & collect
+  orders and reads them back (orders.py ``WEB_ROUTES``), and nothing else.
 - ``configured``: keys given with ``--api-key-file`` / ``--api-key`` / ``LOYALTY_API_KEYS``, for
   demos and a single store's own service: both of the above, for any store and terminal. They are
   hashed the same way when the service starts and never written down.
@@ -25,7 +27,7 @@ from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection
 
 
-ROLES = ("till", "hq")
+ROLES = ("till", "hq", "web")
 CONFIGURED = "configured"
 # The ``meta`` row a revocation changes, so every service process drops its cached keys (key_cache.py).
 REVOCATIONS = "keys_revoked"
@@ -72,8 +74,8 @@ def key_hash(secret_pepper: bytes, key: str) -> str:
 
 
 def add_key(conn: Connection, store_id: str, terminal_id: str, role: str = "till") -> tuple[str, str]:
-    """A new key: (key_id, the key). A till key is bound to the store and terminal; an HQ key
-    takes '' for both. The key is shown once."""
+    """A new key: (key_id, the key). A till key is bound to the store and terminal; an HQ or web
+    key takes '' for both. The key is shown once."""
     if role not in ROLES:
         raise ValueError(f"a key's role is one of {', '.join(ROLES)}")
     key = "lk_" + secrets.token_urlsafe(32)

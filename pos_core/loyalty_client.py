@@ -44,6 +44,7 @@ from pos_core.loyalty_errors import (
 from pos_core.deadlines import Deadlines
 from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnResult, SaleResult
 from pos_core.staff_models import AnonymousSaleResult, StaffMember
+from pos_core.pickup_order import OrderAtTill, OrderPickup
 
 USER_AGENT = "loyalty-checkout/0.1"
 # The most sales one POST /v1/sales/batch takes (the contract's limit).
@@ -79,6 +80,7 @@ _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
     # the customer's data is for the till serving them.
     "presence_required": RewardNotAvailable,
     "not_serving": RequestRefused,
+    "wrong_store": RequestRefused,  # a click & collect order for another store: not the key's fault
 }
 _ERRORS_BY_STATUS: dict[int, type[LoyaltyError]] = {
     401: LoyaltyAuthError,
@@ -345,6 +347,17 @@ class LoyaltyClient:
             headers={"Idempotency-Key": return_id},
         )
         return self._parsed(ReturnResult.from_json, data)
+
+    async def look_up_order(self, pickup_code: str) -> OrderAtTill:
+        """The click & collect order a pickup code names, and its customer (the till serves them now)."""
+        data = await self._call("POST", "/v1/orders/lookup", self.deadlines.identify, json={"pickup_code": pickup_code})
+        return self._parsed(OrderAtTill.from_json, data)
+
+    async def pick_up_order(self, order_id: str, pickup_code: str, **where: str) -> OrderPickup:
+        """Record the hand-over; safe to repeat (the service answers a second pickup as the first)."""
+        body = {"pickup_code": pickup_code} | {key: value for key, value in where.items() if value}
+        data = await self._call("POST", f"/v1/orders/{quote(order_id, safe='')}/pickup", self.deadlines.sale, json=body)
+        return self._parsed(OrderPickup.from_json, data)
 
     async def adjust_points(
         self,

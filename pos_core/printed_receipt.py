@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pos_core.loyalty_models import ReturnResult
+from pos_core.pickup_order import OrderPickup
+from pos_core.pickup_receipt import render_pickup_receipt
 from pos_core.receipt import ReceiptHeader, receipt_number, render_receipt
 from pos_core.return_receipt import render_return_receipt
 from pos_core.sale import CompletedSale
@@ -21,7 +23,7 @@ from pos_core.sale import CompletedSale
 class PrintedReceipt:
     # The sale's or the return's id: one document per id, so a reprint replaces, never doubles.
     receipt_id: str
-    kind: str  # "sale" | "return"
+    kind: str  # "sale" | "return" | "pickup"
     lines: tuple[str, ...]
     width: int
     # Printed as a QR code under the text ("R-…"), or None.
@@ -63,4 +65,17 @@ def printed_return(result: ReturnResult, header: ReceiptHeader, *, terminal_id: 
         width=header.width,
         open_drawer=any(refund.method == "cash" and refund.amount > 0 for refund in result.refunds)
         or (not result.refunds and result.refund_amount > 0),
+    )
+
+
+def printed_pickup(pickup: OrderPickup, header: ReceiptHeader, *, customer_name: str, terminal_id: str) -> PrintedReceipt:
+    """A click & collect slip, with the code of the sale its points are on (for a return); no
+    drawer: nothing was paid at the till."""
+    sale_id = pickup.order.sale_id
+    return PrintedReceipt(
+        receipt_id=f"pickup-{pickup.order.order_id}",
+        kind="pickup",
+        lines=tuple(render_pickup_receipt(pickup, header, customer_name=customer_name, terminal_id=terminal_id)),
+        width=header.width,
+        code=receipt_number(sale_id) if sale_id else None,
     )

@@ -51,8 +51,7 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
     money = lambda minor: format_money(minor, currency)  # noqa: E731 - local shorthand
 
     def pair(left: str, right: str) -> str:
-        room = width - len(right) - 1
-        return f"{_clip(left, room):<{room}} {right}"
+        return two_columns(left, right, width)
 
     rule = "-" * width
     # The till's local time, as the shopper reads it.
@@ -134,6 +133,12 @@ def _redeemed(done: CompletedSale) -> int:
         return 0
     costs = {reward.reward_id: reward.cost for reward in customer.rewards_available}
     return sum(costs.get(reward_id, 0) for reward_id in done.sale.rewards)
+
+
+def two_columns(left: str, right: str, width: int) -> str:
+    """``left`` and ``right`` on one line of ``width``, the left clipped with … to make room."""
+    room = max(width - len(right) - 1, 1)
+    return f"{_clip(left, room):<{room}} {right}"
 
 
 def _clip(text: str, width: int) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pos_core.loyalty_models import ReturnResult
 from pos_core.money import format_money
-from pos_core.receipt import ReceiptHeader, receipt_number
+from pos_core.receipt import ReceiptHeader, receipt_number, two_columns
 
 _TENDER_WORDS = {"card": "Refunded to card", "cash": "Refunded in cash"}
 
@@ -18,9 +18,7 @@ def render_return_receipt(result: ReturnResult, header: ReceiptHeader, *, termin
     money = lambda minor: format_money(minor, result.currency)  # noqa: E731 - local shorthand
 
     def pair(left: str, right: str) -> str:
-        room = max(width - len(right) - 1, 1)
-        shown = left if len(left) <= room else left[: room - 1] + "…"
-        return f"{shown:<{room}} {right}"
+        return two_columns(left, right, width)
 
     local = datetime.fromisoformat(when.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
     lines = [

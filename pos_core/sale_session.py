@@ -38,6 +38,7 @@ from pos_core.customer_feed import CustomerFeed
 from pos_core.customer_view import sale_begun
 from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNeedTheService, UnknownCustomer
 from pos_core.loyalty_models import AccountSummary, Quote
+from pos_core.pickup_order import OrderAtTill, OrderPickup, PickupOrder
 from pos_core.money import format_money
 from pos_core.sale import CompletedSale, Sale, Tender, amount_due
 
@@ -282,6 +283,31 @@ class SaleSession:
             self._looking(False)
         self.set_customer(customer)
         return customer
+
+    async def find_order(self, pickup_code: str) -> OrderAtTill:
+        """The click & collect order a pickup code names. Its customer goes on the sale (their
+        panel shows, and what they buy at the till now earns as a normal sale) unless the sale
+        already has another customer or is being paid for. Raises LoyaltyError (offline:
+        LoyaltyUnavailable): an order is never shown, or handed over, from the till's guess."""
+        found = await self.checkout.client.look_up_order(pickup_code)
+        current = self.sale.customer if self.sale is not None else None
+        if not self._frozen and (current is None or current.account_id == found.customer.account_id):
+            self.set_customer(found.customer)
+        return found
+
+    async def collect_order(self, order: PickupOrder) -> OrderPickup:
+        """The goods are handed over: the service records it once and credits the points when the
+        programme says so. Raises LoyaltyError; nothing is recorded on the till meanwhile."""
+        settings = self.checkout.settings
+        done = await self.checkout.client.pick_up_order(
+            order.order_id, order.pickup_code, store_id=settings.store_id, terminal_id=settings.terminal_id)
+        customer = self.sale.customer if self.sale is not None else None
+        if done.points_credited and customer is not None and customer.account_id == order.account_id:
+            self._spawn(lambda: self._refresh_customer(order.account_id))  # the panel shows the new balance
+        return done
+
+    async def _refresh_customer(self, account_id: str) -> None:
+        self._customer_refreshed(await self.checkout.refresh_customer(account_id), always=True)
 
     async def adjust_points(
         self, account_id: str, *, points: int, reason: str, manager_pin: str, manager_id: str | None = None

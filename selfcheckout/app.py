@@ -16,7 +16,7 @@ from textual.reactive import reactive
 
 import themes
 from devices.identification import Identification
-from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ScanRejected
+from devices_tui.messages import DeviceProblem, Identified, ItemScanned, OrderScanned, ScanRejected
 from pos_core.checkout import Checkout
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError
@@ -254,6 +254,11 @@ class SelfCheckoutApp(TillApp):
     @on(ScanRejected)
     def scan_rejected(self, message: ScanRejected) -> None:
         self.tell(message.text)
+
+    @on(OrderScanned)
+    def order_scanned(self, message: OrderScanned) -> None:
+        # Goods ordered online are handed over by staff, who check them with the shopper.
+        self.tell("That is an online order's pickup code: please collect your order at the service desk.")
 
     @on(DeviceProblem)
     def device_problem(self, message: DeviceProblem) -> None:

@@ -23,6 +23,7 @@ from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.adjust_points import AdjustPointsScreen
 from cashier_tui.screens.confirm import ConfirmScreen
 from cashier_tui.screens.enrol import EnrolScreen
+from cashier_tui.screens.order_pickup import OrderPickupScreen
 from cashier_tui.screens.payment import PaymentScreen
 from cashier_tui.screens.phone_entry import PhoneEntryScreen
 from cashier_tui.screens.points_breakdown import PointsBreakdownScreen
@@ -35,7 +36,7 @@ from cashier_tui.widgets.loyalty_panel import LoyaltyPanel
 from cashier_tui.widgets.status_bar import StatusBar
 from cashier_tui.widgets.totals_view import TotalsView
 from devices.identification import Identification
-from devices.payload import classify, shown_code
+from devices.payload import BAD_PICKUP_CODE, classify, shown_code
 from pos_core.checkout import Checkout
 from pos_core.loyalty_errors import LoyaltyError, RewardsNeedTheService
 from pos_core.loyalty_models import AccountSummary, Quote, ReturnResult
@@ -269,6 +270,12 @@ class RegisterScreen(Screen[None]):
             if payload.kind == "receipt" and payload.receipt_sale_id:
                 self.open_return(payload.receipt_sale_id)
                 return
+            if payload.kind == "order" and payload.pickup_code:
+                self.open_order(payload.pickup_code)
+                return
+            if payload.kind == "unknown" and payload.message == BAD_PICKUP_CODE:
+                self.cashier_app.refuse_scan(payload.message, payment=False)  # not "no such product"
+                return
         self.add_item(text)
 
     def add_item(self, text: str) -> None:
@@ -454,6 +461,23 @@ class RegisterScreen(Screen[None]):
 
     def _return_closed(self, result: ReturnResult | None) -> None:
         self.item_entry.focus()
+
+    # -- click & collect -------------------------------------------------------------------------
+
+    def open_order(self, pickup_code: str) -> None:
+        """The order a pickup code names, scanned or typed; its customer goes on the sale."""
+        top = self.app.screen
+        if isinstance(top, OrderPickupScreen):
+            top.code_scanned(pickup_code)
+            return
+        if top is not self:
+            self.notify("Finish or close the open window first, then scan the order's code again.",
+                        title="Order not looked up", severity="warning")
+            return
+        app = self.cashier_app
+        self.app.push_screen(OrderPickupScreen(self.session, pickup_code, app.receipt_header(),
+                                               terminal_id=self.settings.terminal_id, print_receipt=app.print_receipt),
+                             lambda _done: self.item_entry.focus())
 
     # -- rewards and the quote -------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ def test_the_demo_programme() -> None:
     assert program.privacy_notice.count(".") in (2, 3)
     assert (program.return_days, program.return_pin_above) == (30, 5000)
     assert program.keep_sale_lines_months == 24
+    assert program.click_and_collect_points == "at_pickup"
 
 
 def test_sale_lines_are_kept_24_months_unless_the_programme_says(tmp_path: Path) -> None:
@@ -67,6 +68,8 @@ def changed(tmp_path: Path, old: str, new: str) -> Path:
     ("keep_sale_lines_months = 24", "keep_sale_lines_months = 1.5", "not a whole number"),
     ("return_days = 30 ", "return_days = -1 ", "return_days must not be negative"),
     ("return_pin_above = 5000 ", 'return_pin_above = "50" ', "is not a whole number"),
+    ('click_and_collect_points = "at_pickup"', 'click_and_collect_points = "both"',
+     "click_and_collect_points must be one of 'at_order', 'at_pickup'"),
 ])
 def test_bad_files_are_refused_with_the_reason(tmp_path: Path, old: str, new: str, message: str) -> None:
     with pytest.raises(ProgramError) as error:
