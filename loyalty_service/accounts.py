@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 
+from loyalty_service import referral_codes
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection, IntegrityError
 from loyalty_service.errors import ApiError
@@ -78,6 +79,9 @@ def enrol(conn: Connection, program: Program, body: EnrolRequest) -> AccountSumm
             f"Consent must be to the current terms ({program.terms_version}).",
             [ErrorDetail(field="consent.terms_version", problem=f"the current terms are {program.terms_version}")],
         )
+    referrer = None
+    if body.referral_code:  # checked before the account is made, so a refused code makes none
+        referrer = referral_codes.referrer_for(conn, body.referral_code, phone)
     account_id = new_account_id()
     stamp = utc_now()
     try:
@@ -93,6 +97,9 @@ def enrol(conn: Connection, program: Program, body: EnrolRequest) -> AccountSumm
         (account_id, body.consent.terms_version, int(body.consent.marketing), stamp, body.store_id, body.terminal_id,
          body.consent.given_at),
     )
+    referral_codes.give_code(conn, account_id)
+    if referrer is not None:
+        referral_codes.record_referral(conn, account_id, referrer[0], referrer[1], stamp)
     return summary(conn, program, account_id)
 
 
@@ -161,4 +168,5 @@ def summary(conn: Connection, program: Program, account_id: str) -> AccountSumma
         tier=tier_status(program, qualifying(conn, program, account_id, lifetime)),
         next_reward=next_reward(program, balance),
         rewards_available=[r.as_reward() for r in program.rewards if r.cost <= balance],
+        referral_code=referral_codes.code_of(conn, account_id),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from loyalty_service import referral_codes
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection
 from loyalty_service.phone_numbers import normalise_phone
@@ -143,6 +144,7 @@ def seed(conn: Connection, program: Program) -> bool:
             "INSERT INTO identifiers (method, value, account_id) VALUES (?, ?, ?)",
             [("card", customer.card, account_id), ("qr", customer.qr, account_id), ("nfc", customer.nfc, account_id)],
         )
+        referral_codes.give_code(conn, account_id)
         conn.execute(
             "INSERT INTO consents (account_id, terms_version, marketing, recorded_at, store_id, terminal_id)"
             " VALUES (?, ?, 0, ?, 'demo-store', NULL)",

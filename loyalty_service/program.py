@@ -109,6 +109,17 @@ class RewardRule:
 
 
 @dataclass(frozen=True, slots=True)
+class ReferralRule:
+    """``[referral]``: the bonuses once a referred member's first purchase reaches
+    ``min_first_purchase`` (minor units), and how many a referrer may have in a calendar month."""
+
+    min_first_purchase: int
+    referrer_points: int
+    referee_points: int
+    max_per_referrer_per_month: int
+
+
+@dataclass(frozen=True, slots=True)
 class Promotion:
     """Extra points on some products or categories, while its window is open: a multiplier of the
     line's base points, or a fixed bonus per unit bought."""
@@ -177,6 +188,7 @@ class Program:
     # units), needs a manager's PIN (returns.py).
     return_days: int = 30
     return_pin_above: int = 5000
+    referral: ReferralRule | None = None  # None: no referral bonuses (codes are still made)
 
     def reward(self, reward_id: str) -> RewardRule | None:
         return next((r for r in self.rewards if r.reward_id == reward_id), None)
@@ -222,7 +234,8 @@ class Program:
 
 _TOP = {"currency", "exponent", "region", "terms_version", "privacy_notice", "timezone", "earning", "tiers",
         "tier_qualification", "rewards", "promotions", "threshold_bonuses", "limits", "returns_any_store",
-        "keep_sale_lines_months", "return_days", "return_pin_above"}
+        "keep_sale_lines_months", "return_days", "return_pin_above", "referral"}
+_REFERRAL = {"min_first_purchase", "referrer_points", "referee_points", "max_per_referrer_per_month"}
 _LIMITS = {"max_sale_amount", "review_points_above"}
 _EARNING = {"points_per_unit", "excluded_categories", "excluded_products"}
 _TIER = {"name", "threshold", "multiplier"}
@@ -376,7 +389,17 @@ def _program(data: dict[str, Any]) -> Program:
         keep_sale_lines_months=_whole(data.get("keep_sale_lines_months", 24), _TOP_PLACE, "keep_sale_lines_months"),
         return_days=_whole(data.get("return_days", 30), _TOP_PLACE, "return_days"),
         return_pin_above=_whole(data.get("return_pin_above", 5000), _TOP_PLACE, "return_pin_above"),
+        referral=_referral(data),
     )
+
+
+def _referral(data: dict[str, Any]) -> ReferralRule | None:
+    if "referral" not in data:
+        return None
+    place = _Place("referral", None, "[referral]")
+    table = _only(data["referral"], _REFERRAL, place)
+    values = {key: _whole(_need(table, key, place), place, key) for key in sorted(_REFERRAL)}
+    return ReferralRule(**values)
 
 
 def _limits(data: dict[str, Any]) -> tuple[int, int]:

@@ -195,4 +195,29 @@ CREATE TABLE IF NOT EXISTS account_flags (
     flagged_at TEXT NOT NULL,
     PRIMARY KEY (account_id, day)
 );
+-- Each member's referral code (referral_codes.py): made at enrolment, or when the service starts
+-- for an account from before codes. Short, from letters and digits that cannot be misread.
+CREATE TABLE IF NOT EXISTS referral_codes (
+    account_id TEXT PRIMARY KEY REFERENCES accounts(account_id),
+    code TEXT NOT NULL UNIQUE
+);
+-- A member who enrolled with another's code (referrals.py), one row per new member. The bonus,
+-- paid after their first qualifying purchase, is a ledger row of kind 'adjust' for each (this row
+-- is its audit, as adjustments is for a manager's); reversed with a full return of that purchase.
+CREATE TABLE IF NOT EXISTS referrals (
+    referee_id TEXT PRIMARY KEY REFERENCES accounts(account_id),
+    referrer_id TEXT NOT NULL REFERENCES accounts(account_id) CHECK (referrer_id <> referee_id),
+    code TEXT NOT NULL,
+    -- pending: no qualifying purchase yet; paid; reversed (that purchase came back in full);
+    -- capped: the referrer had had max_per_referrer_per_month bonuses that month, so none paid
+    status TEXT NOT NULL CHECK (status IN ('pending', 'paid', 'reversed', 'capped')),
+    created_at TEXT NOT NULL,
+    sale_id TEXT REFERENCES sales(sale_id),  -- the qualifying purchase
+    referrer_points INTEGER NOT NULL DEFAULT 0,
+    referee_points INTEGER NOT NULL DEFAULT 0,
+    paid_at TEXT,
+    reversed_at TEXT
+);
+CREATE INDEX IF NOT EXISTS referrals_referrer ON referrals(referrer_id, paid_at);
+CREATE INDEX IF NOT EXISTS referrals_sale ON referrals(sale_id);
 """
