@@ -131,7 +131,10 @@ class SelfCheckoutApp(TillApp):
             joined = await self.push_screen_wait(
                 JoinScreen(phone, program.terms_version if program else "", program.privacy_notice if program else "")
             )
-            return Enrolment(identification.value, joined[0], joined[1], given_at="kiosk") if joined is not None else None
+            if joined is None:
+                return None
+            name, marketing, referral_code = joined
+            return Enrolment(identification.value, name, marketing, given_at="kiosk", referral_code=referral_code)
 
         try:
             customer = await self.session.sign_in(
