@@ -65,8 +65,11 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
             else:
                 yield Label("Enrol a new member", classes="dialog-title")
             yield PhoneInput(self.phone_region, value=self.phone, id="enrol-phone")
-            yield Input(placeholder="Customer's name", max_length=60, id="enrol-name")
-            yield Input(placeholder="Friend's referral code (optional)", max_length=20, id="enrol-referral")
+            # Side by side: the form still fits the smallest register (80×24) with a problem shown.
+            with Horizontal(id="enrol-name-row"):
+                yield Input(placeholder="Customer's name", max_length=60, id="enrol-name")
+                yield Input(placeholder="Referral code", max_length=20, id="enrol-referral",
+                            tooltip="Optional: a member's code from their receipt, typed or scanned")
             # The terms version and the privacy notice are the service's words: text, not markup.
             yield Checkbox(Content(f"Agrees to the loyalty terms ({printable(self.terms_version)})"), id="enrol-terms",
                            compact=True)

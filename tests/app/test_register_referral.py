@@ -1,0 +1,44 @@
+"""Enrolment with a friend's referral code at the register (Pilot, 80×24, a real service): the
+code typed on the form reaches the service, the new member's panel has their own code, and a
+code nobody has is refused in plain words with nobody enrolled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from textual.widgets import Input
+
+from cashier_tui.screens.enrol import EnrolScreen
+from tests.app.conftest import wait_for
+from tests.app.test_register_flow import SIZE, identify, ready, type_text
+from tests.conftest import live_service_db, told
+from tests.service.api_calls import ALICE_ID
+from tests.service.stored import rows
+
+
+async def enrol_with_code(pilot, phone: str, code: str) -> None:  # noqa: ANN001 - a Pilot
+    app = pilot.app
+    await identify(pilot, phone)
+    await wait_for(pilot, lambda: isinstance(app.screen, EnrolScreen))
+    await type_text(pilot, "Sam Taylor")
+    app.screen.query_one("#enrol-referral", Input).focus()
+    await type_text(pilot, code)
+    await pilot.click("#enrol-terms")
+    await pilot.click("#enrol-ok")
+
+
+async def test_a_new_member_enrols_with_a_friend_s_code(cashier, api: httpx.Client, tmp_path: Path) -> None:
+    alice_code = api.get(f"/v1/accounts/{ALICE_ID}").json()["referral_code"]
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await enrol_with_code(pilot, "02079460998", "QQQQ-QQQQ")  # a well-formed code nobody has
+        await wait_for(pilot, lambda: any("No member has that referral code" in n for n in told(app)))
+        assert screen.sale.customer is None
+        await enrol_with_code(pilot, "02079460998", alice_code.lower())
+        await wait_for(pilot, lambda: screen.sale.customer is not None)
+        customer = screen.sale.customer
+        assert customer.referral_code not in (None, alice_code)
+    assert rows(live_service_db(tmp_path), "SELECT referee_id, referrer_id, status FROM referrals") == [
+        (customer.account_id, ALICE_ID, "pending")]
