@@ -7,8 +7,9 @@ from textual.binding import Binding
 
 import themes
 from cashier_tui.error_messages import cashier_message
+from cashier_tui.screens.enrol import EnrolScreen
 from cashier_tui.screens.register import RegisterScreen
-from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ReceiptScanned, ScanRejected
+from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ReceiptScanned, ReferralScanned, ScanRejected
 from pos_core.checkout import Checkout
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError
@@ -86,6 +87,15 @@ class CashierApp(TillApp):
     def receipt_scanned(self, message: ReceiptScanned) -> None:
         # One of our receipts: the sale to return items from (the return screen, F12).
         self.register_screen.open_return(message.sale_id)
+
+    @on(ReferralScanned)
+    def referral_scanned(self, message: ReferralScanned) -> None:
+        # A friend's code belongs on a new member's enrolment form; anywhere else it is only explained.
+        if isinstance(self.screen, EnrolScreen):
+            self.screen.take_referral_code(message.code)
+        else:
+            self.notify("That is a member's referral code: it goes on a new member's enrolment form"
+                        " (F2, their phone number, then the form).", title="Referral code", severity="warning")
 
     @on(ScanRejected)
     def scan_rejected(self, message: ScanRejected) -> None:

@@ -50,6 +50,14 @@ class ReceiptScanned:
 
 
 @dataclass(frozen=True, slots=True)
+class ReferralScanned:
+    """A member's referral code (``REF-ABCD-EFGH``): for the enrolment form of a new member."""
+
+    code: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class SourceProblem:
     """A device is absent, unplugged or failing; said once, and the till goes on without it."""
 
@@ -57,4 +65,4 @@ class SourceProblem:
     message: str
 
 
-DeviceEvent = Identified | ItemScanned | ReceiptScanned | ScanRejected | SourceProblem
+DeviceEvent = Identified | ItemScanned | ReceiptScanned | ReferralScanned | ScanRejected | SourceProblem

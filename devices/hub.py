@@ -12,7 +12,15 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from devices.events import DeviceEvent, Identified, ItemScanned, ReceiptScanned, ScanRejected, SourceProblem
+from devices.events import (
+    DeviceEvent,
+    Identified,
+    ItemScanned,
+    ReceiptScanned,
+    ReferralScanned,
+    ScanRejected,
+    SourceProblem,
+)
 from devices.payload import Payload, PayloadRules, classify
 
 if TYPE_CHECKING:
@@ -31,6 +39,8 @@ def event_for(payload: Payload, source: str) -> DeviceEvent:
         return ItemScanned(payload.product_code, source, payload.quantity)
     if payload.kind == "receipt" and payload.receipt_sale_id:
         return ReceiptScanned(payload.receipt_sale_id, payload.shown, source)
+    if payload.kind == "referral" and payload.referral_code:
+        return ReferralScanned(payload.referral_code, source)
     return ScanRejected(payload.kind, payload.message, payload.shown, source)
 
 

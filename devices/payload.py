@@ -28,6 +28,8 @@ Kinds, in the order they are decided:
   digits; ``3*1001`` (a count, ``*``, the code) is the product with ``quantity`` 3.
 - ``receipt``: a receipt number ``R-<sale id>`` as our receipts print it (pos_core.receipt), for a
   return; ``receipt_sale_id`` is the sale's id in lower case and ``shown`` the number.
+- ``referral``: a member's referral code ``REF-ABCD-EFGH`` (pos_core.referral_code), which a new
+  member's enrolment form takes; ``referral_code`` is the code (``ABCD-EFGH``).
 - ``phone``: a valid number for the region that is none of the above, so product codes never become
   phone numbers. The value is E.164.
 - ``unknown``: everything else, with a message. ``shown`` is then a short printable preview: control
@@ -53,8 +55,10 @@ from devices.magstripe import Stripe, masked, parse_stripe
 from pos_core.basket import MAX_QUANTITY
 from pos_core.phone_number import InvalidPhoneNumber, parse_phone
 from pos_core.receipt import RECEIPT_PREFIX, receipt_number, sale_id_from_receipt
+from pos_core.referral_code import REFERRAL_PREFIX, referral_code_from_scan
 
-Kind = Literal["product", "loyalty_card", "app_qr", "wallet_pass", "payment_card", "phone", "receipt", "unknown"]
+Kind = Literal["product", "loyalty_card", "app_qr", "wallet_pass", "payment_card", "phone", "receipt", "referral",
+               "unknown"]
 
 PAYMENT_CARD = "This is a payment card: please use the payment terminal."
 NOT_PRODUCT = "That code is not a product or a loyalty card. Scan it again or type the number under the barcode."
@@ -127,6 +131,7 @@ class Payload:
     product_code: str | None = None
     quantity: int = 1
     receipt_sale_id: str | None = None
+    referral_code: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         ident = self.identification
@@ -181,6 +186,10 @@ def _classify_text(read: str, rules: PayloadRules, source: str, *, inside_link: 
         sale_id = sale_id_from_receipt(read)
         if sale_id is not None:
             return Payload(kind="receipt", shown=receipt_number(sale_id), receipt_sale_id=sale_id)
+    if upper.startswith(REFERRAL_PREFIX) and not inside_link:
+        code = referral_code_from_scan(read)
+        if code is not None:
+            return Payload(kind="referral", shown=code, referral_code=code)
     if upper.startswith("LQR1."):
         if len(read) <= TOKEN_MAX_LENGTH and _TOKEN.fullmatch(upper):
             return _identified("app_qr", Identification("qr", upper, "App code", source))

@@ -28,6 +28,12 @@ class ReceiptScanned(Message):
 
 
 @dataclass
+class ReferralScanned(Message):
+    code: str  # ABCD-EFGH, from REF-ABCD-EFGH: for a new member's enrolment form
+    source: str
+
+
+@dataclass
 class ScanRejected(Message):
     kind: str
     text: str  # what to tell the person, already safe to show
@@ -48,6 +54,8 @@ def message_for(event: events.DeviceEvent) -> Message:
             return ItemScanned(event.entry, source)
         case events.ReceiptScanned(sale_id, _shown, source):
             return ReceiptScanned(sale_id, source)
+        case events.ReferralScanned(code, source):
+            return ReferralScanned(code, source)
         case events.ScanRejected(kind, message, _shown, source):
             return ScanRejected(kind, message, source)
         case events.SourceProblem(source, message):

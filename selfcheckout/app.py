@@ -16,7 +16,7 @@ from textual.reactive import reactive
 
 import themes
 from devices.identification import Identification
-from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ScanRejected
+from devices_tui.messages import DeviceProblem, Identified, ItemScanned, ReferralScanned, ScanRejected
 from pos_core.checkout import Checkout
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError
@@ -253,6 +253,13 @@ class SelfCheckoutApp(TillApp):
             self.tell(problem)
         else:
             self.start_shopping()
+
+    @on(ReferralScanned)
+    def referral_scanned(self, message: ReferralScanned) -> None:
+        if isinstance(self.screen, JoinScreen):
+            self.screen.take_referral_code(message.code)
+        else:
+            self.tell("That's a friend's referral code: it's used when you join. Sign in with your phone number.")
 
     @on(ScanRejected)
     def scan_rejected(self, message: ScanRejected) -> None:

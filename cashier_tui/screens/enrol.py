@@ -145,6 +145,10 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
         referral = " ".join(self.query_one("#enrol-referral", Input).value.split())
         self.dismiss(Enrolment(phone, name, self.query_one("#enrol-marketing", Checkbox).value, self.given_at, referral))
 
+    def take_referral_code(self, code: str) -> None:
+        """A friend's code scanned while the form is open (REF-…): into its field."""
+        self.query_one("#enrol-referral", Input).value = code
+
     @on(Button.Pressed, "#enrol-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -55,6 +55,10 @@ class JoinScreen(ModalScreen[tuple[str, bool, str] | None]):
         referral = " ".join(self.query_one("#join-referral", Input).value.split())
         self.dismiss((name, self.query_one("#join-marketing", Checkbox).value, referral))
 
+    def take_referral_code(self, code: str) -> None:
+        """A friend's code scanned while the screen is open (REF-…): into its field."""
+        self.query_one("#join-referral", Input).value = code
+
     @on(Button.Pressed, "#join-no")
     def no_thanks(self) -> None:
         self.dismiss(None)

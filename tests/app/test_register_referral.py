@@ -1,5 +1,5 @@
 """Enrolment with a friend's referral code at the register (Pilot, 80×24, a real service): the
-code typed on the form reaches the service, the new member's panel has their own code, and a
+code typed on the form, or scanned (``REF-…``) into it, reaches the service, the new member's panel has their own code, and a
 code nobody has is refused in plain words with nobody enrolled."""
 
 from __future__ import annotations
@@ -12,18 +12,25 @@ from textual.widgets import Input
 from cashier_tui.screens.enrol import EnrolScreen
 from tests.app.conftest import wait_for
 from tests.app.test_register_flow import SIZE, identify, ready, type_text
+from tests.app.wedge_keys import scanner_burst
 from tests.conftest import live_service_db, told
 from tests.service.api_calls import ALICE_ID
 from tests.service.stored import rows
 
 
-async def enrol_with_code(pilot, phone: str, code: str) -> None:  # noqa: ANN001 - a Pilot
+async def enrol_with_code(pilot, phone: str, code: str, *, scanned: bool = False) -> None:  # noqa: ANN001
     app = pilot.app
     await identify(pilot, phone)
     await wait_for(pilot, lambda: isinstance(app.screen, EnrolScreen))
     await type_text(pilot, "Sam Taylor")
-    app.screen.query_one("#enrol-referral", Input).focus()
-    await type_text(pilot, code)
+    field = app.screen.query_one("#enrol-referral", Input)
+    if scanned:  # a scanner burst wherever the focus is: the wedge reads it, the form takes it
+        await scanner_burst(pilot, f"REF-{code}")
+        await wait_for(pilot, lambda: field.value == code)
+        assert app.screen.query_one("#enrol-name", Input).value == "Sam Taylor"
+    else:
+        field.focus()
+        await type_text(pilot, code)
     await pilot.click("#enrol-terms")
     await pilot.click("#enrol-ok")
 
@@ -36,7 +43,7 @@ async def test_a_new_member_enrols_with_a_friend_s_code(cashier, api: httpx.Clie
         await enrol_with_code(pilot, "02079460998", "QQQQ-QQQQ")  # a well-formed code nobody has
         await wait_for(pilot, lambda: any("No member has that referral code" in n for n in told(app)))
         assert screen.sale.customer is None
-        await enrol_with_code(pilot, "02079460998", alice_code.lower())
+        await enrol_with_code(pilot, "02079460998", alice_code, scanned=True)
         await wait_for(pilot, lambda: screen.sale.customer is not None)
         customer = screen.sale.customer
         assert customer.referral_code not in (None, alice_code)
