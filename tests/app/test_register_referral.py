@@ -1,6 +1,7 @@
-"""Enrolment with a friend's referral code at the register (Pilot, 80×24, a real service): the
-code typed on the form, or scanned (``REF-…``) into it, reaches the service, the new member's panel has their own code, and a
-code nobody has is refused in plain words with nobody enrolled."""
+"""Referrals at the register (Pilot, 80×24, a real service): a friend's code typed on the
+enrolment form, or scanned (``REF-…``) into it, reaches the service and the new member has their
+own code; a code nobody has is refused in plain words with nobody enrolled; and a referrer's
+bonus, paid by their friend's purchase elsewhere, arrives on their live panel."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from tests.app.conftest import wait_for
 from tests.app.test_register_flow import SIZE, identify, ready, type_text
 from tests.app.wedge_keys import scanner_burst
 from tests.conftest import live_service_db, told
-from tests.service.api_calls import ALICE_ID
+from tests.app.test_live_updates import balance_shown
+from tests.service.api_calls import ALICE_ID, ALICE_PHONE, line, post_sale, sale_body
 from tests.service.stored import rows
 
 
@@ -49,3 +51,22 @@ async def test_a_new_member_enrols_with_a_friend_s_code(cashier, api: httpx.Clie
         assert customer.referral_code not in (None, alice_code)
     assert rows(live_service_db(tmp_path), "SELECT referee_id, referrer_id, status FROM referrals") == [
         (customer.account_id, ALICE_ID, "pending")]
+
+
+async def test_the_referrer_s_bonus_arrives_on_their_live_panel(cashier, api: httpx.Client) -> None:
+    alice = api.get(f"/v1/accounts/{ALICE_ID}").json()
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot)
+        await identify(pilot, ALICE_PHONE)
+        await wait_for(pilot, lambda: screen.sale.customer is not None)
+        assert f"{alice['balance']:,} pts" in balance_shown(screen)
+        # Her friend joins with her code at another till and makes a first qualifying purchase.
+        friend = api.post("/v1/accounts", json={
+            "phone": "020 7946 0996", "name": "Ria Patel", "consent": {"terms_version": "2026-01", "marketing": False},
+            "store_id": "demo-store", "terminal_id": "till-7", "referral_code": alice["referral_code"]}).json()
+        paid = post_sale(api, sale_body(api, friend["account_id"], [line(api, "1031", 2)])).json()
+        assert paid["referral_points"] == 100
+        expected = alice["balance"] + 200
+        await wait_for(pilot, lambda: f"{expected:,} pts" in balance_shown(screen), timeout=5.0)
+        assert screen.sale.customer.balance == expected
