@@ -15,7 +15,7 @@ from tests.app.conftest import wait_for
 from tests.app.test_register_flow import SIZE, identify, ready, type_text
 from tests.app.wedge_keys import scanner_burst
 from tests.conftest import live_service_db, told
-from tests.app.test_live_updates import balance_shown
+from tests.app.test_live_updates import balance_shown, identified
 from tests.service.api_calls import ALICE_ID, ALICE_PHONE, line, post_sale, sale_body
 from tests.service.stored import rows
 
@@ -57,10 +57,7 @@ async def test_the_referrer_s_bonus_arrives_on_their_live_panel(cashier, api: ht
     alice = api.get(f"/v1/accounts/{ALICE_ID}").json()
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await identify(pilot, ALICE_PHONE)
-        await wait_for(pilot, lambda: screen.sale.customer is not None)
-        assert f"{alice['balance']:,} pts" in balance_shown(screen)
+        screen = await identified(pilot, ALICE_PHONE, alice["balance"])
         # Her friend joins with her code at another till and makes a first qualifying purchase.
         friend = api.post("/v1/accounts", json={
             "phone": "020 7946 0996", "name": "Ria Patel", "consent": {"terms_version": "2026-01", "marketing": False},
