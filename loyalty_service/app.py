@@ -286,7 +286,10 @@ def enrol(
     state = request.app.state
     with store.connection() as db:
         state.enrolments.take(holder.key_id, "Too many enrolments from this till; wait before trying again.", db)
-        with state.lookup_misses.counted(holder.key_id, rate_limit.LOOKUPS_SPENT, kept_when=("already_enrolled", "unknown_referral_code"),
+        # So does a referral code nobody has (codes are not walked), or the phone's own (no oracle of
+        # whose code it is): referral_codes.py.
+        spent = ("already_enrolled", "unknown_referral_code", "referral_own_phone")
+        with state.lookup_misses.counted(holder.key_id, rate_limit.LOOKUPS_SPENT, kept_when=spent,
                                          conn=db), write_transaction(db):
             summary = accounts.enrol(db, program, body)
             events.record_event(db, summary.account_id, "enrolled", {

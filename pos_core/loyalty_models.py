@@ -483,6 +483,8 @@ class ReturnResult:
     # Where the refund goes, card first (absent from an older platform: all of it in cash).
     refunds: tuple[TenderRefund, ...] = ()
     estimated: bool = False
+    # The referral bonus the sale had paid this member, taken back with its full return.
+    referral_points_reversed: int = 0
 
     @classmethod
     def from_json(cls, data: Json) -> ReturnResult:
@@ -498,6 +500,7 @@ class ReturnResult:
             points_debt=int(data.get("points_debt", 0)),
             balance=int(data["balance"]),
             document=dict(data),
+            referral_points_reversed=max(0, int(data.get("referral_points_reversed") or 0)),
             refunds=_refunds(data),
         )
 
