@@ -121,16 +121,17 @@ def points(conn: Connection, account_id: str) -> tuple[int, int]:
     return int(row["balance"]), int(row["lifetime"])
 
 
-def member_points(conn: Connection, account_id: str) -> tuple[str, int, int] | None:
-    """(name, balance, lifetime) of an account that is not erased, in one query; None when there
-    is no such account (an erased one included: privacy.py)."""
+def member_points(conn: Connection, account_id: str) -> tuple[str, int, int, str | None] | None:
+    """(name, balance, lifetime, referral code) of an account that is not erased, in one query;
+    None when there is no such account (an erased one included: privacy.py)."""
     row = conn.execute(
-        f"SELECT a.name, COALESCE(SUM(l.delta), 0) AS balance, COALESCE(SUM({_LIFETIME.format(t='l.')}), 0) AS lifetime"
+        f"SELECT a.name, COALESCE(SUM(l.delta), 0) AS balance, COALESCE(SUM({_LIFETIME.format(t='l.')}), 0) AS lifetime,"
+        " (SELECT r.code FROM referral_codes r WHERE r.account_id = a.account_id) AS referral_code"
         " FROM accounts a LEFT JOIN ledger l ON l.account_id = a.account_id"
         " WHERE a.account_id = ? AND a.erased_at IS NULL GROUP BY a.account_id, a.name",
         (account_id,),
     ).fetchone()
-    return None if row is None else (row["name"], int(row["balance"]), int(row["lifetime"]))
+    return None if row is None else (row["name"], int(row["balance"]), int(row["lifetime"]), row["referral_code"])
 
 
 def tier_status(program: Program, lifetime: int) -> TierStatus:
@@ -158,7 +159,7 @@ def summary(conn: Connection, program: Program, account_id: str) -> AccountSumma
     member = member_points(conn, account_id)
     if member is None:
         raise ApiError(404, "not_found", "There is no such account.")
-    name, balance, lifetime = member
+    name, balance, lifetime, referral_code = member
     return AccountSummary(
         account_id=account_id,
         display_name=display_name(name),
@@ -168,5 +169,5 @@ def summary(conn: Connection, program: Program, account_id: str) -> AccountSumma
         tier=tier_status(program, qualifying(conn, program, account_id, lifetime)),
         next_reward=next_reward(program, balance),
         rewards_available=[r.as_reward() for r in program.rewards if r.cost <= balance],
-        referral_code=referral_codes.code_of(conn, account_id),
+        referral_code=referral_code,
     )
