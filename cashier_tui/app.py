@@ -8,9 +8,18 @@ from textual.reactive import reactive
 
 import themes
 from cashier_tui.error_messages import cashier_message
+from cashier_tui.screens.enrol import EnrolScreen
 from cashier_tui.screens.register import RegisterScreen
 from cashier_tui.screens.staff_sign_on import StaffSignOnScreen
-from devices_tui.messages import DeviceProblem, Identified, ItemScanned, OrderScanned, ReceiptScanned, ScanRejected
+from devices_tui.messages import (
+    DeviceProblem,
+    Identified,
+    ItemScanned,
+    OrderScanned,
+    ReceiptScanned,
+    ReferralScanned,
+    ScanRejected,
+)
 from pos_core.checkout import Checkout, till_dir
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError
@@ -140,6 +149,15 @@ class CashierApp(TillApp):
     def order_scanned(self, message: OrderScanned) -> None:
         # A click & collect order's pickup code: the order, its customer, and F10 to hand it over.
         self.register_screen.open_order(message.pickup_code)
+
+    @on(ReferralScanned)
+    def referral_scanned(self, message: ReferralScanned) -> None:
+        # A friend's code belongs on a new member's enrolment form; anywhere else it is only explained.
+        if isinstance(self.screen, EnrolScreen):
+            self.screen.take_referral_code(message.code)
+        else:
+            self.notify("That is a member's referral code: it goes on a new member's enrolment form"
+                        " (F2, their phone number, then the form).", title="Referral code", severity="warning")
 
     @on(ScanRejected)
     def scan_rejected(self, message: ScanRejected) -> None:

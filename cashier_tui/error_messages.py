@@ -39,6 +39,10 @@ def cashier_message(error: BaseException, method: str = "phone") -> str:
             return "This app code has expired. Ask the customer to refresh it in their app, then scan again."
         case InvalidValue(code="qr_replayed"):
             return "This app code was already used. Ask the customer to refresh it in their app, then scan again."
+        case InvalidValue(code="unknown_referral_code"):
+            return "No member has that referral code. Check it with the customer, or leave it empty."
+        case InvalidValue(code="referral_own_phone"):
+            return "That referral code is this phone number's own account: a member cannot refer themselves."
         case InvalidPhoneNumber() | PaymentError() | InvalidAmount():
             return str(error)
         case LoyaltyUnavailable(code="rate_limited"):

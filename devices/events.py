@@ -58,6 +58,14 @@ class OrderScanned:
 
 
 @dataclass(frozen=True, slots=True)
+class ReferralScanned:
+    """A member's referral code (``REF-ABCD-EFGH``): for the enrolment form of a new member."""
+
+    code: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class SourceProblem:
     """A device is absent, unplugged or failing; said once, and the till goes on without it."""
 
@@ -65,4 +73,4 @@ class SourceProblem:
     message: str
 
 
-DeviceEvent = Identified | ItemScanned | ReceiptScanned | OrderScanned | ScanRejected | SourceProblem
+DeviceEvent = Identified | ItemScanned | ReceiptScanned | OrderScanned | ReferralScanned | ScanRejected | SourceProblem

@@ -13,7 +13,16 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from devices.events import DeviceEvent, Identified, ItemScanned, OrderScanned, ReceiptScanned, ScanRejected, SourceProblem
+from devices.events import (
+    DeviceEvent,
+    Identified,
+    ItemScanned,
+    OrderScanned,
+    ReceiptScanned,
+    ReferralScanned,
+    ScanRejected,
+    SourceProblem,
+)
 from devices.payload import Payload, PayloadRules, classify
 
 if TYPE_CHECKING:
@@ -34,6 +43,8 @@ def event_for(payload: Payload, source: str) -> DeviceEvent:
         return ReceiptScanned(payload.receipt_sale_id, payload.shown, source)
     if payload.kind == "order" and payload.pickup_code:
         return OrderScanned(payload.pickup_code, source)
+    if payload.kind == "referral" and payload.referral_code:
+        return ReferralScanned(payload.referral_code, source)
     return ScanRejected(payload.kind, payload.message, payload.shown, source)
 
 

@@ -31,6 +31,8 @@ Kinds, in the order they are decided:
 - ``order``: a click & collect order's pickup code ``ORD-<20 base32 characters>`` (pos_core.pickup_code)
   as the shop's e-mail carries it; ``pickup_code`` is the code as the service keeps it. A read that
   starts ``ORD-`` but is not a whole code is refused with words saying so, never taken for a product.
+- ``referral``: a member's referral code ``REF-ABCD-EFGH`` (pos_core.referral_code), which a new
+  member's enrolment form takes; ``referral_code`` is the code (``ABCD-EFGH``).
 - ``phone``: a valid number for the region that is none of the above, so product codes never become
   phone numbers. The value is E.164.
 - ``unknown``: everything else, with a message. ``shown`` is then a short printable preview: control
@@ -57,9 +59,11 @@ from pos_core.basket import MAX_QUANTITY
 from pos_core.phone_number import InvalidPhoneNumber, parse_phone
 from pos_core.pickup_code import is_pickup_text, pickup_code
 from pos_core.receipt import RECEIPT_PREFIX, receipt_number, sale_id_from_receipt
+from pos_core.referral_code import REFERRAL_PREFIX, referral_code_from_scan
 
 Kind = Literal[
-    "product", "loyalty_card", "app_qr", "wallet_pass", "payment_card", "phone", "receipt", "order", "unknown"
+    "product", "loyalty_card", "app_qr", "wallet_pass", "payment_card", "phone", "receipt", "order", "referral",
+    "unknown",
 ]
 
 PAYMENT_CARD = "This is a payment card: please use the payment terminal."
@@ -136,6 +140,7 @@ class Payload:
     quantity: int = 1
     receipt_sale_id: str | None = None
     pickup_code: str | None = None  # kind "order": ORD-… as the service keeps it
+    referral_code: str | None = None  # kind "referral": ABCD-EFGH
 
     def to_json(self) -> dict[str, Any]:
         ident = self.identification
@@ -195,6 +200,10 @@ def _classify_text(read: str, rules: PayloadRules, source: str, *, inside_link: 
         if code is not None:
             return Payload(kind="order", shown=code, pickup_code=code)
         return _unknown(BAD_PICKUP_CODE, "Order code")
+    if upper.startswith(REFERRAL_PREFIX) and not inside_link:
+        code = referral_code_from_scan(read)
+        if code is not None:
+            return Payload(kind="referral", shown=code, referral_code=code)
     if upper.startswith("LQR1."):
         if len(read) <= TOKEN_MAX_LENGTH and _TOKEN.fullmatch(upper):
             return _identified("app_qr", Identification("qr", upper, "App code", source))

@@ -34,6 +34,12 @@ class OrderScanned(Message):
 
 
 @dataclass
+class ReferralScanned(Message):
+    code: str  # ABCD-EFGH, from REF-ABCD-EFGH: for a new member's enrolment form
+    source: str
+
+
+@dataclass
 class ScanRejected(Message):
     kind: str
     text: str  # what to tell the person, already safe to show
@@ -56,6 +62,8 @@ def message_for(event: events.DeviceEvent) -> Message:
             return ReceiptScanned(sale_id, source)
         case events.OrderScanned(code, source):
             return OrderScanned(code, source)
+        case events.ReferralScanned(code, source):
+            return ReferralScanned(code, source)
         case events.ScanRejected(kind, message, _shown, source):
             return ScanRejected(kind, message, source)
         case events.SourceProblem(source, message):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 
+from loyalty_service import referral_codes
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection, IntegrityError
 from loyalty_service.errors import ApiError
@@ -78,6 +79,9 @@ def enrol(conn: Connection, program: Program, body: EnrolRequest) -> AccountSumm
             f"Consent must be to the current terms ({program.terms_version}).",
             [ErrorDetail(field="consent.terms_version", problem=f"the current terms are {program.terms_version}")],
         )
+    referrer = None
+    if body.referral_code:  # checked before the account is made, so a refused code makes none
+        referrer = referral_codes.referrer_for(conn, body.referral_code, phone)
     account_id = new_account_id()
     stamp = utc_now()
     try:
@@ -93,6 +97,9 @@ def enrol(conn: Connection, program: Program, body: EnrolRequest) -> AccountSumm
         (account_id, body.consent.terms_version, int(body.consent.marketing), stamp, body.store_id, body.terminal_id,
          body.consent.given_at),
     )
+    referral_codes.give_code(conn, account_id)
+    if referrer is not None:
+        referral_codes.record_referral(conn, account_id, referrer[0], referrer[1], stamp)
     return summary(conn, program, account_id)
 
 
@@ -114,16 +121,17 @@ def points(conn: Connection, account_id: str) -> tuple[int, int]:
     return int(row["balance"]), int(row["lifetime"])
 
 
-def member_points(conn: Connection, account_id: str) -> tuple[str, int, int] | None:
-    """(name, balance, lifetime) of an account that is not erased, in one query; None when there
-    is no such account (an erased one included: privacy.py)."""
+def member_points(conn: Connection, account_id: str) -> tuple[str, int, int, str | None] | None:
+    """(name, balance, lifetime, referral code) of an account that is not erased, in one query;
+    None when there is no such account (an erased one included: privacy.py)."""
     row = conn.execute(
-        f"SELECT a.name, COALESCE(SUM(l.delta), 0) AS balance, COALESCE(SUM({_LIFETIME.format(t='l.')}), 0) AS lifetime"
+        f"SELECT a.name, COALESCE(SUM(l.delta), 0) AS balance, COALESCE(SUM({_LIFETIME.format(t='l.')}), 0) AS lifetime,"
+        " (SELECT r.code FROM referral_codes r WHERE r.account_id = a.account_id) AS referral_code"
         " FROM accounts a LEFT JOIN ledger l ON l.account_id = a.account_id"
         " WHERE a.account_id = ? AND a.erased_at IS NULL GROUP BY a.account_id, a.name",
         (account_id,),
     ).fetchone()
-    return None if row is None else (row["name"], int(row["balance"]), int(row["lifetime"]))
+    return None if row is None else (row["name"], int(row["balance"]), int(row["lifetime"]), row["referral_code"])
 
 
 def tier_status(program: Program, lifetime: int) -> TierStatus:
@@ -151,7 +159,7 @@ def summary(conn: Connection, program: Program, account_id: str) -> AccountSumma
     member = member_points(conn, account_id)
     if member is None:
         raise ApiError(404, "not_found", "There is no such account.")
-    name, balance, lifetime = member
+    name, balance, lifetime, referral_code = member
     return AccountSummary(
         account_id=account_id,
         display_name=display_name(name),
@@ -161,4 +169,5 @@ def summary(conn: Connection, program: Program, account_id: str) -> AccountSumma
         tier=tier_status(program, qualifying(conn, program, account_id, lifetime)),
         next_reward=next_reward(program, balance),
         rewards_available=[r.as_reward() for r in program.rewards if r.cost <= balance],
+        referral_code=referral_code,
     )

@@ -24,8 +24,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from loyalty_service import accounts, activity_flags, adjustments, anonymous_sales, events, managers, orders
-from loyalty_service import points_review, presence, privacy, qr_tokens, rate_limit, reservations, returns
-from loyalty_service import sale_batches, sales, serving, staff
+from loyalty_service import points_review, presence, privacy, qr_tokens, rate_limit, referral_codes, reservations
+from loyalty_service import returns, sale_batches, sales, serving, staff
 from loyalty_service.auth import check_binding, key_holder, require_hq, require_key, require_till
 from loyalty_service.body_limit import BodyLimit
 from loyalty_service.clock import utc_now
@@ -129,6 +129,7 @@ def create_app(
     app.state.program_info = program.info()
     with database.connection() as conn, write_transaction(conn):
         app.state.key_pepper = pepper(conn)
+        referral_codes.give_missing_codes(conn)  # accounts from before codes (referral_codes.py)
     app.state.unbound_keys = unbound_keys(app.state.key_pepper, api_keys)
     app.state.listener = listener = _listener(database, stopping)
     listening = (lambda: listener.listening) if listener is not None else (lambda: False)
@@ -285,7 +286,10 @@ def enrol(
     state = request.app.state
     with store.connection() as db:
         state.enrolments.take(holder.key_id, "Too many enrolments from this till; wait before trying again.", db)
-        with state.lookup_misses.counted(holder.key_id, rate_limit.LOOKUPS_SPENT, kept_when="already_enrolled",
+        # So does a referral code nobody has (codes are not walked), or the phone's own (no oracle of
+        # whose code it is): referral_codes.py.
+        spent = ("already_enrolled", "unknown_referral_code", "referral_own_phone")
+        with state.lookup_misses.counted(holder.key_id, rate_limit.LOOKUPS_SPENT, kept_when=spent,
                                          conn=db), write_transaction(db):
             summary = accounts.enrol(db, program, body)
             events.record_event(db, summary.account_id, "enrolled", {

@@ -6,8 +6,10 @@ EANs use the in-store prefix 20 and loyalty cards 299, so neither matches a real
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
+from loyalty_service import referral_codes
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection
 from loyalty_service.phone_numbers import normalise_phone
@@ -123,6 +125,13 @@ CUSTOMERS = (
 )
 
 
+def demo_referral_code(account_id: str) -> str:
+    """A demo customer's referral code, the same in every demo database (a real one is random)."""
+    digest = hashlib.sha256(account_id.encode()).digest()
+    raw = "".join(referral_codes.ALPHABET[byte % len(referral_codes.ALPHABET)] for byte in digest[: referral_codes.LENGTH])
+    return f"{raw[:4]}-{raw[4:]}"
+
+
 def seed(conn: Connection, program: Program) -> bool:
     """Seed the demo store unless it is there already; True when seeded now. Inside a transaction."""
     if conn.execute("SELECT 1 FROM meta WHERE key = 'demo_seeded'").fetchone():
@@ -143,6 +152,9 @@ def seed(conn: Connection, program: Program) -> bool:
             "INSERT INTO identifiers (method, value, account_id) VALUES (?, ?, ?)",
             [("card", customer.card, account_id), ("qr", customer.qr, account_id), ("nfc", customer.nfc, account_id)],
         )
+        # The demo's codes are fixed, so the README, the screenshots and the tests can name them.
+        conn.execute("INSERT INTO referral_codes (account_id, code) VALUES (?, ?)",
+                     (account_id, demo_referral_code(account_id)))
         conn.execute(
             "INSERT INTO consents (account_id, terms_version, marketing, recorded_at, store_id, terminal_id)"
             " VALUES (?, ?, 0, ?, 'demo-store', NULL)",

@@ -110,6 +110,17 @@ class RewardRule:
 
 
 @dataclass(frozen=True, slots=True)
+class ReferralRule:
+    """``[referral]``: the bonuses once a referred member's first purchase reaches
+    ``min_first_purchase`` (minor units), and how many a referrer may have in a calendar month."""
+
+    min_first_purchase: int
+    referrer_points: int
+    referee_points: int
+    max_per_referrer_per_month: int
+
+
+@dataclass(frozen=True, slots=True)
 class Promotion:
     """Extra points on some products or categories, while its window is open: a multiplier of the
     line's base points, or a fixed bonus per unit bought."""
@@ -180,6 +191,7 @@ class Program:
     return_pin_above: int = 5000
     # When a click & collect order earns (orders.py): "at_order" or "at_pickup", once either way.
     click_and_collect_points: str = "at_pickup"
+    referral: ReferralRule | None = None  # None: no referral bonuses (codes are still made)
 
     def reward(self, reward_id: str) -> RewardRule | None:
         return next((r for r in self.rewards if r.reward_id == reward_id), None)
@@ -225,7 +237,8 @@ class Program:
 
 _TOP = {"currency", "exponent", "region", "terms_version", "privacy_notice", "timezone", "earning", "tiers",
         "tier_qualification", "rewards", "promotions", "threshold_bonuses", "limits", "returns_any_store",
-        "keep_sale_lines_months", "return_days", "return_pin_above", "click_and_collect_points"}
+        "keep_sale_lines_months", "return_days", "return_pin_above", "click_and_collect_points", "referral"}
+_REFERRAL = {"min_first_purchase", "referrer_points", "referee_points", "max_per_referrer_per_month"}
 _LIMITS = {"max_sale_amount", "review_points_above"}
 _EARNING = {"points_per_unit", "excluded_categories", "excluded_products"}
 _TIER = {"name", "threshold", "multiplier"}
@@ -381,6 +394,7 @@ def _program(data: dict[str, Any]) -> Program:
         return_pin_above=_whole(data.get("return_pin_above", 5000), _TOP_PLACE, "return_pin_above"),
         click_and_collect_points=_one_of(data.get("click_and_collect_points", "at_pickup"), CLICK_AND_COLLECT_POINTS,
                                          "click_and_collect_points"),
+        referral=_referral(data),
     )
 
 
@@ -388,6 +402,15 @@ def _one_of(value: Any, choices: tuple[str, ...], key: str) -> str:
     if value not in choices:
         raise ProgramError(f"{key} must be one of {', '.join(repr(c) for c in choices)}", _TOP_PLACE, key)
     return str(value)
+
+
+def _referral(data: dict[str, Any]) -> ReferralRule | None:
+    if "referral" not in data:
+        return None
+    place = _Place("referral", None, "[referral]")
+    table = _only(data["referral"], _REFERRAL, place)
+    values = {key: _whole(_need(table, key, place), place, key) for key in sorted(_REFERRAL)}
+    return ReferralRule(**values)
 
 
 def _limits(data: dict[str, Any]) -> tuple[int, int]:

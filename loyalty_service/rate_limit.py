@@ -80,7 +80,9 @@ class SlidingWindow:
         return Slot(self, key, int(added[0]))
 
     @contextmanager
-    def counted(self, key: str, message: str, *, kept_when: str, conn: Connection | None = None) -> Iterator[None]:
+    def counted(
+        self, key: str, message: str, *, kept_when: str | tuple[str, ...], conn: Connection | None = None
+    ) -> Iterator[None]:
         """Count the block's attempt before it runs; keep the count only when the block fails with
         the error code ``kept_when`` (the harm being limited), give it back otherwise. ``conn``: as
         for ``take``, and free again (no transaction open) when the block ends."""
@@ -89,7 +91,7 @@ class SlidingWindow:
         try:
             yield
         except ApiError as error:
-            keep = error.code == kept_when
+            keep = error.code in ((kept_when,) if isinstance(kept_when, str) else kept_when)
             raise
         finally:
             if not keep:

@@ -46,7 +46,7 @@ from fractions import Fraction
 
 from pydantic import BaseModel, Field
 
-from loyalty_service import points_review
+from loyalty_service import points_review, referrals
 from loyalty_service.accounts import points
 from loyalty_service.clock import service_now, utc_now
 from loyalty_service.database import Connection, Database
@@ -104,6 +104,8 @@ class SaleReturn(BaseModel):
     sale_fully_returned: bool
     refunds: list[TenderRefund] = Field(default=[], description="refund_amount by tender: card first, then cash")
     approved_by: str | None = Field(default=None, description="the manager who approved it, when one had to")
+    referral_points_reversed: int = Field(
+        default=0, description="the referral bonus the sale had paid this member, taken back with its full return")
 
 
 class ReturnedQuantity(BaseModel):
@@ -392,7 +394,13 @@ def record_return(
                 (account_id, -row["delta"], sale_id, row["reward_id"], stamp),
             )
             refunded_points -= row["delta"]
-    balance, _ = points(conn, account_id)
+    after_points = points(conn, account_id)
+    where = {"return_id": return_id, "store_id": body.store_id, "terminal_id": body.terminal_id}
+    account_changed(conn, program, account_id, before_points, {"cause": "return", "sale_id": sale_id, **where},
+                    after=after_points)
+    # The whole of a first qualifying purchase back: its referral bonus goes too, from both (referrals.py).
+    referral_back = referrals.reverse_for_return(conn, program, sale_id, stamp, where) if complete else 0
+    balance = after_points[0] - referral_back
     answer = SaleReturn(
         return_id=return_id,
         sale_id=sale_id,
@@ -411,16 +419,13 @@ def record_return(
         sale_fully_returned=complete,
         refunds=to_tenders(sale, earlier, sum(refunds)),
         approved_by=manager if reason else None,
+        referral_points_reversed=referral_back,
     )
     conn.execute(
         "INSERT INTO sale_returns (return_id, sale_id, request_hash, answer, created_at, cashier_id)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         (return_id, sale_id, digest, answer.model_dump_json(), stamp, body.cashier_id),
     )
-    account_changed(conn, program, account_id, before_points, {
-        "cause": "return", "return_id": return_id, "sale_id": sale_id,
-        "store_id": body.store_id, "terminal_id": body.terminal_id,
-    })
     return answer, False
 
 

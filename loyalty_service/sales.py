@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from loyalty_service import points_review, reservations, sale_limits
+from loyalty_service import points_review, referrals, reservations, sale_limits
 from loyalty_service.accounts import member_points, next_reward, tier_status
 from loyalty_service.clock import service_now, utc_now
 from loyalty_service.database import Connection
@@ -182,7 +182,10 @@ def record_sale(
     stamp = utc_now()
     held = priced.points_earned if points_review.holds(program, priced.points_earned) else 0
     credited = priced.points_earned - held
-    new_balance = balance - priced.points_redeemed + credited
+    # The member's first qualifying purchase pays their referral bonus (referrals.py).
+    bonus = referrals.bonus_for_sale(conn, program, body.account_id, priced.total)
+    referral_points = bonus.referee_points if bonus is not None and bonus.paid else 0
+    new_balance = balance - priced.points_redeemed + credited + referral_points
     answer = Sale(
         sale_id=sale_id,
         account_id=body.account_id,
@@ -199,9 +202,13 @@ def record_sale(
         tier=tier_status(program, after_sale(program, measured, credited, priced.total)),
         next_reward=next_reward(program, new_balance),
         points_held_for_review=held,
+        referral_points=referral_points,
     )
     with conn.pipeline():  # the writes go together: one round trip on PostgreSQL, not four or more
         _write_sale(conn, program, sale_id, body, digest, answer, priced, held, (balance, lifetime), stamp)
+    if bonus is not None:
+        referrals.settle(conn, program, bonus, sale_id, stamp, {"store_id": body.store_id, "terminal_id": body.terminal_id},
+                         referee_before=(new_balance - referral_points, lifetime + credited))
     return answer, False
 
 
@@ -232,7 +239,7 @@ def _write_sale(
         )
     reservations.redeem(conn, body.reservation_id, sale_id)
     # What the rows above make of the account, known without summing its ledger again.
-    after = (answer.balance, lifetime + credited)
+    after = (answer.balance - answer.referral_points, lifetime + credited)
     account_changed(conn, program, body.account_id, before, {
         "cause": "sale", "sale_id": sale_id, "store_id": body.store_id, "terminal_id": body.terminal_id,
     }, after=after)

@@ -250,4 +250,29 @@ CREATE TABLE IF NOT EXISTS orders (
     lines_stripped TEXT  -- once its lines are gone from body and answer: pruned (retention) or erased (privacy)
 );
 CREATE INDEX IF NOT EXISTS orders_account ON orders(account_id, created_at);
+-- Each member's referral code (referral_codes.py): made at enrolment, or when the service starts
+-- for an account from before codes. Short, from letters and digits that cannot be misread.
+CREATE TABLE IF NOT EXISTS referral_codes (
+    account_id TEXT PRIMARY KEY REFERENCES accounts(account_id),
+    code TEXT NOT NULL UNIQUE
+);
+-- A member who enrolled with another's code (referrals.py), one row per new member. The bonus,
+-- paid after their first qualifying purchase, is a ledger row of kind 'adjust' for each (this row
+-- is its audit, as adjustments is for a manager's); reversed with a full return of that purchase.
+CREATE TABLE IF NOT EXISTS referrals (
+    referee_id TEXT PRIMARY KEY REFERENCES accounts(account_id),
+    referrer_id TEXT NOT NULL REFERENCES accounts(account_id) CHECK (referrer_id <> referee_id),
+    code TEXT NOT NULL,
+    -- pending: no qualifying purchase yet; paid; reversed (that purchase came back in full);
+    -- capped: the referrer had had max_per_referrer_per_month bonuses that month, so none paid
+    status TEXT NOT NULL CHECK (status IN ('pending', 'paid', 'reversed', 'capped')),
+    created_at TEXT NOT NULL,
+    sale_id TEXT REFERENCES sales(sale_id),  -- the qualifying purchase
+    referrer_points INTEGER NOT NULL DEFAULT 0,
+    referee_points INTEGER NOT NULL DEFAULT 0,
+    paid_at TEXT,
+    reversed_at TEXT
+);
+CREATE INDEX IF NOT EXISTS referrals_referrer ON referrals(referrer_id, paid_at);
+CREATE INDEX IF NOT EXISTS referrals_sale ON referrals(sale_id);
 """

@@ -44,6 +44,8 @@ class EnrolRequest(RequestBody):
     store_id: str | None = Field(default=None, max_length=64)
     terminal_id: str | None = Field(default=None, max_length=64)
     cashier_id: str | None = Field(default=None, max_length=32)  # who enrolled them (staff.py)
+    # Another member's referral code, typed or scanned (referrals.py); absent or null: none.
+    referral_code: str | None = Field(default=None, max_length=32)
 
 
 class SaleLine(RequestBody):
@@ -163,6 +165,9 @@ class AccountSummary(BaseModel):
     rewards_available: list[Reward]
     # Identify and enrol only: proof the customer is at this till now (presence.py).
     presence: str | None = None
+    # The member's own code to give friends (referral_codes.py); null only for an account made
+    # since the service started without one (the next start gives it one).
+    referral_code: str | None = None
 
 
 class DiscountLine(BaseModel):
@@ -238,6 +243,9 @@ class Sale(BaseModel):
     lines_removed: Literal["pruned", "erased"] | None = None
     points_held_for_review: int = Field(
         default=0, description="of points_earned, held until head office decides; not in the balance")
+    referral_points: int = Field(
+        default=0, description="the referral bonus this sale, the member's first qualifying one, paid them; "
+        "in the balance, not in points_earned")
 
 
 class SaleEntry(BaseModel):

@@ -186,7 +186,9 @@ class Checkout:
         )
         return await self.refresh_customer(account_id)
 
-    async def enrol(self, *, phone: str, name: str, marketing: bool, given_at: str = "till") -> AccountSummary:
+    async def enrol(
+        self, *, phone: str, name: str, marketing: bool, given_at: str = "till", referral_code: str = ""
+    ) -> AccountSummary:
         if self.program is None:
             self.program = await self.client.program()
         number = self.parse_phone(phone)
@@ -202,6 +204,7 @@ class Checkout:
             terminal_id=self.settings.terminal_id,
             given_at=given_at,
             cashier_id=self.cashier_id,
+            referral_code=referral_code.strip() or None,
         )
         await asyncio.to_thread(self.cache.remember, "phone", number.e164, summary.document)
         return summary

@@ -24,12 +24,16 @@ The document (``version`` grows by one with each change; ``phase`` says which pa
      "total": 218, "total_text": "£2.18", "total_estimated": false,
      "customer": {"name": "Alice S.", "tier": "Gold", "balance": 1200, "balance_provisional": false,
                   "progress": "Only 2 points to £5 off your shop.",
-                  "next_reward": {"name": …, "cost": 500, "points_needed": 2} | null} | null,
+                  "next_reward": {"name": …, "cost": 500, "points_needed": 2} | null,
+                  "referral_code": "ABCD-EFGH" | null} | null,
      "points_this_sale": 12 | null, "points_estimated": false,
      "enrolment": {"request_id": "…", "terms_version": "2026-01", "privacy_notice": "…",
                    "marketing_question": "…", "answer": null | {"accepted": true, "marketing": false}} | null,
      "thank_you": {"total_text": "£2.18", "change_text": "£0.00" | null, "points_earned": 12 | null,
-                   "points_pending": false, "balance": 1212 | null} | null}
+                   "points_pending": false, "balance": 1212 | null, "referral_points": 0,
+                   "referral_code": "ABCD-EFGH" | null} | null}
+
+The referral code is the customer's own, to give friends (not a secret: it is on their receipts).
 """
 
 from __future__ import annotations
@@ -75,7 +79,13 @@ def _customer(customer: AccountSummary) -> Json:
         "progress": progress_sentence(customer),
         "next_reward": None if reward is None else {
             "name": printable(reward.name), "cost": reward.cost, "points_needed": reward.points_needed},
+        "referral_code": _referral_code(customer),
     }
+
+
+def _referral_code(customer: AccountSummary | None) -> str | None:
+    code = customer.referral_code if customer is not None else None
+    return printable(code) if code else None
 
 
 def sale_begun(sale: Sale | None) -> bool:
@@ -169,5 +179,7 @@ def _thank_you(done: CompletedSale) -> Json:
             "points_held_text": held_for_review(loyalty.points_held_for_review) if loyalty is not None else "",
             "balance": balance,
             "name": short_name(customer.display_name) if customer is not None else "",
+            "referral_points": loyalty.referral_points if loyalty is not None else 0,
+            "referral_code": _referral_code(customer),
         },
     }

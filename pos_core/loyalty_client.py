@@ -62,6 +62,9 @@ _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
     "idempotency_conflict": IdempotencyConflict,
     "invalid_value": InvalidValue,
     "invalid_phone": InvalidValue,
+    # A friend's referral code at enrolment that no member has, or the new member's own.
+    "unknown_referral_code": InvalidValue,
+    "referral_own_phone": InvalidValue,
     # An app code that has expired or was already used: the customer shows a fresh one.
     "qr_expired": InvalidValue,
     "qr_replayed": InvalidValue,
@@ -207,9 +210,11 @@ class LoyaltyClient:
         terminal_id: str | None = None,
         given_at: str = "till",
         cashier_id: str | None = None,
+        referral_code: str | None = None,
     ) -> AccountSummary:
         """``given_at``: where the customer agreed ("till", "customer_display", "kiosk"); the
-        contract's default "till" is not sent, so a platform that predates the field takes it."""
+        contract's default "till" is not sent, so a platform that predates the field takes it.
+        ``referral_code``: a friend's code, typed or scanned; sent only when given."""
         consent: dict[str, Any] = {"terms_version": terms_version, "marketing": marketing}
         if given_at != "till":
             consent["given_at"] = given_at
@@ -220,6 +225,8 @@ class LoyaltyClient:
             body["terminal_id"] = terminal_id
         if cashier_id:
             body["cashier_id"] = cashier_id
+        if referral_code:
+            body["referral_code"] = referral_code
         data = await self._call("POST", "/v1/accounts", self.deadlines.other, json=body)
         return self._parsed(AccountSummary.from_json, data)
 

@@ -114,6 +114,8 @@ class AccountSummary:
     # their points: carried on the reservation and on a sale with rewards. Never kept on disk.
     presence: str | None = field(default=None, compare=False, repr=False)
     document: Json = field(default_factory=dict, compare=False, repr=False)
+    # The member's own code to give friends (a service from before referrals sends none).
+    referral_code: str | None = None
 
     @classmethod
     def from_json(cls, data: Json) -> AccountSummary:
@@ -128,6 +130,7 @@ class AccountSummary:
             rewards_available=tuple(Reward.from_json(r) for r in data.get("rewards_available", ())),
             presence=presence if isinstance(presence := data.get("presence"), str) and presence else None,
             document={key: value for key, value in data.items() if key != "presence"},
+            referral_code=code if isinstance(code := data.get("referral_code"), str) and code else None,
         )
 
     def reward(self, reward_id: str) -> Reward | None:
@@ -238,6 +241,8 @@ class SaleResult:
     # Points the service recorded but holds for a check before crediting (not in ``balance``); 0
     # from a service without the review.
     points_held_for_review: int = 0
+    # The referral bonus this sale (the member's first qualifying one) paid them; in ``balance``.
+    referral_points: int = 0
 
     @property
     def points_credited(self) -> int:
@@ -263,6 +268,7 @@ class SaleResult:
             document=dict(data),
             breakdown=_breakdown(data),
             points_held_for_review=max(0, int(data.get("points_held_for_review") or 0)),
+            referral_points=max(0, int(data.get("referral_points") or 0)),
         )
 
 
@@ -477,6 +483,8 @@ class ReturnResult:
     # Where the refund goes, card first (absent from an older platform: all of it in cash).
     refunds: tuple[TenderRefund, ...] = ()
     estimated: bool = False
+    # The referral bonus the sale had paid this member, taken back with its full return.
+    referral_points_reversed: int = 0
 
     @classmethod
     def from_json(cls, data: Json) -> ReturnResult:
@@ -492,6 +500,7 @@ class ReturnResult:
             points_debt=int(data.get("points_debt", 0)),
             balance=int(data["balance"]),
             document=dict(data),
+            referral_points_reversed=max(0, int(data.get("referral_points_reversed") or 0)),
             refunds=_refunds(data),
         )
 

@@ -70,6 +70,8 @@ def _sale_pages(view: dict[str, Any]) -> list[Lines]:
                 _sides("POINTS EARNED", _points(earned)),
                 _sides("BALANCE", _points(balance)) if balance is not None else _centred("THANK YOU"),
             ))
+        if code := thanks.get("referral_code"):  # the member's code, for a friend who joins
+            pages.append((_centred("YOUR REFERRAL CODE"), _centred(code)))
         return pages
     last = view.get("last_item")
     if phase in ("basket", "paying", "enrolling") and last:

@@ -84,6 +84,8 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
         lines.append(" LOYALTY ".center(width, "="))
         lines.append(_clip(f"{short_name(customer.display_name)} · {tier}", width))
         lines.append(pair("Points earned", f"+{loyalty.points_earned:,}"))
+        if loyalty.referral_points:
+            lines.append(pair("Referral bonus", f"+{loyalty.referral_points:,}"))
         if loyalty.points_held_for_review:
             lines.append(pair("Held for review", f"{loyalty.points_held_for_review:,}"))
         if loyalty.points_redeemed:
@@ -108,6 +110,10 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
                 width,
             )
         )
+    if done.sale.customer is not None and (code := done.sale.customer.referral_code):
+        # The member's own code, to give a friend who joins (the service checks it at enrolment).
+        lines.append(pair("Your referral code", _clip(code, 12)))
+        lines.extend(textwrap.wrap("Give it to a friend who joins: you both get points.", width))
     if (loyalty or done.points_pending) and done.sale.customer and header.privacy_notice:
         lines.append("")
         lines.extend(textwrap.wrap(header.privacy_notice, width))

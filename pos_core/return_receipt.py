@@ -44,6 +44,8 @@ def render_return_receipt(result: ReturnResult, header: ReceiptHeader, *, termin
             lines.append(pair("Points taken back", f"-{result.points_reversed:,}"))
         if result.points_refunded:
             lines.append(pair("Reward points back", f"+{result.points_refunded:,}"))
+        if result.referral_points_reversed:
+            lines.append(pair("Referral bonus back", f"-{result.referral_points_reversed:,}"))
         if result.balance is not None:
             lines.append(pair("Balance", f"{result.balance:,} pts"))
     lines.append("=" * width)

@@ -88,6 +88,7 @@ class Enrolment:
     name: str
     marketing: bool
     given_at: str = "till"
+    referral_code: str = ""  # a friend's code, as typed or scanned ("": none)
 
 
 def _same_customer(one: Sale, other: Sale) -> bool:
@@ -257,7 +258,8 @@ class SaleSession:
         form = await join(shown)
         if form is None:
             return None
-        return await self.enrol(phone=form.phone, name=form.name, marketing=form.marketing, given_at=form.given_at)
+        return await self.enrol(phone=form.phone, name=form.name, marketing=form.marketing, given_at=form.given_at,
+                                referral_code=form.referral_code)
 
     async def identify(self, method: str, value: str) -> AccountSummary:
         """Find the customer and put them on the sale. Raises UnknownCustomer, LoyaltyError or
@@ -273,12 +275,15 @@ class SaleSession:
         self.set_customer(customer)
         return customer
 
-    async def enrol(self, *, phone: str, name: str, marketing: bool, given_at: str = "till") -> AccountSummary:
-        """Make the customer a member (their consent recorded, with where it was given) and put
-        them on the sale."""
+    async def enrol(
+        self, *, phone: str, name: str, marketing: bool, given_at: str = "till", referral_code: str = ""
+    ) -> AccountSummary:
+        """Make the customer a member (their consent recorded, with where it was given, and the
+        friend who referred them, if any) and put them on the sale."""
         self._looking(True)
         try:
-            customer = await self.checkout.enrol(phone=phone, name=name, marketing=marketing, given_at=given_at)
+            customer = await self.checkout.enrol(phone=phone, name=name, marketing=marketing, given_at=given_at,
+                                                 referral_code=referral_code)
         finally:
             self._looking(False)
         self.set_customer(customer)

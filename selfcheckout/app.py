@@ -16,7 +16,7 @@ from textual.reactive import reactive
 
 import themes
 from devices.identification import Identification
-from devices_tui.messages import DeviceProblem, Identified, ItemScanned, OrderScanned, ScanRejected
+from devices_tui.messages import DeviceProblem, Identified, ItemScanned, OrderScanned, ReferralScanned, ScanRejected
 from pos_core.checkout import Checkout
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError
@@ -131,7 +131,10 @@ class SelfCheckoutApp(TillApp):
             joined = await self.push_screen_wait(
                 JoinScreen(phone, program.terms_version if program else "", program.privacy_notice if program else "")
             )
-            return Enrolment(identification.value, joined[0], joined[1], given_at="kiosk") if joined is not None else None
+            if joined is None:
+                return None
+            name, marketing, referral_code = joined
+            return Enrolment(identification.value, name, marketing, given_at="kiosk", referral_code=referral_code)
 
         try:
             customer = await self.session.sign_in(
@@ -250,6 +253,13 @@ class SelfCheckoutApp(TillApp):
             self.tell(problem)
         else:
             self.start_shopping()
+
+    @on(ReferralScanned)
+    def referral_scanned(self, message: ReferralScanned) -> None:
+        if isinstance(self.screen, JoinScreen):
+            self.screen.take_referral_code(message.code)
+        else:
+            self.tell("That's a friend's referral code: it's used when you join. Sign in with your phone number.")
 
     @on(ScanRejected)
     def scan_rejected(self, message: ScanRejected) -> None:

@@ -22,6 +22,10 @@ def shopper_message(error: BaseException, method: str = "phone") -> str:
     match error:
         case InvalidValue(code="qr_expired") | InvalidValue(code="qr_replayed"):
             return "That code has expired. Please refresh it in the app and scan again."
+        case InvalidValue(code="unknown_referral_code"):
+            return "We couldn't find that referral code. Please check it, or leave it empty."
+        case InvalidValue(code="referral_own_phone"):
+            return "That referral code belongs to this phone number, so it can't be used to join."
         case InvalidPhoneNumber():
             return "That number doesn't look right. Please check it and try again."
         case UnknownCustomer():

@@ -128,6 +128,9 @@ class ThankYouPanel(Vertical, can_focus=False):
                 yield Label(Content(f"You earned {count(earned)} points."), id="thanks-points")
         if thanks.get("balance") is not None:
             yield Label(Content(f"Your balance is now {count(thanks['balance'])} points."), id="thanks-balance")
+        if thanks.get("referral_code"):
+            yield Label(Content.assemble("Invite a friend with your code ", text(thanks["referral_code"])),
+                        id="thanks-referral")
 
 
 class WaitingPanel(Vertical, can_focus=False):

@@ -1,4 +1,5 @@
-"""Enrol a new member at the till: phone, name, and the customer's consent, given out loud (the
+"""Enrol a new member at the till: phone, name, a friend's referral code if they have one (typed,
+or scanned into the field), and the customer's consent, given out loud (the
 cashier ticks the boxes) or with a tap on the customer display facing the till (the form asks the
 customer feed while it is open, and ticks and locks the boxes when the customer answers)."""
 
@@ -29,6 +30,7 @@ class Enrolment:
     name: str
     marketing: bool
     given_at: Literal["till", "customer_display"] = "till"
+    referral_code: str = ""  # a friend's, as typed or scanned ("": none); the service checks it
 
 
 class EnrolScreen(ModalScreen[Enrolment | None]):
@@ -63,7 +65,11 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
             else:
                 yield Label("Enrol a new member", classes="dialog-title")
             yield PhoneInput(self.phone_region, value=self.phone, id="enrol-phone")
-            yield Input(placeholder="Customer's name", max_length=60, id="enrol-name")
+            # Side by side: the form still fits the smallest register (80×24) with a problem shown.
+            with Horizontal(id="enrol-name-row"):
+                yield Input(placeholder="Customer's name", max_length=60, id="enrol-name")
+                yield Input(placeholder="Referral code", max_length=20, id="enrol-referral",
+                            tooltip="Optional: a member's code from their receipt, typed or scanned")
             # The terms version and the privacy notice are the service's words: text, not markup.
             yield Checkbox(Content(f"Agrees to the loyalty terms ({printable(self.terms_version)})"), id="enrol-terms",
                            compact=True)
@@ -136,7 +142,12 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
         if not self.query_one("#enrol-terms", Checkbox).value:
             error.update("The customer must agree to the terms to join. Ask them, then tick the box.")
             return
-        self.dismiss(Enrolment(phone, name, self.query_one("#enrol-marketing", Checkbox).value, self.given_at))
+        referral = " ".join(self.query_one("#enrol-referral", Input).value.split())
+        self.dismiss(Enrolment(phone, name, self.query_one("#enrol-marketing", Checkbox).value, self.given_at, referral))
+
+    def take_referral_code(self, code: str) -> None:
+        """A friend's code scanned while the form is open (REF-…): into its field."""
+        self.query_one("#enrol-referral", Input).value = code
 
     @on(Button.Pressed, "#enrol-cancel")
     def action_cancel(self) -> None:

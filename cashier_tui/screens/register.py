@@ -375,7 +375,9 @@ class RegisterScreen(Screen[None]):
                 )
             )
             enrolling = form is not None
-            return Enrolment(form.phone.e164, form.name, form.marketing, form.given_at) if form is not None else None
+            if form is None:
+                return None
+            return Enrolment(form.phone.e164, form.name, form.marketing, form.given_at, form.referral_code)
 
         try:
             customer = await self.session.sign_in(

@@ -145,6 +145,8 @@
     text("thanks-held", thanks.points_held_text || "");
     show("thanks-balance", thanks.balance != null);
     if (thanks.balance != null) text("thanks-balance", "Your balance: " + points(thanks.balance) + " points");
+    show("thanks-referral", Boolean(thanks.referral_code));
+    text("thanks-referral", thanks.referral_code ? "Invite a friend with your code " + thanks.referral_code : "");
   }
 
   // -- the customer's answer ---------------------------------------------------------------------

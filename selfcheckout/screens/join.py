@@ -1,4 +1,5 @@
-"""Join the rewards programme at the kiosk: one screen, with the consent the shopper gives."""
+"""Join the rewards programme at the kiosk: one screen, with the consent the shopper gives and a
+friend's referral code if they have one."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from textual.widgets import Button, Checkbox, Input, Label
 from pos_core.shown_text import printable
 
 
-class JoinScreen(ModalScreen[tuple[str, bool] | None]):
-    """Dismisses with (name, marketing) when the shopper joins, None for "no thanks"."""
+class JoinScreen(ModalScreen[tuple[str, bool, str] | None]):
+    """Dismisses with (name, marketing, a friend's referral code or "") when the shopper joins,
+    None for "no thanks"."""
 
     def __init__(self, phone_shown: str, terms_version: str, privacy_notice: str) -> None:
         super().__init__()
@@ -26,6 +28,7 @@ class JoinScreen(ModalScreen[tuple[str, bool] | None]):
             yield Label(f"No rewards account for {printable(self.phone_shown)} yet. Join now? It's free.", classes="title",
                         markup=False)
             yield Input(placeholder="Your first and last name", max_length=60, id="join-name")
+            yield Input(placeholder="A friend's referral code (optional)", max_length=20, id="join-referral")
             # The terms version and the privacy notice are the service's words: text, not markup.
             yield Checkbox(Content(f"I agree to the rewards terms ({printable(self.terms_version)})"), id="join-terms",
                            compact=True)
@@ -38,6 +41,7 @@ class JoinScreen(ModalScreen[tuple[str, bool] | None]):
                 yield Button("No thanks", id="join-no")
 
     @on(Input.Submitted, "#join-name")
+    @on(Input.Submitted, "#join-referral")
     @on(Button.Pressed, "#join-ok")
     def join(self) -> None:
         name = " ".join(self.query_one("#join-name", Input).value.split())
@@ -48,7 +52,12 @@ class JoinScreen(ModalScreen[tuple[str, bool] | None]):
         if not self.query_one("#join-terms", Checkbox).value:
             problem.update("Please tick to agree to the terms, or choose No thanks.")
             return
-        self.dismiss((name, self.query_one("#join-marketing", Checkbox).value))
+        referral = " ".join(self.query_one("#join-referral", Input).value.split())
+        self.dismiss((name, self.query_one("#join-marketing", Checkbox).value, referral))
+
+    def take_referral_code(self, code: str) -> None:
+        """A friend's code scanned while the screen is open (REF-…): into its field."""
+        self.query_one("#join-referral", Input).value = code
 
     @on(Button.Pressed, "#join-no")
     def no_thanks(self) -> None:

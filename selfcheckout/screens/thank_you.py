@@ -1,4 +1,5 @@
-"""Thank you: points earned, the new balance, and what is next; then the next shopper's welcome."""
+"""Thank you: points earned (and a referral bonus), the new balance, what is next, and the
+member's referral code to give friends; then the next shopper's welcome."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ class ThankYouScreen(Screen[None]):
                 if done.change:
                     yield Label(f"Please take your change: {format_money(done.change, done.sale.currency)}", classes="center big")
                 if done.loyalty is not None:
-                    yield Label(f"+{done.loyalty.points_earned:,} points", id="thanks-points", classes="center big")
+                    bonus = done.loyalty.referral_points
+                    extra = f" and +{bonus:,} referral bonus" if bonus else ""
+                    yield Label(f"+{done.loyalty.points_earned:,} points{extra}", id="thanks-points", classes="center big")
                     yield Label(f"Your balance is now {done.loyalty.balance:,} points.", classes="center", id="thanks-balance")
                     if held := held_for_review(done.loyalty.points_held_for_review):
                         yield Label(held, classes="center", id="thanks-held")
@@ -43,6 +46,9 @@ class ThankYouScreen(Screen[None]):
                     yield Label("They'll be added to your account shortly.", classes="center")
                 else:
                     yield Label("Next time, sign in to rewards to collect points.", classes="center muted")
+                if customer is not None and customer.referral_code:
+                    yield Label(f"Invite a friend with your code {customer.referral_code}", classes="center",
+                                id="thanks-referral", markup=False)
                 yield Label("Touch anywhere to start a new shop.", classes="center muted")
 
     def on_mount(self) -> None:

@@ -37,6 +37,15 @@ async def open_adjustment(pilot, phone: str) -> tuple[RegisterScreen, AdjustPoin
     return screen, dialog
 
 
+async def identified(pilot, phone: str, balance: int) -> RegisterScreen:
+    """The register with this customer on the sale and their ``balance`` on the panel."""
+    screen = await ready(pilot)
+    await identify(pilot, phone)
+    await wait_for(pilot, lambda: screen.sale.customer is not None)
+    assert f"{balance:,} pts" in balance_shown(screen)
+    return screen
+
+
 def balance_shown(screen) -> str:
     try:
         return panel_text(screen, "#customer-balance")
@@ -49,10 +58,7 @@ async def test_a_balance_change_made_elsewhere_shows_on_the_panel(cashier, api: 
     account_id = summary["account_id"]
     app = cashier()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await ready(pilot)
-        await identify(pilot, phone)
-        await wait_for(pilot, lambda: screen.sale.customer is not None)
-        assert f"{summary['balance']:,} pts" in balance_shown(screen)
+        screen = await identified(pilot, phone, summary["balance"])
         # Another till (or the customer's app) changes the points.
         answer = api.post(f"/v1/accounts/{account_id}/adjustments", json={
             "points": 1234, "reason": "app promotion", "manager_pin": MANAGER_PIN, "terminal_id": "till-7"})

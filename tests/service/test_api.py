@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from loyalty_service.referral_codes import normalise_code
 from pos_core.embedded_service import RunningService
 from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, ALICE_PHONE, NEW_PHONE, error_code, identify, line
@@ -32,10 +33,12 @@ ALICE_SUMMARY_EXCEPT_TIME = {
 
 def without_time(summary: dict[str, Any]) -> dict[str, Any]:
     """The summary less what changes with every answer: its time, and the proof of presence an
-    identify or enrolment carries (another each time; None elsewhere)."""
+    identify or enrolment carries (another each time; None elsewhere), and the referral code
+    (random, made per database: test_referrals.py)."""
     assert summary["balance_as_of"].endswith("Z") and len(summary["balance_as_of"]) == 20
     assert summary["presence"] is None or summary["presence"].startswith("PRS1.")
-    return {key: value for key, value in summary.items() if key not in ("balance_as_of", "presence")}
+    assert normalise_code(summary["referral_code"]) == summary["referral_code"]
+    return {key: value for key, value in summary.items() if key not in ("balance_as_of", "presence", "referral_code")}
 
 
 # -- keys and the error shape --------------------------------------------------------------------
@@ -91,7 +94,8 @@ def test_openapi_is_public_and_describes_the_real_models(reading_service: Runnin
         "/v1/orders", "/v1/orders/{order_id}", "/v1/orders/lookup", "/v1/orders/{order_id}/pickup",  # click & collect
     }
     schemas = document["components"]["schemas"]
-    assert set(schemas["AccountSummary"]["properties"]) == set(ALICE_SUMMARY_EXCEPT_TIME) | {"balance_as_of", "presence"}
+    assert set(schemas["AccountSummary"]["properties"]) == set(ALICE_SUMMARY_EXCEPT_TIME) | {
+        "balance_as_of", "presence", "referral_code"}
     assert schemas["SaleRequest"]["additionalProperties"] is False
     assert "HTTPValidationError" not in schemas  # 422 is documented with the contract's error shape
     sale = document["paths"]["/v1/sales"]["post"]

@@ -47,6 +47,7 @@ def test_sale_credits_exact_points_and_replays_change_nothing(api: httpx.Client,
         "next_reward": {"reward_id": "five-off", "name": "£5 off your shop", "cost": 500, "points_needed": 2},
         "lines_removed": None,  # the lines are there (privacy: pruned or erased later)
         "points_held_for_review": 0,
+        "referral_points": 0,  # not a referred member's first qualifying purchase (test_referrals.py)
     }
     assert ledger(live_db, key) == [("redeem", -150, "free-hot-drink"), ("earn", 8, None)]
     assert balance(api, ALICE_ID) == 498
