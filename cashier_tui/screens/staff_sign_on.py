@@ -5,7 +5,7 @@ offline, the till's kept hash checks them, and the screen says so plainly."""
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -15,6 +15,7 @@ from textual.widgets import Input, Label
 from cashier_tui.widgets.id_and_pin import id_and_pin
 from pos_core.shown_text import printable
 from pos_core.staff_sign_on import SignedOn, SignOnRefused, StaffSignOn
+from till_tui.workers import till_work
 
 
 class StaffSignOnScreen(ModalScreen[SignedOn]):
@@ -63,7 +64,7 @@ class StaffSignOnScreen(ModalScreen[SignedOn]):
         self.problem.update("Checking…")
         self.check(staff_id, self.pin_input.value)
 
-    @work(exclusive=True, group="sign-on", exit_on_error=False)
+    @till_work(exclusive=True, group="sign-on")
     async def check(self, staff_id: str, pin: str) -> None:
         try:
             signed = await self.sign_on.sign_on(staff_id, pin)
