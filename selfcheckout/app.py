@@ -213,11 +213,14 @@ class SelfCheckoutApp(TillApp):
     @till_work(exclusive=True, group="dialog")
     async def call_assistance(self, reason: str, index: int | None = None) -> None:
         action = await self.push_screen_wait(
-            AssistanceScreen(self.staff_pin, reason, set_aside=self.set_aside_sales())
+            AssistanceScreen(self.staff_pin, reason, set_aside=self.set_aside_sales(),
+                             printer=self.printer_status if self.print_queue is not None else None)
         )
         sale = self.session.sale
         if action == "void_sale":
             self.reset()
+        elif action == "reprint":
+            self.action_reprint()
         elif action == "remove_item" and sale is not None and sale.basket.lines:
             row = index if index is not None else len(sale.basket.lines) - 1
             self.session.void_line(min(row, len(sale.basket.lines) - 1))

@@ -91,8 +91,11 @@ def notices_kept(monkeypatch: pytest.MonkeyPatch) -> None:
 def clicks_wait_for_their_target(monkeypatch: pytest.MonkeyPatch) -> None:
     """A click waits, as a person's finger would, until what it clicks is on the screen and laid
     out: a busy machine shows a screen a frame or more before its children are placed, and a
-    click then landed on nothing (and the test waited for a screen that never came). Bounded at
-    30 s; then the click goes ahead and fails as it would have."""
+    click then landed on nothing (and the test waited for a screen that never came). It also
+    waits while the screen has a layout still to do: a label that grew (an error said in a
+    centred dialog) moves what is below and above it, and a click aimed by the old layout landed
+    on the neighbouring checkbox. Bounded at 30 s; then the click goes ahead and fails as it would
+    have."""
     import asyncio
     import time
 
@@ -110,7 +113,9 @@ def clicks_wait_for_their_target(monkeypatch: pytest.MonkeyPatch) -> None:
             if found is not None and not found:
                 return False
             widget = found.first() if found is not None else screen
-        return widget.screen is screen and widget.region.area > 0
+        # Textual keeps "a layout is due" on the screen until its update timer lays it out.
+        settled = not getattr(screen, "_layout_required", False)
+        return widget.screen is screen and widget.region.area > 0 and settled
 
     async def waited(self: Pilot, widget: Any = None, *args: Any, **kwargs: Any) -> bool:
         deadline = time.monotonic() + 30

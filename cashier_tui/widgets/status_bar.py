@@ -11,6 +11,7 @@ from textual.reactive import reactive
 from textual.widgets import Label
 
 from pos_core.print_queue import PrinterStatus
+from pos_core.printer_words import printer_words
 from pos_core.shown_text import printable
 
 SERVICE_WORDS = {
@@ -20,26 +21,6 @@ SERVICE_WORDS = {
     "offline": "Loyalty: OFFLINE",
     "refused": "Loyalty: key refused",
 }
-
-
-PRINTER_WORDS = {
-    "offline": "Printer OFFLINE",
-    "out of paper": "Printer: OUT OF PAPER",
-    "cover open": "Printer: COVER OPEN",
-    "unavailable": "Printer unavailable",
-    "paper low": "Printer: paper low",
-}
-
-
-def printer_words(status: PrinterStatus | None) -> str:
-    """What the top line says about the printer: nothing while it prints as it should."""
-    if status is None:
-        return ""
-    words = PRINTER_WORDS.get(status.state, "")
-    if status.kept:
-        kept = f"{status.kept} receipt{'s' if status.kept != 1 else ''} not printed (^P reprints)"
-        words = f"{words} · {kept}" if words else f"Printer: {kept}"
-    return words
 
 
 def shown_state(service_state: str, waiting: int) -> str:

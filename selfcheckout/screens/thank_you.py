@@ -1,5 +1,6 @@
 """Thank you: points earned (and a referral bonus), the new balance, what is next, and the
-member's referral code to give friends; then the next shopper's welcome."""
+member's referral code to give friends; that the receipt did not print, when the printer cannot
+print (it is kept, and staff can print it); then the next shopper's welcome."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.widgets import Label
 
 from pos_core.customer_words import first_name, held_for_review, next_step
 from pos_core.money import format_money
+from pos_core.printer_words import cannot_print
 from pos_core.sale import CompletedSale
 
 
@@ -49,10 +51,17 @@ class ThankYouScreen(Screen[None]):
                 if customer is not None and customer.referral_code:
                     yield Label(f"Invite a friend with your code {customer.referral_code}", classes="center",
                                 id="thanks-referral", markup=False)
+                yield Label("Sorry, your receipt couldn't be printed. Please ask a member of staff for it.",
+                            id="thanks-no-receipt", classes="center problem")
                 yield Label("Touch anywhere to start a new shop.", classes="center muted")
 
     def on_mount(self) -> None:
         self.set_timer(self.seconds, self.finish)
+        # The receipt prints beside this screen: a printer that fails while it does is said here.
+        self.watch(self.app, "printer_status", self._show_receipt_problem)
+
+    def _show_receipt_problem(self) -> None:
+        self.query_one("#thanks-no-receipt", Label).display = cannot_print(getattr(self.app, "printer_status", None))
 
     @on(Click)
     @on(Key)

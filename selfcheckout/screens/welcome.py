@@ -1,4 +1,5 @@
-"""The first thing a shopper sees: sign in to rewards, or just start scanning."""
+"""The first thing a shopper sees: sign in to rewards, or just start scanning; and, for staff
+walking by, what on this kiosk needs them (sales kept here, the sales file, the receipt printer)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label
+
+from pos_core.printer_words import cannot_print, printer_words
 
 if TYPE_CHECKING:
     from selfcheckout.app import SelfCheckoutApp
@@ -28,6 +31,8 @@ class WelcomeScreen(Screen[None]):
                 yield Label("Or scan your first item to start.", classes="center muted")
                 yield Input(placeholder="Scan here", max_length=64, id="welcome-scan")
                 yield Label("", id="welcome-problem", classes="problem center", markup=False)
+                yield Label("Receipts can't be printed just now. You can still shop, and staff can print yours.",
+                            id="welcome-no-receipts", classes="center muted")
                 with Horizontal(classes="row"):
                     yield Button("Call assistance", variant="warning", id="assist")
                 yield Label("", id="staff-attention", classes="center muted")
@@ -37,7 +42,7 @@ class WelcomeScreen(Screen[None]):
         return cast("SelfCheckoutApp", self.app)
 
     def on_mount(self) -> None:
-        for name in ("set_aside_count", "stuck_sales", "storage_problem"):
+        for name in ("set_aside_count", "stuck_sales", "storage_problem", "printer_status"):
             self.watch(self.app, name, self._show_staff_attention)
 
     def _show_staff_attention(self) -> None:
@@ -50,9 +55,13 @@ class WelcomeScreen(Screen[None]):
             problems.append(f"{kiosk.stuck_sales} sale(s) the loyalty service keeps failing are being retried")
         if kiosk.storage_problem:
             problems.append("this kiosk cannot write its sales file")
+        lines = ["Staff: " + "; ".join(problems) + ". Tell your supervisor."] if problems else []
+        if printer := printer_words(kiosk.printer_status, reprint="Call assistance reprints"):
+            lines.append(f"Staff: {printer}.")
         label = self.query_one("#staff-attention", Label)
-        label.update("Staff: " + "; ".join(problems) + ". Tell your supervisor." if problems else "")
-        label.display = bool(problems)
+        label.update("  ".join(lines))
+        label.display = bool(lines)
+        self.query_one("#welcome-no-receipts", Label).display = cannot_print(kiosk.printer_status)
 
     def on_screen_resume(self) -> None:
         self.query_one("#welcome-problem", Label).update("")

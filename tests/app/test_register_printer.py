@@ -14,7 +14,7 @@ from cashier_tui.screens.payment import PaymentScreen
 from cashier_tui.screens.receipt import ReceiptScreen
 from cashier_tui.screens.register import RegisterScreen
 from cashier_tui.screens.return_sale import ReturnScreen
-from cashier_tui.widgets.status_bar import printer_words
+from pos_core.printer_words import printer_words
 from pos_core.print_queue import PrinterStatus
 from pos_core.receipt import receipt_number
 from pos_core.settings import PrinterSettings
