@@ -120,6 +120,13 @@ def log_config() -> dict[str, Any]:
     }
 
 
+# How long an idle keep-alive connection stays open. Longer than the clients keep theirs (httpx,
+# the tills' client: 5 s; nginx's upstream keepalive: 60 s), so the client always closes first: a
+# server that closed at the same moment a client reused the connection made that request fail
+# with "server disconnected" (uvicorn's own default is 5 s, exactly httpx's).
+KEEP_IDLE_CONNECTIONS_SECONDS = 75
+
+
 class _Server(uvicorn.Server):
     """Calls ``serving`` once it really accepts connections."""
 
@@ -282,6 +289,7 @@ def serve(
     config = uvicorn.Config(
         app, log_config=log_config(), log_level="info" if args.access_log else "warning",
         access_log=args.access_log, lifespan="off", timeout_graceful_shutdown=5,
+        timeout_keep_alive=KEEP_IDLE_CONNECTIONS_SECONDS,
     )
     server = _Server(config, serving)
     if parent_pid:

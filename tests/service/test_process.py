@@ -73,6 +73,39 @@ def test_prints_one_line_on_stdout_and_logs_only_on_stderr(tmp_path: Path) -> No
     assert "7946" not in log and "Alice" not in log  # no phone numbers or bodies
 
 
+def test_an_idle_connection_outlives_the_clients_own_keep_alive(tmp_path: Path) -> None:
+    """httpx (the tills' client) keeps an idle connection 5 s; the service must keep it longer, or
+    a request sent as the service closes it fails with "server disconnected"."""
+    client_keeps = httpx.Limits().keepalive_expiry
+    assert client_keeps is not None
+    with service_process("--db", str(tmp_path / "l.db"), "--api-key", KEY) as (_, url):
+        port = int(url.rsplit(":", 1)[1])
+        request = b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY.encode() + b"\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(request)
+            assert whole_answer(conn).startswith(b"HTTP/1.1 200")
+            # Idle past the client's own expiry: the service has not closed its end.
+            conn.settimeout(client_keeps + 1)
+            with pytest.raises(TimeoutError):
+                closed = conn.recv(1)
+                raise AssertionError(f"the service closed an idle connection within {client_keeps + 1} s: {closed!r}")
+            conn.settimeout(10)
+            conn.sendall(request)
+            assert whole_answer(conn).startswith(b"HTTP/1.1 200")
+
+
+def whole_answer(conn: socket.socket) -> bytes:
+    """One HTTP/1.1 answer read to the end of its body (Content-Length)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        body += conn.recv(65536)
+    return data
+
+
 def test_access_log_is_off_by_default(tmp_path: Path) -> None:
     with service_process("--db", str(tmp_path / "l.db"), "--api-key", KEY) as (process, url):
         assert httpx.get(f"{url}/v1/health", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
