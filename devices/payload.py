@@ -74,8 +74,8 @@ OTHER_CARD = "That card is not one of our loyalty cards. Ask for the loyalty car
 BAD_APP_CODE = "That app code could not be read: ask the customer to refresh the code in the app, then scan again."
 LINK = "That is a web link, not a loyalty pass. Ask the customer for the loyalty card or the pass in their wallet."
 EMPTY = "Nothing was read. Scan again or type the code."
-BAD_PICKUP_CODE = ("That order's pickup code could not be read: scan it again, or type it as the e-mail shows it"
-                   " (ORD- and 20 letters and digits).")
+BAD_PICKUP_CODE = ("That pickup code could not be read: scan it again, or type it as the e-mail shows it"
+                   " (ORD- and 20 letters/digits).")
 TOO_LONG = "That is too long to be a barcode or a card. Scan again or type the number under the barcode."
 
 SHOWN_LIMIT = 40

@@ -207,13 +207,14 @@ def test_product_codes_that_look_like_phone_numbers_stay_products(code: str) -> 
 @pytest.mark.parametrize(
     ("text", "message"),
     [("", "Nothing was read"), ("   \r\n", "Nothing was read"), ("hello", NOT_PRODUCT), ("123456789", NOT_PRODUCT),
-     ("%E?", "swipe it again"), ("A" * 600, "too long")],
+     ("%E?", "swipe it again"), ("A" * 600, "too long"), ("ORD-", "pickup code could not be read"),
+     ("REF-", "")],
 )
 def test_unknown_reads_say_what_to_do(text: str, message: str) -> None:
     payload = classify(text)
     assert payload.kind == "unknown" and payload.identification is None
     assert message in payload.message
-
+    assert len(payload.message) <= 120  # what a status line holds
 
 @pytest.mark.parametrize(
     "text",
