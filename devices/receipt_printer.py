@@ -8,12 +8,20 @@ paper", "cover open") and why in plain words; a missing optional library (pyusb,
 Whether the printer took the receipt: a printer that answers status queries (DLE EOT, over the
 network, USB or serial) is asked before and after; an answer after the receipt means it read every
 byte before it, and a connection that ends instead means the receipt did not all arrive. A printer
-that answers nothing (a plain file, most print servers) is taken at its word once the write is done.
+that answers nothing (a plain file) is taken at its word once the write is done.
+
+A CUPS queue passes no status query on: the till asks CUPS for the queue's state instead (stopped,
+refusing jobs, the out-of-paper or cover-open its backend reported), sends each receipt as one raw
+job, and counts it taken when CUPS has passed the job to the printer. A job not through within the
+timeout (the printer behind the queue is off) is cancelled and the receipt kept, so CUPS does not
+print it later beside the till's reprint.
 """
 
 from __future__ import annotations
 
 import socket
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,12 +36,20 @@ from pos_core.printed_receipt import PrintedReceipt
 from pos_core.printer_connection import PrinterConnection, PrinterConnectionError, parse_connection
 from pos_core.settings import PrinterSettings
 
+try:
+    import cups  # pycups, for cups:// printers only; library_missing says when it is not here
+except ImportError:
+    cups = None
+_CUPS_ERRORS: tuple[type[Exception], ...] = (cups.IPPError, cups.HTTPError) if cups else ()
+
 # DLE EOT 2: why the printer is offline (bit 2: cover open, bit 5: stopped for paper end).
 RT_STATUS_OFFLINE_CAUSE = RT_STATUS + b"\x02"
 _COVER_OPEN = 0x04
 _PAPER_STOP = 0x20
 # A printer answers a status query at once; one that has not in this long does not answer them.
 STATUS_WAIT = 1.0
+# How often CUPS is asked whether a receipt's job has reached the printer (it takes tens of ms).
+JOB_POLL = 0.02
 
 
 class _NoAnswer(Exception):
@@ -85,7 +101,7 @@ def open_printer(connection: PrinterConnection, settings: PrinterSettings) -> Es
         elif connection.kind == "file":
             printer = escpos_printers.File(connection.device, profile=profile)
         else:
-            printer = escpos_printers.CupsPrinter(connection.queue, profile=profile)
+            return _open_cups(connection, profile)
         printer.open()
         if isinstance(printer.device, socket.socket):
             # Status queries are a few bytes each: sent at once, not held back for the last write's ACK.
@@ -119,7 +135,10 @@ class ReceiptPrinter:
             if before in PROBLEM_STATES:
                 raise PrinterFault(before, f"the printer reports {before}: the receipt is kept; reprint it when the printer is ready")
             try:
-                printer._raw(data)
+                if isinstance(printer, escpos_printers.CupsPrinter):
+                    _print_through_cups(printer, data, self.settings.timeout)
+                else:
+                    printer._raw(data)
             except (OSError, EscposError) as error:
                 raise PrinterFault("offline", f"the printer stopped taking the receipt: {_first_line(error)}") from None
             after = self._state(printer)
@@ -145,6 +164,8 @@ class ReceiptPrinter:
             _close(printer)
 
     def _state(self, printer: Escpos) -> str | None:
+        if isinstance(printer, escpos_printers.CupsPrinter):
+            return _cups_state(printer)
         if self._answers is False:
             return None
         try:
@@ -214,6 +235,84 @@ def printer_availability(url: str, *, timeout: float = 2.0) -> str | None:
     if state in (None, "ready"):
         return None
     return f"reachable, but {state}"
+
+
+def _open_cups(connection: PrinterConnection, profile: str | None) -> Escpos:
+    """python-escpos's CupsPrinter on the CUPS server this machine names now (CUPS_SERVER, else
+    client.conf, else the local cupsd): python-escpos would keep the one named when it was imported."""
+    cups.setPort(0)
+    cups.setServer("")  # libcups keeps a server per thread: forget this thread's, so it is read anew
+    host, port = cups.getServer(), cups.getPort()
+    where = host if host.startswith("/") else f"{host}:{port}"
+    printer = escpos_printers.CupsPrinter(connection.queue, host=host, port=port, profile=profile)
+    try:
+        printer.open()
+    except DeviceNotFoundError as error:
+        text = str(error)
+        if "Incorrect printer name" in text:
+            raise PrinterFault("offline", f"the CUPS server at {where} has no queue {connection.queue} "
+                                          "(lpstat -p lists its queues)") from None
+        if "failed to connect" in text:
+            raise PrinterFault("offline", f"the CUPS server at {where} does not answer (is cupsd running?)") from None
+        raise PrinterFault("offline", f"cannot open the CUPS queue {connection.queue} at {where}: {_first_line(error)}") from None
+    except _CUPS_ERRORS as error:
+        raise PrinterFault("offline", f"the CUPS server at {where} refused: {_cups_words(error)}") from None
+    return printer
+
+
+def _cups_state(printer: Escpos) -> str:
+    """A CUPS queue's state in the till's words, from what CUPS knows: whether the queue is stopped
+    or refusing jobs, and the reasons its backend reported (a raw socket queue reports few)."""
+    try:
+        queue = printer.device.getPrinterAttributes(printer.printer_name, requested_attributes=[
+            "printer-state", "printer-state-reasons", "printer-is-accepting-jobs"])
+    except (RuntimeError, *_CUPS_ERRORS) as error:
+        raise PrinterFault("offline", f"CUPS could not say how {printer.printer_name} is: {_cups_words(error)}") from None
+    reasons = " ".join(queue.get("printer-state-reasons") or [])
+    if "media-empty" in reasons or "media-needed" in reasons:
+        return "out of paper"
+    if "cover-open" in reasons or "door-open" in reasons:
+        return "cover open"
+    if queue.get("printer-state") == cups.IPP_PRINTER_STOPPED or not queue.get("printer-is-accepting-jobs", True):
+        return "offline"
+    return "paper low" if "media-low" in reasons else "ready"
+
+
+def _print_through_cups(printer: Escpos, data: bytes, timeout: float) -> None:
+    """``data`` as one raw job (no filter: the bytes reach the printer as they are), waited for until
+    CUPS has passed it on; else it is cancelled and a ``PrinterFault`` says why."""
+    device, queue = printer.device, printer.printer_name
+    with tempfile.NamedTemporaryFile(prefix="receipt-", suffix=".prn") as job_file:
+        job_file.write(data)
+        job_file.flush()
+        try:
+            job = device.printFile(queue, job_file.name, "receipt", {"document-format": cups.CUPS_FORMAT_RAW})
+        except (RuntimeError, *_CUPS_ERRORS) as error:
+            raise PrinterFault("offline", f"CUPS did not take the receipt: {_cups_words(error)}") from None
+    ended = (cups.IPP_JOB_CANCELED, cups.IPP_JOB_ABORTED)
+    deadline = time.monotonic() + timeout
+    state = None
+    try:
+        while time.monotonic() < deadline:
+            state = device.getJobAttributes(job, requested_attributes=["job-state"]).get("job-state")
+            if state == cups.IPP_JOB_COMPLETED:
+                return
+            if state in (cups.IPP_JOB_STOPPED, *ended):
+                break
+            time.sleep(JOB_POLL)
+        message = device.getPrinterAttributes(queue, requested_attributes=["printer-state-message"]).get(
+            "printer-state-message") or "the printer did not take it"
+        if state not in ended:
+            device.cancelJob(job)
+    except (RuntimeError, *_CUPS_ERRORS) as error:
+        message = f"CUPS stopped answering ({_cups_words(error)})"
+    late = "was stopped" if state in (cups.IPP_JOB_STOPPED, *ended) else f"did not reach the printer within {timeout:g} s"
+    raise PrinterFault("offline", f"the receipt's CUPS job {late}: {message}")
+
+
+def _cups_words(error: BaseException) -> str:
+    # pycups' IPPError is (status, message); the message is what CUPS said.
+    return str(error.args[-1]) if isinstance(error, _CUPS_ERRORS) and error.args else _first_line(error)
 
 
 def _close(printer: Escpos) -> None:

@@ -5,8 +5,8 @@ Autouse fixtures keep each test away from the user's real config and data direct
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 from pathlib import Path
 
 import os
@@ -15,9 +15,12 @@ import pytest
 
 from pos_core import embedded_service
 from pos_core.embedded_service import RunningService, start_service
+from tests.cups_server import CupsServer, CupsUnavailable, start_cups
 from tests.postgres_server import PostgresServer, PostgresUnavailable, start_postgres
 from tests import service_fork_server
 from tests.service_fork_server import ForkServer
+
+T = TypeVar("T")
 
 TEST_API_KEY = "test-key-0123456789abcdefgh"  # configured keys are at least 24 characters
 # The secret managers' PIN hashes are keyed with (loyalty_service/pin_hashes.py), in every test's
@@ -150,15 +153,27 @@ def live_service(tmp_path: Path) -> Iterator[RunningService]:
         service.stop()
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
+def private_server(start: Callable[[], T], unavailable: type[Exception], required_by: str, what: str) -> Iterator[T]:
+    """A server the tests start for themselves (it has ``stop()``): skipped when it cannot be had
+    here, failed instead when ``required_by`` is set (``./dev test`` sets it once the programs are installed)."""
     try:
-        server = start_postgres()
-    except PostgresUnavailable as error:
-        if os.environ.get("LOYALTY_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL is required here (LOYALTY_REQUIRE_POSTGRES) but: {error}")
-        pytest.skip(f"no PostgreSQL: {error}")
+        server = start()
+    except unavailable as error:
+        if os.environ.get(required_by):
+            pytest.fail(f"{what} is required here ({required_by}) but: {error}")
+        pytest.skip(f"no {what}: {error}")
     try:
         yield server
     finally:
-        server.stop()
+        server.stop()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    yield from private_server(start_postgres, PostgresUnavailable, "LOYALTY_REQUIRE_POSTGRES", "PostgreSQL")
+
+
+@pytest.fixture
+def cups_server() -> Iterator[CupsServer]:
+    """A private cupsd with no queues yet (tests/cups_server.py), one a test: it starts in a tenth of a second."""
+    yield from private_server(start_cups, CupsUnavailable, "LOYALTY_REQUIRE_CUPS", "CUPS")

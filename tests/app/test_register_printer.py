@@ -44,6 +44,20 @@ def status_line(app) -> str:
     return str(app.register_screen.query_one("#status-printer", Label).render())
 
 
+async def sale_kept_offline(pilot, api: httpx.Client) -> None:
+    """Alice's cash sale on a printer that cannot take it: the sale complete, its receipt kept, and
+    the register's top line saying so."""
+    app = pilot.app
+    await cash_sale_for_alice(pilot)
+    await wait_for(pilot, lambda: app.printer_status is not None and app.printer_status.kept == 1
+                   and app.printer_status.state == "offline")
+    assert api.get(f"/v1/sales/{FIRST_SALE}").status_code == 200  # the sale is complete
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
+    await wait_for(pilot, lambda: app.register_screen.query_one("#status-printer", Label).display)
+    assert status_line(app) == "Printer OFFLINE · 1 receipt not printed (^P reprints)"
+
+
 async def test_the_register_prints_its_sale_and_return_receipts(cashier, api: httpx.Client) -> None:
     with PrinterListener() as printer:
         app = cashier(printer=PrinterSettings(connection=printer.url))
@@ -87,14 +101,7 @@ async def test_a_missing_printer_never_stops_the_sale_and_ctrl_p_prints_it_later
     # Nothing listens on the port: connection refused.
     app = cashier(printer=PrinterSettings(connection=f"tcp://127.0.0.1:{port}", timeout=1))
     async with app.run_test(size=SIZE) as pilot:
-        await cash_sale_for_alice(pilot)
-        await wait_for(pilot, lambda: app.printer_status is not None and app.printer_status.kept == 1
-                       and app.printer_status.state == "offline")
-        assert api.get(f"/v1/sales/{FIRST_SALE}").status_code == 200  # the sale is complete
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RegisterScreen))
-        await wait_for(pilot, lambda: app.register_screen.query_one("#status-printer", Label).display)
-        assert status_line(app) == "Printer OFFLINE · 1 receipt not printed (^P reprints)"
+        await sale_kept_offline(pilot, api)
         kept = list((app.print_queue.kept_dir).glob("*.json"))
         assert [path.stem for path in kept] == [FIRST_SALE]
 
