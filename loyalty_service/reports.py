@@ -4,7 +4,9 @@ One query per figure family (members' sales, anonymous sales, enrolments, referr
 placed, orders collected, rewards), each summed in SQL over an indexed time range and grouped by
 what the report is ``by``; Python only adds the families together and turns totals into the exact
 rates and averages (Decimal, rounded half-up). The same SQL runs on SQLite and PostgreSQL, but for
-reading the sale's JSON answer (``_JSON``).
+reading a sale's JSON answer (``_JSON``): a sale's total, discount total and number of rewards are
+columns of ``sales`` (schema.py), so the answer is read only for a reward's breakdown and for the
+sales recorded before those columns (NULL there).
 
 Hours and days are the programme's ``timezone``: a period of local dates becomes a UTC range of
 ``created_at`` text, and for ``by=hour``/``day`` the rows are grouped in SQL by UTC quarter-hour

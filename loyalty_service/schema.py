@@ -70,12 +70,12 @@ CREATE TABLE IF NOT EXISTS sales (
     created_at TEXT NOT NULL,
     -- the staff id the till sent (staff.py); NULL when it sent none
     cashier_id TEXT,
-    -- 'pruned' (sale_line_retention.py) or 'erased' (privacy.py) once the answer's lines are gone
-    lines_removed TEXT,
     -- the answer's total, discount_total and number of discounts (reports.py); NULL on older sales
     total INTEGER,
     discount_total INTEGER,
-    rewards_redeemed INTEGER
+    rewards_redeemed INTEGER,
+    -- 'pruned' (sale_line_retention.py) or 'erased' (privacy.py) once the answer's lines are gone
+    lines_removed TEXT
 );
 -- An account's sales by time: its list (newest first) and its count on a day (activity_flags.py),
 -- read from the index alone. It takes the place of sales_account (account_id only).
