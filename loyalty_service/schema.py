@@ -23,6 +23,11 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("sales", "cashier_id", "TEXT"),
     ("sale_returns", "cashier_id", "TEXT"),
     ("accounts", "enrolled_by", "TEXT"),
+    # A sale's figures for the reports (reports.py), so they are summed without reading its answer;
+    # NULL on sales recorded before them (the reports read those from the answer).
+    ("sales", "total", "INTEGER"),
+    ("sales", "discount_total", "INTEGER"),
+    ("sales", "rewards_redeemed", "INTEGER"),
 )
 
 SCHEMA = """
@@ -65,6 +70,10 @@ CREATE TABLE IF NOT EXISTS sales (
     created_at TEXT NOT NULL,
     -- the staff id the till sent (staff.py); NULL when it sent none
     cashier_id TEXT,
+    -- the answer's total, discount_total and number of discounts (reports.py); NULL on older sales
+    total INTEGER,
+    discount_total INTEGER,
+    rewards_redeemed INTEGER,
     -- 'pruned' (sale_line_retention.py) or 'erased' (privacy.py) once the answer's lines are gone
     lines_removed TEXT
 );
@@ -275,4 +284,14 @@ CREATE TABLE IF NOT EXISTS referrals (
 );
 CREATE INDEX IF NOT EXISTS referrals_referrer ON referrals(referrer_id, paid_at);
 CREATE INDEX IF NOT EXISTS referrals_sale ON referrals(sale_id);
+-- The reports' time ranges (reports.py): each figure family read by an index on its time, of one
+-- store or of all, so a year of a chain's sales is not scanned to report on a day.
+CREATE INDEX IF NOT EXISTS sales_store_time ON sales(store_id, created_at);
+CREATE INDEX IF NOT EXISTS anonymous_sales_store_time ON anonymous_sales(store_id, created_at);
+CREATE INDEX IF NOT EXISTS accounts_created ON accounts(created_at);
+CREATE INDEX IF NOT EXISTS consents_account ON consents(account_id);
+CREATE INDEX IF NOT EXISTS referrals_paid ON referrals(paid_at);
+CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at);
+CREATE INDEX IF NOT EXISTS orders_collected ON orders(collected_at);
+CREATE INDEX IF NOT EXISTS orders_sale ON orders(sale_id);
 """
