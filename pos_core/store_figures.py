@@ -128,8 +128,8 @@ def leaderboard_words(places: list[LeaderboardPlace]) -> list[str]:
 def rewards_words(today: RewardsReport, week: RewardsReport) -> list[str]:
     """Today's and the week's rewards, count and cost, then each reward of the week."""
     lines = [
-        f"Today: {today.redeemed:,} redeemed, {format_money(today.cost, today.currency)} given",
-        f"This week: {week.redeemed:,} redeemed, {format_money(week.cost, week.currency)} given",
+        f"Today: {today.redeemed:,} redeemed, cost {format_money(today.cost, today.currency)}",
+        f"This week: {week.redeemed:,} redeemed, cost {format_money(week.cost, week.currency)}",
     ]
     lines += [f"  {printable(row.name)}: {row.redeemed:,}, {format_money(row.cost, week.currency)}" for row in week.rows]
     return lines

@@ -92,7 +92,7 @@ class RegisterScreen(Screen[None]):
                 tooltip="Highlight the line below"),
         Binding("ctrl+t", "training", "Training", show=False, id="register.training",
                 tooltip="Switch this register into training mode (needs the trainer's PIN)"),
-        Binding("ctrl+r", "manager_reports", "Manager", show=False, id="register.manager_reports",
+        Binding("ctrl+b", "manager_reports", "Manager", show=False, id="register.manager_reports",
                 tooltip="The manager screen: today's participation, the week's enrolments, rewards (needs a manager's PIN)"),
     ]
 

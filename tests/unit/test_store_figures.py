@@ -74,5 +74,5 @@ def test_rewards_are_counted_and_costed_in_the_stores_money() -> None:
     today, week = rewards(("five-off", 1, 500)), rewards(("five-off", 3, 1500), ("free-hot-drink", 2, 640))
     assert (week.redeemed, week.cost) == (5, 2140)
     assert rewards_words(today, week) == [
-        "Today: 1 redeemed, £5.00 given", "This week: 5 redeemed, £21.40 given",
+        "Today: 1 redeemed, cost £5.00", "This week: 5 redeemed, cost £21.40",
         "  [b]five-off[/b]: 3, £15.00", "  [b]free-hot-drink[/b]: 2, £6.40"]
