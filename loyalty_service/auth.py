@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from loyalty_service.errors import ApiError
 from loyalty_service.orders import WEB_ROUTES
+from loyalty_service.report_access import REPORT_PATHS
 from loyalty_service.schemas import ErrorDetail
-from loyalty_service.terminal_keys import KeyHolder, key_hash
+from loyalty_service.terminal_keys import MANAGER, KeyHolder, key_hash
 
 
 async def require_key(request: Request) -> KeyHolder:
@@ -35,8 +36,15 @@ async def require_key(request: Request) -> KeyHolder:
         raise _unauthorized()
     if holder.role == "web" and not _web_may(request):
         raise ApiError(403, "web_orders_only", "A web shop's key may only post and read click & collect orders.")
+    if holder.role == MANAGER and not _reports(request):
+        raise ApiError(403, "reports_only", "A store manager's key may only read its store's reports.")
     request.state.key_holder = holder
     return holder
+
+
+def _reports(request: Request) -> bool:
+    route = request.scope.get("route")
+    return request.method == "GET" and getattr(route, "path", "") in REPORT_PATHS
 
 
 def _web_may(request: Request) -> bool:

@@ -3,6 +3,7 @@
     loyalty-service add-key --db FILE|URL --store S --terminal T      prints a new till key, once
     loyalty-service add-key --db FILE|URL --role hq                   prints a new head-office key, once
     loyalty-service add-key --db FILE|URL --role web                  prints a new web shop's key (orders only), once
+    loyalty-service add-key --db FILE|URL --role manager --store S    prints a new store manager's key (its reports only), once
     loyalty-service list-keys --db FILE|URL                           the keys' ids, roles, stores and terminals
     loyalty-service revoke-key --db FILE|URL --key-id ID              the key stops working within seconds
     loyalty-service add-manager --db FILE|URL --name NAME [--pin-file FILE|-]
@@ -55,8 +56,9 @@ def main(argv: list[str]) -> int:
     if command == "add-key":
         parser.add_argument("--role", choices=ROLES, default="till",
                             help="till (default): one till, bound to --store and --terminal; hq: head office;"
-                            " web: an online shop, which may only post click & collect orders")
-        parser.add_argument("--store", help="a till key's store id")
+                            " web: an online shop, which may only post click & collect orders;"
+                            " manager: a store manager, bound to --store, who may only read its reports")
+        parser.add_argument("--store", help="a till or store manager's key's store id")
         parser.add_argument("--terminal", help="a till key's terminal id")
     elif command == "revoke-key":
         parser.add_argument("--key-id", required=True, help="the key's id, as add-key or list-keys printed it")
@@ -91,6 +93,11 @@ def main(argv: list[str]) -> int:
                         print(f"loyalty-service: an {args.role.upper()} key belongs to no store or terminal; leave out --store"
                               " and --terminal", file=sys.stderr)
                         return 2
+                elif args.role == "manager":
+                    if terminal or not store or len(store) > 64:
+                        print("loyalty-service: a store manager's key needs --store (1 to 64 characters) and no"
+                              " --terminal", file=sys.stderr)
+                        return 2
                 elif not store or not terminal or len(store) > 64 or len(terminal) > 64:
                     print("loyalty-service: a till key needs --store and --terminal, 1 to 64 characters each",
                           file=sys.stderr)
@@ -99,6 +106,8 @@ def main(argv: list[str]) -> int:
                 made = {"key_id": key_id, "key": key, "role": args.role}
                 if args.role == "till":
                     made |= {"store_id": store, "terminal_id": terminal}
+                elif args.role == "manager":
+                    made |= {"store_id": store}
                 print(json.dumps(made))
                 print("loyalty-service: the key is shown only now; give it to the terminal", file=sys.stderr)
             elif command == "list-keys":

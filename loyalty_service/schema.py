@@ -275,4 +275,14 @@ CREATE TABLE IF NOT EXISTS referrals (
 );
 CREATE INDEX IF NOT EXISTS referrals_referrer ON referrals(referrer_id, paid_at);
 CREATE INDEX IF NOT EXISTS referrals_sale ON referrals(sale_id);
+-- The reports' time ranges (reports.py): each figure family read by an index on its time, of one
+-- store or of all, so a year of a chain's sales is not scanned to report on a day.
+CREATE INDEX IF NOT EXISTS sales_store_time ON sales(store_id, created_at);
+CREATE INDEX IF NOT EXISTS anonymous_sales_store_time ON anonymous_sales(store_id, created_at);
+CREATE INDEX IF NOT EXISTS accounts_created ON accounts(created_at);
+CREATE INDEX IF NOT EXISTS consents_account ON consents(account_id);
+CREATE INDEX IF NOT EXISTS referrals_paid ON referrals(paid_at);
+CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at);
+CREATE INDEX IF NOT EXISTS orders_collected ON orders(collected_at);
+CREATE INDEX IF NOT EXISTS orders_sale ON orders(sale_id);
 """

@@ -11,6 +11,8 @@ Three kinds of key holder (``KeyHolder.role``):
   and management. It serves no customer at a till.
 - ``web``: an online shop (``add-key --role web``), bound to no till: it posts click & collect
   orders and reads them back (orders.py ``WEB_ROUTES``), and nothing else.
+- ``manager``: a store manager (``add-key --role manager --store S``), bound to a store but no
+  till: it reads that store's reports (report_access.py), and nothing else.
 - ``configured``: keys given with ``--api-key-file`` / ``--api-key`` / ``LOYALTY_API_KEYS``, for
   demos and a single store's own service: both of the above, for any store and terminal. They are
   hashed the same way when the service starts and never written down.
@@ -27,7 +29,8 @@ from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection
 
 
-ROLES = ("till", "hq", "web")
+ROLES = ("till", "hq", "web", "manager")
+MANAGER = "manager"
 CONFIGURED = "configured"
 # The ``meta`` row a revocation changes, so every service process drops its cached keys (key_cache.py).
 REVOCATIONS = "keys_revoked"
@@ -36,7 +39,8 @@ KEYS_CHANNEL = "loyalty_keys"  # PostgreSQL: notified on each revocation
 
 @dataclass(frozen=True, slots=True)
 class KeyHolder:
-    """Who a request's key belongs to. ``store_id``/``terminal_id`` are None but for a till key."""
+    """Who a request's key belongs to. ``store_id``/``terminal_id`` are None but for a till key
+    (and ``store_id`` for a store manager's)."""
 
     key_id: str
     store_id: str | None = None
@@ -74,8 +78,8 @@ def key_hash(secret_pepper: bytes, key: str) -> str:
 
 
 def add_key(conn: Connection, store_id: str, terminal_id: str, role: str = "till") -> tuple[str, str]:
-    """A new key: (key_id, the key). A till key is bound to the store and terminal; an HQ or web
-    key takes '' for both. The key is shown once."""
+    """A new key: (key_id, the key). A till key is bound to the store and terminal; a store
+    manager's to the store (terminal ''); an HQ or web key takes '' for both. The key is shown once."""
     if role not in ROLES:
         raise ValueError(f"a key's role is one of {', '.join(ROLES)}")
     key = "lk_" + secrets.token_urlsafe(32)
@@ -83,7 +87,7 @@ def add_key(conn: Connection, store_id: str, terminal_id: str, role: str = "till
     conn.execute(
         "INSERT INTO terminal_keys (key_id, key_hash, store_id, terminal_id, created_at, role)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (key_id, key_hash(pepper(conn), key), store_id if role == "till" else "",
+        (key_id, key_hash(pepper(conn), key), store_id if role in ("till", MANAGER) else "",
          terminal_id if role == "till" else "", utc_now(), role),
     )
     return key_id, key
@@ -119,6 +123,8 @@ def find_key(conn: Connection, digest: str) -> KeyHolder | None:
         return None
     if row["role"] == "till":
         return KeyHolder(key_id=row["key_id"], store_id=row["store_id"], terminal_id=row["terminal_id"], role="till")
+    if row["role"] == MANAGER:
+        return KeyHolder(key_id=row["key_id"], store_id=row["store_id"], role=MANAGER)
     return KeyHolder(key_id=row["key_id"], role=row["role"])
 
 
