@@ -102,6 +102,10 @@ class ManagerReportsScreen(Screen[None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        # The tabs' panes are mounted after the screen is: draw once they are there.
+        self.call_after_refresh(self._first_look)
+
+    def _first_look(self) -> None:
         if self.figures is not None:
             self.show(self.figures)
         else:

@@ -46,8 +46,16 @@ async def open_manager_screen(pilot, manager_id: str, pin: str) -> None:
         await pilot.press("enter")
 
 
+async def signed_on(pilot, staff_id: str, pin: str) -> RegisterScreen:
+    await sign_on(pilot, staff_id, pin)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, RegisterScreen))
+    return await ready(pilot)
+
+
 def shown(screen: ManagerReportsScreen, selector: str) -> str:
-    return str(screen.query_one(selector, Static).render())
+    """A view's figures in words, as drawn ("" until the view is there)."""
+    found = screen.query(selector)
+    return str(found.first(Static).render()) if found else ""
 
 
 async def test_the_figures_made_are_shown_after_the_right_pin_and_escape_gives_back_the_sale(
@@ -56,8 +64,7 @@ async def test_the_figures_made_are_shown_after_the_right_pin_and_escape_gives_b
     made = make_activity(live_service, tmp_path, api)
     app = register_today(live_service, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_on(pilot, "c102", "135791")  # Priya Shah: her enrolments are marked as hers
-        register = await ready(pilot)
+        register = await signed_on(pilot, "c102", "135791")  # Priya Shah: her enrolments are marked as hers
         await scan(pilot, product_in(api, "bakery")["sku"])
         sale = register.sale
 
@@ -67,7 +74,7 @@ async def test_the_figures_made_are_shown_after_the_right_pin_and_escape_gives_b
 
         await open_manager_screen(pilot, MANAGER_ID, MANAGER_PIN)
         screen = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, ManagerReportsScreen) else None)
-        text = shown(screen, "#participation-text")
+        text = await wait_for(pilot, lambda: shown(screen, "#participation-text"))
         assert f"Today {made.member_sales} of {made.sales} sales were members' (66.7%)" in text, text
 
         await pilot.press("2")
@@ -102,8 +109,7 @@ async def test_a_locked_out_manager_is_told_so_and_the_screen_stays_shut(
                 "points": 1, "reason": "guess", "manager_pin": f"00000{n}", "manager_id": MANAGER_ID})
     app = register_today(live_service, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_on(pilot, "c101", "246810")
-        register = await ready(pilot)
+        register = await signed_on(pilot, "c101", "246810")
         await open_manager_screen(pilot, MANAGER_ID, MANAGER_PIN)
         await wait_for(pilot, lambda: LOCKED in told(app))
         assert app.screen is register
@@ -114,8 +120,7 @@ async def test_offline_the_screen_says_so_and_tries_again_when_asked(
 ) -> None:
     app = register_today(live_service, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_on(pilot, "c101", "246810")
-        register = await ready(pilot)
+        register = await signed_on(pilot, "c101", "246810")
         await scan(pilot, product_in(api, "bakery")["sku"])
         live_service.stop()
         await open_manager_screen(pilot, MANAGER_ID, MANAGER_PIN)
