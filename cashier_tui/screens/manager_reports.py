@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Label, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from cashier_tui.error_messages import cashier_message
 from pos_core.loyalty_errors import LoyaltyError, LoyaltyUnavailable, NotFound, RequestRefused
@@ -142,7 +143,7 @@ class ManagerReportsScreen(Screen[None]):
             hours = [(row.hour or "?")[:2] for row in report.rows]
             plt.multiple_bar(hours, [[row.sales for row in report.rows], [row.member_sales for row in report.rows]],
                              labels=["all sales", "member sales"])
-            plt.yticks(_whole_ticks(max(row.sales for row in report.rows)))
+            _count_axis(plt, max(row.sales for row in report.rows), "y")
         plt.title("Sales and member sales by hour")
         plot.refresh()
         self._text("#participation-text", [participation_words(report), *hour_words(report)])
@@ -156,7 +157,7 @@ class ManagerReportsScreen(Screen[None]):
             shown = list(reversed(places[:8]))  # a horizontal chart draws its first bar at the bottom
             labels = [("▶" if place.here else "") + chart_label(place.name) for place in shown]
             plt.bar(labels, [place.enrolments for place in shown], orientation="horizontal", width=0.6)
-            plt.xticks(_whole_ticks(max(place.enrolments for place in places)))
+            _count_axis(plt, max(place.enrolments for place in places), "x")
         plt.title("Enrolments this week by cashier")
         plot.refresh()
         self._text("#enrolments-text", leaderboard_words(places))
@@ -172,7 +173,7 @@ class ManagerReportsScreen(Screen[None]):
             plt.multiple_bar([chart_label(row.name) for row in rows],
                              [[today_by_id.get(row.reward_id, 0) for row in rows], [row.redeemed for row in rows]],
                              labels=["today", "this week"])
-            plt.yticks(_whole_ticks(max(row.redeemed for row in rows)))
+            _count_axis(plt, max(row.redeemed for row in rows), "y")
         plt.title(f"Rewards redeemed: {format_money(week.cost, week.currency)} this week")
         plot.refresh()
         self._text("#rewards-text", rewards_words(today, week))
@@ -199,7 +200,13 @@ class ManagerReportsScreen(Screen[None]):
         self.dismiss(None)
 
 
-def _whole_ticks(most: int) -> list[int]:
-    """Axis ticks at whole numbers (counts are never 2.5), at most six of them."""
+def _count_axis(plt: Plot, most: int, axis: str) -> None:
+    """A count's axis: ticks at whole numbers (never 2.5), at most six, and room above the
+    tallest bar for the legend (plotext draws it over the top left corner)."""
     step = max(1, -(-most // 5))
-    return list(range(0, most + step, step))
+    ticks = list(range(0, most + step, step))
+    if axis == "y":
+        plt.yticks(ticks)
+        plt.ylim(0, most * 1.5 + 1)
+    else:
+        plt.xticks(ticks)

@@ -33,15 +33,16 @@ class Activity:
         return self.member_sales + self.anonymous_sales
 
 
-def make_activity(service: RunningService, tmp_path: Path, api: httpx.Client) -> Activity:
+def make_activity(service: RunningService, tmp_path: Path, api: httpx.Client, *, db: Path | None = None) -> Activity:
     """Two enrolments by Priya Shah (c102), one by the hostile-named c900; two member sales, one of
-    them spending the "five-off" reward; one sale without a member."""
+    them spending the "five-off" reward; one sale without a member. ``db``: the service's database
+    when it is not ``live_service``'s."""
     assert api.post("/v1/staff", json={"staff_id": "c900", "name": HOSTILE_NAME, "pin": "900900"}).status_code == 201
     made = Activity()
     terms = api.get("/v1/program").json()["terms_version"]
     product = api.get("/v1/catalog").json()["products"][0]
     line = {"sku": product["sku"], "category": product["category"], "quantity": 4, "unit_price": product["unit_price"]}
-    key = till_key(live_service_db(tmp_path), "demo-store", "till-1")
+    key = till_key(db or live_service_db(tmp_path), "demo-store", "till-1")
     with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {key}"}, timeout=10) as till:
         for n, cashier in enumerate(("c102", "c102", "c900")):
             enrolled = till.post("/v1/accounts", json={
