@@ -9,7 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
-from textual.widgets import Label, Static
+from textual.command import CommandPalette
+from textual.widgets import Label, OptionList, Static
 from textual_plotext import PlotextPlot
 
 from cashier_tui.app import CashierApp, make_app
@@ -143,3 +144,15 @@ async def test_training_says_the_manager_screen_is_not_for_practice(cashier) -> 
         await pilot.press("ctrl+b")
         await wait_for(pilot, lambda: NOT_IN_TRAINING in told(app))
         assert app.screen is register
+
+
+async def test_the_command_palette_offers_the_manager_screen(cashier) -> None:
+    app = cashier()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+backslash")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await type_text(pilot, "Manager screen")
+        await wait_for(pilot, lambda: app.screen.query(OptionList) and app.screen.query_one(OptionList).option_count)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerPinScreen))
