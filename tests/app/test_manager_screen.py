@@ -16,7 +16,7 @@ from textual_plotext import PlotextPlot
 from cashier_tui.app import CashierApp, make_app
 from cashier_tui.screens.manager_pin import ManagerPinScreen
 from cashier_tui.screens.manager_reports import LOCKED, OFFLINE, WRONG_PIN, ManagerReportsScreen
-from cashier_tui.screens.register import NOT_IN_TRAINING, RegisterScreen
+from cashier_tui.screens.register import RegisterScreen
 from pos_core.checkout import Checkout
 from pos_core.embedded_service import RunningService
 from pos_core.loyalty_client import LoyaltyClient
@@ -134,16 +134,6 @@ async def test_offline_the_screen_says_so_and_tries_again_when_asked(
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is register)
         assert len(register.sale.basket.lines) == 1
-
-
-async def test_training_says_the_manager_screen_is_not_for_practice(cashier) -> None:
-    app = cashier()
-    app.training = True  # as TrainingApp is (cashier_tui/training/app.py)
-    async with app.run_test(size=SIZE) as pilot:
-        register = await ready(pilot)
-        await pilot.press("ctrl+b")
-        await wait_for(pilot, lambda: NOT_IN_TRAINING in told(app))
-        assert app.screen is register
 
 
 async def test_the_command_palette_offers_the_manager_screen(cashier) -> None:
