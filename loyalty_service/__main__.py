@@ -21,7 +21,7 @@ from typing import Any
 
 import uvicorn
 
-from loyalty_service import configured_keys, management, managers, privacy_commands, rate_limit, staff
+from loyalty_service import configured_keys, management, managers, privacy_commands, rate_limit, report_command, staff
 from loyalty_service import sale_line_retention, worker_processes
 from loyalty_service.activity_flags import DEFAULT_TRANSACTIONS_PER_DAY
 from loyalty_service.app import create_app
@@ -172,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         return management.main(given)
     if given and given[0] in privacy_commands.COMMANDS:
         return privacy_commands.main(given)
+    if given and given[0] in report_command.COMMANDS:
+        return report_command.main(given)
     args = parse_args(argv)
     pins = manager_pins(args)
     if pins is None:

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from loyalty_service.clock import rfc3339, service_now
 from loyalty_service.database import Connection
@@ -126,13 +126,12 @@ class SalesRow(BaseModel):
 class _Report(BaseModel):
     """A report over a period: ``from_`` is the contract's ``from`` (a Python keyword)."""
 
-    from_: str
+    from_: str = Field(serialization_alias="from")
     to: str
 
     def contract(self) -> dict[str, Any]:
         """The answer as the contract spells it."""
-        data = self.model_dump()
-        return {"from": data.pop("from_"), **data}
+        return self.model_dump(by_alias=True)
 
 
 class SalesReport(_Report):

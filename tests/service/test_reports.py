@@ -10,6 +10,9 @@ only read it, but for the PIN tests, which use a manager and tills of their own.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -29,6 +32,7 @@ from tests.service.conftest import BACKENDS, client_for, fresh_database
 from tests.service.inprocess import demo_service
 from tests.service.test_orders import keyed, new_key
 from tests.service.test_referrals import BEN_ID, code_of
+from tests.service_fork_server import run_service_command
 
 MO_PIN, LOU_PIN = "246802", "975310"  # --manager-pin: ids mgr_demo (Mo) and mgr_demo2 (Lou)
 LONDON = ZoneInfo("Europe/London")  # the demo programme's timezone
@@ -298,3 +302,41 @@ def test_a_sale_either_side_of_local_midnight_falls_in_its_own_day_and_hour(
             ("00:00", 2, "0.5000"), ("23:00", 1, "1.0000")]
         june = client.get("/v1/reports/sales", params={"from": "2026-06-30", "to": "2026-06-30", "by": "store"})
         assert [(r["store_id"], r["sales"]) for r in june.json()["rows"]] == [("east", 1)]
+
+
+def test_the_report_command_prints_the_same_figures_as_csv_and_as_a_table(chain: Chain) -> None:
+    api = report(chain.hq, chain, "sales", by="till", store_id="north")
+    made = run_service_command("report", "--db", str(chain.db), "sales", "--by", "till", "--store", "north",
+                               "--from", chain.day, "--to", chain.day, "--format", "csv")
+    assert made.returncode == 0, made.stderr
+    parsed = list(csv.DictReader(io.StringIO(made.stdout)))
+    assert [(r["store_id"], r["terminal_id"]) for r in parsed] == [("north", "till-1"), ("north", "till-2"),
+                                                                   ("north", ""), ("total", "")]
+    for printed, row in zip(parsed, [*api["rows"], api["total"]]):
+        assert tuple(printed[k] for k in FIGURES) == tuple(str(row[k]) for k in FIGURES)
+    board = run_service_command("report", "--db", str(chain.db), "enrolments", "--store", "north",
+                                "--from", chain.day, "--to", chain.day, "--format", "csv")
+    assert list(csv.reader(io.StringIO(board.stdout))) == [
+        ["store_id", "cashier_id", "cashier_name", "enrolments"], ["north", "c101", "Sam Carter", "2"],
+        ["north", "c102", "Priya Shah", "1"]]
+    table = run_service_command("report", "--db", str(chain.db), "rewards", "--from", chain.day, "--to", chain.day)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0] == f"rewards {chain.day} to {chain.day} (Europe/London), every store"
+    assert lines[1].split() == ["reward_id", "name", "redeemed", "cost"]
+    assert lines[3].split() == ["free-hot-drink", "Free", "hot", "drink", "1", "3.10"]  # money in pounds
+    refused = run_service_command("report", "--db", str(chain.db), "sales", "--from", "2026-12-02", "--to", "2026-12-01")
+    assert refused.returncode == 2 and "before its start" in refused.stderr
+
+
+def test_add_key_makes_a_store_manager_s_key_bound_to_its_store(chain: Chain) -> None:
+    made = run_service_command("add-key", "--db", str(chain.db), "--role", "manager", "--store", "south")
+    assert made.returncode == 0, made.stderr
+    key = json.loads(made.stdout)
+    assert (key["role"], key["store_id"]) == ("manager", "south") and "terminal_id" not in key
+    with keyed(chain.service, key["key"]) as manager:
+        assert report(manager, chain, "sales")["rows"][0]["store_id"] == "south"
+    for extra in (("--terminal", "till-1"), ()):
+        args = ("--store", "south", *extra) if extra else ()
+        refused = run_service_command("add-key", "--db", str(chain.db), "--role", "manager", *args)
+        assert refused.returncode == 2 and "store manager's key needs --store" in refused.stderr
