@@ -478,7 +478,7 @@ HELP: list[HelpEntry] = [
         "Manager screen",
         "This loyalty service has no store reports",
         "The loyalty system this till talks to is older than the store reports.",
-        "Ask IT to update the loyalty service; Esc goes back to the sale.",
+        "Ask IT to update the loyalty service; selling is not affected.",
     ),
     HelpEntry(
         "Manager screen",

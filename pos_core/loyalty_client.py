@@ -80,6 +80,7 @@ _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
     "manager_pin_required": RequestRefused,  # a late or large return: ask for a manager (returns)
     "manager_locked": RequestRefused,
     "other_store": RequestRefused,  # a report of another store than the key's own
+    "reports_refused": RequestRefused,  # a key that reads no reports: the figures, not the till's key
     "wrong_terminal": RequestRefused,
     # The customer's points, not the key: spending needs the customer identified at this till;
     # the customer's data is for the till serving them.

@@ -38,7 +38,7 @@ from till_tui.keys_footer import KeysFooter
 from till_tui.workers import till_work
 
 OFFLINE = "The loyalty service is not answering, so the figures cannot be shown now. R tries again; Esc goes back to the sale."
-NO_REPORTS = "This loyalty service has no store reports (it is older than them). Esc goes back to the sale."
+NO_REPORTS = "This loyalty service has no store reports (it is older than them): ask IT to update it."
 WRONG_PIN = "That id and PIN are not a manager's. A manager types their own."
 LOCKED = "This manager is locked out after 5 wrong PINs; head office can free them."
 # The longest label a chart gives a bar: names are cut to it so the bars keep their room at 80 columns.
@@ -53,9 +53,14 @@ def refusal_words(error: LoyaltyError) -> str:
         return LOCKED
     if isinstance(error, NotFound):
         return NO_REPORTS
-    if isinstance(error, LoyaltyUnavailable):
+    if is_offline(error):
         return OFFLINE
     return f"The figures cannot be shown: {cashier_message(error)}"
+
+
+def is_offline(error: LoyaltyError) -> bool:
+    """No answer: the screen opens to say so, and R tries again once the service is back."""
+    return isinstance(error, LoyaltyUnavailable) and error.status != 429
 
 
 def chart_label(name: str) -> str:

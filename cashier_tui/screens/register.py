@@ -24,7 +24,7 @@ from cashier_tui.screens.adjust_points import AdjustPointsScreen
 from cashier_tui.screens.confirm import ConfirmScreen
 from cashier_tui.screens.enrol import EnrolScreen
 from cashier_tui.screens.manager_pin import ManagerPinScreen
-from cashier_tui.screens.manager_reports import ManagerReportsScreen, refusal_words
+from cashier_tui.screens.manager_reports import ManagerReportsScreen, is_offline, refusal_words
 from cashier_tui.screens.order_pickup import OrderPickupScreen
 from cashier_tui.screens.payment import PaymentScreen
 from cashier_tui.screens.phone_entry import PhoneEntryScreen
@@ -40,7 +40,7 @@ from cashier_tui.widgets.totals_view import TotalsView
 from devices.identification import Identification
 from devices.payload import BAD_PICKUP_CODE, classify, shown_code
 from pos_core.checkout import Checkout
-from pos_core.loyalty_errors import LoyaltyError, LoyaltyUnavailable, RewardsNeedTheService
+from pos_core.loyalty_errors import LoyaltyError, RewardsNeedTheService
 from pos_core.loyalty_models import AccountSummary, Quote, ReturnResult
 from pos_core.outbox import OutboxError
 from pos_core.phone_number import InvalidPhoneNumber
@@ -472,7 +472,7 @@ class RegisterScreen(Screen[None]):
             figures = await fetch()  # the PIN is checked here: a wrong one never opens the screen
         except LoyaltyError as error:
             problem = refusal_words(error)
-            if not isinstance(error, LoyaltyUnavailable):  # offline: the screen says so, and R tries again
+            if not is_offline(error):  # offline, the screen opens to say so, and R tries again
                 self.notify(problem, title="Manager screen not opened", severity="error", markup=False)
                 return
         where = printable(f"{self.settings.store_name} · {self.settings.terminal_id}")
