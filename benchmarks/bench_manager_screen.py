@@ -34,27 +34,17 @@ from benchmarks.bench_reports import fill  # noqa: E402
 from cashier_tui.app import make_app  # noqa: E402
 from cashier_tui.screens.manager_pin import ManagerPinScreen  # noqa: E402
 from cashier_tui.screens.manager_reports import ManagerReportsScreen  # noqa: E402
-from loyalty_service.database import open_database, write_transaction  # noqa: E402
-from loyalty_service.terminal_keys import add_key  # noqa: E402
+from loyalty_service.database import open_database  # noqa: E402
 from pos_core.checkout import Checkout  # noqa: E402
 from pos_core.embedded_service import start_service  # noqa: E402
 from pos_core.loyalty_client import LoyaltyClient  # noqa: E402
 from pos_core.settings import Settings  # noqa: E402
 from pos_core.store_figures import ReportDays, fetch_store_figures  # noqa: E402
+from tests.till_keys import till_key  # noqa: E402
 
 STORE, TERMINAL = "store-1", "till-1"
 MANAGER_ID, MANAGER_PIN = "mgr_demo", "135790"  # the demo service's manager
 CONFIGURED_KEY = "bench-key-0123456789abcdefgh"
-
-
-def till_key(db: Path) -> str:
-    database = open_database(db, pool_size=2)
-    try:
-        with database.connection() as conn, write_transaction(conn):
-            _, key = add_key(conn, STORE, TERMINAL)
-    finally:
-        database.close()
-    return key
 
 
 async def fetch_times(url: str, key: str, repeats: int) -> list[float]:
@@ -71,6 +61,14 @@ async def fetch_times(url: str, key: str, repeats: int) -> list[float]:
     return times
 
 
+def drawn(screen: object) -> bool:
+    """The manager screen is up with its figures in words (its tabs mount a frame after it)."""
+    if not isinstance(screen, ManagerReportsScreen) or screen.figures is None:
+        return False
+    text = screen.query("#participation-text")
+    return bool(text) and bool(str(text.first().render()))
+
+
 async def screen_times(url: str, key: str, folder: Path, repeats: int) -> list[float]:
     settings = Settings(api_url=url, api_key=key, data_dir=folder / "till", store_id=STORE, terminal_id=TERMINAL)
     times = []
@@ -85,8 +83,7 @@ async def screen_times(url: str, key: str, folder: Path, repeats: int) -> list[f
             await pilot.press(*MANAGER_ID, "enter", *MANAGER_PIN)
             began = time.perf_counter()
             await pilot.press("enter")
-            while not (isinstance(app.screen, ManagerReportsScreen) and app.screen.figures is not None
-                       and str(app.screen.query_one("#participation-text").render())):
+            while not drawn(app.screen):
                 await pilot.pause(0.005)
             times.append(time.perf_counter() - began)
     return times
@@ -113,7 +110,7 @@ def main() -> int:
               f" {args.stores} stores in {time.perf_counter() - began:.1f} s")
         service = start_service(db_path=db, api_key=CONFIGURED_KEY, log_path=folder / "service.log")
         try:
-            key = till_key(db)
+            key = till_key(db, STORE, TERMINAL)
             fetched = asyncio.run(fetch_times(service.url, key, args.repeats))
             drawn = asyncio.run(screen_times(service.url, key, folder, args.repeats))
         finally:
