@@ -72,6 +72,12 @@ async def test_the_figures_made_are_shown_after_the_right_pin_and_escape_gives_b
         await open_manager_screen(pilot, MANAGER_ID, "999999")
         await wait_for(pilot, lambda: WRONG_PIN in told(app))
         assert app.screen is register
+        # That wrong PIN counted once, not once per report: three more elsewhere make four, not locked.
+        with keyed(live_service, add_key(live_service_db(tmp_path), "demo-store", "till-8")) as other:
+            for n in range(3):
+                wrong = other.get("/v1/reports/sales", params={"by": "hour"},
+                                  headers={"X-Manager-Id": MANAGER_ID, "X-Manager-Pin": f"00000{n}"})
+                assert wrong.json()["error"]["code"] == "wrong_manager_pin"
 
         await open_manager_screen(pilot, MANAGER_ID, MANAGER_PIN)
         screen = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, ManagerReportsScreen) else None)
