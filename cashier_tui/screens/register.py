@@ -63,7 +63,7 @@ NOT_IN_TRAINING = ("The manager screen is not available in training: the store's
 
 class RegisterScreen(Screen[None]):
     # In key order. The footer shows what works now and must fit 80 columns, so the rarely used
-    # keys (F1 help, F7, F9, Ctrl+T) are left out of it: the top line says "F1 help", and the help
+    # keys (F1 help, F7, F9, Ctrl+T, Ctrl+B) are left out of it: the top line says "F1 help", and the help
     # screen lists every key.
     BINDINGS = [
         Binding("f1", "help", "Help", show=False, id="register.help",
