@@ -8,7 +8,8 @@ collect orders, spread over D days (default 30) and S stores (default 10) with 4
 cashiers each, then prints the time of each report (``reports.py``, as the routes call it; median
 of 5) for a whole day and for the whole period, of one store and of every store. Rows are written
 straight into the tables (the API would take minutes to make them); each sale's answer is a
-real-sized one (5 lines, a breakdown, a reward's discount on one in 8).
+real-sized one (5 lines, a breakdown, a reward's discount on one in 8). ``--old-sales``: the sales
+as a service from before the reports recorded them (no ``total`` columns: read from the answer).
 
 On SQLite it also prints the query plan of the sales family, so a full scan shows.
 """
@@ -49,7 +50,8 @@ def answer(sale_id: str, total: int, discount: int) -> str:
                        "total": total, "points_earned": total // 100, "breakdown": breakdown})
 
 
-def fill(database: Database, sales: int, days: int, stores: int, end: datetime) -> None:
+def fill(database: Database, sales: int, days: int, stores: int, end: datetime, old_rows: bool = False) -> None:
+    """``old_rows``: sales as recorded before the reports' columns (their figures only in the answer)."""
     rng = random.Random(16)
     start = end - timedelta(days=days)
     span = int((end - start).total_seconds())
@@ -79,12 +81,14 @@ def fill(database: Database, sales: int, days: int, stores: int, end: datetime) 
                     store, till, cashier = place()
                     total, discount = rng.randrange(100, 8000), (310 if n % 8 == 0 else 0)
                     members.append((f"s{n:09d}", "h", f"acc_{rng.randrange(accounts):08d}", store, till,
-                                    answer(f"s{n:09d}", total, discount), moment(), cashier))
+                                    answer(f"s{n:09d}", total, discount), moment(), cashier,
+                                    *((None, None, None) if old_rows else (total, discount, int(discount > 0)))))
                     store, till, cashier = place()
                     total = rng.randrange(100, 5000)
                     anonymous.append((f"a{n:09d}", "h", store, till, cashier, "GBP", "[]", total, total, moment()))
                 conn.executemany("INSERT INTO sales (sale_id, request_hash, account_id, store_id, terminal_id, answer,"
-                                 " created_at, cashier_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", members)
+                                 " created_at, cashier_id, total, discount_total, rewards_redeemed)"
+                                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", members)
                 conn.executemany("INSERT INTO anonymous_sales (sale_id, request_hash, store_id, terminal_id, cashier_id,"
                                  " currency, lines, subtotal, total, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  anonymous)
@@ -121,7 +125,7 @@ def measure(backend: str, database: Database, args: argparse.Namespace) -> None:
     program = load_program()
     end = datetime.now(UTC).replace(microsecond=0)
     began = time.perf_counter()
-    fill(database, args.sales, args.days, args.stores, end)
+    fill(database, args.sales, args.days, args.stores, end, args.old_sales)
     print(f"{backend}: filled {args.sales} members' sales, {args.sales} anonymous, {args.sales // 10} enrolments"
           f" over {args.days} days and {args.stores} stores in {time.perf_counter() - began:.1f} s")
     today = end.astimezone(period(program, None, None).zone).date()
@@ -149,6 +153,8 @@ def main() -> int:
     parser.add_argument("--sales", type=int, default=20_000, help="members' sales (and as many anonymous)")
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--stores", type=int, default=10)
+    parser.add_argument("--old-sales", action="store_true",
+                        help="sales as recorded before the reports' columns: figures read from each answer's JSON")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

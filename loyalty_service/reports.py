@@ -236,9 +236,11 @@ def _families(dialect: str) -> list[_Family]:
     json = _JSON[dialect]
     not_an_order = " AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.sale_id = s.sale_id)"
     return [
+        # A sale's own columns; its answer read only for a sale recorded before them (NULL there).
         _Family("sales s", "s.created_at", "s.store_id", "s.terminal_id", "s.cashier_id", {
-            "member_sales": "COUNT(*)", "member_total": f"SUM({json['total']})",
-            "rewards_redeemed": f"SUM({json['discounts']})", "rewards_cost": f"SUM({json['discount_total']})",
+            "member_sales": "COUNT(*)", "member_total": f"SUM(COALESCE(s.total, {json['total']}))",
+            "rewards_redeemed": f"SUM(COALESCE(s.rewards_redeemed, {json['discounts']}))",
+            "rewards_cost": f"SUM(COALESCE(s.discount_total, {json['discount_total']}))",
         }, not_an_order),
         _Family("anonymous_sales s", "s.created_at", "s.store_id", "s.terminal_id", "s.cashier_id",
                 {"anonymous_sales": "COUNT(*)", "anonymous_total": "SUM(s.total)"}),
@@ -282,7 +284,7 @@ def _summed(conn: Connection, family: _Family, by: str, span: Period, store_id: 
     grouped = f" GROUP BY {group}" if group else ""
     found = conn.execute(f"SELECT {columns} FROM {family.source} WHERE {where}{grouped}", params)
     names = [name for name, _ in keys] + list(family.sums)
-    return [{name: row[index] for index, name in enumerate(names)} for row in found]
+    return [dict(zip(names, row)) for row in found]
 
 
 def _local(utc_hour: str, quarter: int, zone: ZoneInfo) -> datetime:
@@ -293,19 +295,24 @@ def _local(utc_hour: str, quarter: int, zone: ZoneInfo) -> datetime:
 def sales_report(conn: Connection, program: Program, by: str, span: Period, store_id: str | None) -> SalesReport:
     """The sales report ``by`` store, till, cashier, hour or day, over ``span``, of one store or all (None)."""
     groups: dict[tuple[str | None, ...], _Sums] = {}
-    total = _Sums()
+    local: dict[tuple[str, int], tuple[str | None, ...]] = {}  # a UTC quarter's local hour or day, worked out once
     for family in _families(conn.dialect):
         for found in _summed(conn, family, by, span, store_id):
             sums = {name: found[name] for name in family.sums}
             if by in ("hour", "day"):
-                moment = _local(found["utc_hour"], int(found["quarter"]), span.zone)
-                key: tuple[str | None, ...] = (moment.strftime("%H:00") if by == "hour" else moment.date().isoformat(),)
+                quarter = (found["utc_hour"], int(found["quarter"]))
+                key: tuple[str | None, ...] | None = local.get(quarter)
+                if key is None:
+                    moment = _local(quarter[0], quarter[1], span.zone)
+                    key = local[quarter] = (moment.strftime("%H:00") if by == "hour" else moment.date().isoformat(),)
             elif by == "till":
                 key = (found["store_id"], found["terminal_id"])
             else:
                 key = (found["store_id" if by == "store" else "cashier_id"],)
             groups.setdefault(key, _Sums()).add(sums)
-            total.add(sums)
+    total = _Sums()
+    for sums in groups.values():
+        total.merged(sums)
     names = _cashier_names(conn, [k[0] for k in groups]) if by == "cashier" else {}
     rows = []
     for key in sorted(groups, key=lambda k: tuple((v is None, v or "") for v in k)):
@@ -373,7 +380,8 @@ def rewards_report(conn: Connection, program: Program, span: Period, store_id: s
     found = conn.execute(
         f"SELECT {reward} AS reward_id, MAX({name}) AS name, COUNT(*) AS redeemed, SUM(CAST({amount} AS BIGINT)) AS cost"
         f" FROM sales s CROSS JOIN {json['each_discount']}"
-        f" WHERE {where} AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.sale_id = s.sale_id) GROUP BY {reward}",
+        f" WHERE {where} AND COALESCE(s.rewards_redeemed, 1) > 0"  # only sales with a reward are read
+        f" AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.sale_id = s.sale_id) GROUP BY {reward}",
         params,
     ).fetchall()
     current = {r.reward_id: r.name for r in program.rewards}

@@ -219,10 +219,10 @@ def _write_sale(
     lifetime = before[1]
     credited = priced.points_earned - held
     conn.execute(
-        "INSERT INTO sales (sale_id, request_hash, account_id, store_id, terminal_id, answer, created_at, cashier_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sales (sale_id, request_hash, account_id, store_id, terminal_id, answer, created_at, cashier_id,"
+        " total, discount_total, rewards_redeemed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (sale_id, digest, body.account_id, body.store_id, body.terminal_id, answer.model_dump_json(), stamp,
-         body.cashier_id),
+         body.cashier_id, answer.total, answer.discount_total, len(answer.discounts)),
     )
     for discount in priced.discounts:
         conn.execute(

@@ -23,6 +23,11 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("sales", "cashier_id", "TEXT"),
     ("sale_returns", "cashier_id", "TEXT"),
     ("accounts", "enrolled_by", "TEXT"),
+    # A sale's figures for the reports (reports.py), so they are summed without reading its answer;
+    # NULL on sales recorded before them (the reports read those from the answer).
+    ("sales", "total", "INTEGER"),
+    ("sales", "discount_total", "INTEGER"),
+    ("sales", "rewards_redeemed", "INTEGER"),
 )
 
 SCHEMA = """
@@ -66,7 +71,11 @@ CREATE TABLE IF NOT EXISTS sales (
     -- the staff id the till sent (staff.py); NULL when it sent none
     cashier_id TEXT,
     -- 'pruned' (sale_line_retention.py) or 'erased' (privacy.py) once the answer's lines are gone
-    lines_removed TEXT
+    lines_removed TEXT,
+    -- the answer's total, discount_total and number of discounts (reports.py); NULL on older sales
+    total INTEGER,
+    discount_total INTEGER,
+    rewards_redeemed INTEGER
 );
 -- An account's sales by time: its list (newest first) and its count on a day (activity_flags.py),
 -- read from the index alone. It takes the place of sales_account (account_id only).

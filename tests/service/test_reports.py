@@ -30,6 +30,7 @@ from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, error_code, line, post_sale, sale_body
 from tests.service.conftest import BACKENDS, client_for, fresh_database
 from tests.service.inprocess import demo_service
+from tests.service.stored import execute, rows
 from tests.service.test_orders import keyed, new_key
 from tests.service.test_referrals import BEN_ID, code_of
 from tests.service_fork_server import run_service_command
@@ -226,6 +227,13 @@ def test_a_period_is_checked(chain: Chain) -> None:
     assert error_code(chain.hq.get("/v1/reports/sales", params={"by": "week"}))[0] == 422
 
 
+def test_a_head_office_key_reads_every_store_or_the_one_it_names(chain: Chain) -> None:
+    with keyed(chain.service, new_key(chain.db, "hq")) as office:
+        assert report(office, chain, "sales", by="till") == report(chain.hq, chain, "sales", by="till")
+        assert {r["store_id"] for r in report(office, chain, "sales", store_id="south")["rows"]} == {"south"}
+        assert report(office, chain, "sales", store_id="nowhere")["rows"] == []
+
+
 def test_a_store_manager_s_key_reads_its_own_store_only(chain: Chain) -> None:
     with keyed(chain.service, new_key(chain.db, "manager", "north")) as manager:
         own = report(manager, chain, "sales", by="till")
@@ -340,3 +348,14 @@ def test_add_key_makes_a_store_manager_s_key_bound_to_its_store(chain: Chain) ->
         args = ("--store", "south", *extra) if extra else ()
         refused = run_service_command("add-key", "--db", str(chain.db), "--role", "manager", *args)
         assert refused.returncode == 2 and "store manager's key needs --store" in refused.stderr
+
+
+def test_sales_recorded_before_the_reports_columns_are_read_from_their_answers(chain: Chain) -> None:
+    before = [report(chain.hq, chain, "sales", by=by, store_id="north") for by in ("till", "cashier")]
+    rewards = report(chain.hq, chain, "rewards", store_id="north")
+    # As a service from before the reports stored them: the figures only in each sale's answer.
+    execute(chain.db, "UPDATE sales SET total = NULL, discount_total = NULL, rewards_redeemed = NULL"
+                      " WHERE store_id = 'north'")
+    assert rows(chain.db, "SELECT COUNT(*) FROM sales WHERE store_id = 'north' AND total IS NULL")[0][0] == 4
+    assert [report(chain.hq, chain, "sales", by=by, store_id="north") for by in ("till", "cashier")] == before
+    assert report(chain.hq, chain, "rewards", store_id="north") == rewards
