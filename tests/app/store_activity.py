@@ -8,6 +8,7 @@ import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -61,15 +62,24 @@ def make_activity(service: RunningService, tmp_path: Path, api: httpx.Client, *,
             made.member_sales += 1
             made.rewards_cost += sold.json()["discount_total"]
             made.sale_ids.append(sale_id)
-        sale_id = str(uuid.uuid4())
-        anonymous = till.post("/v1/anonymous-sales", headers={"Idempotency-Key": sale_id}, json={
-            "store_id": "demo-store", "terminal_id": "till-1", "currency": "GBP", "lines": [line],
-            "total": line["quantity"] * line["unit_price"]})
-        assert anonymous.status_code == 201, anonymous.text
+        made.anonymous_ids.append(sell_without_member(till, line))
         made.anonymous_sales += 1
-        made.anonymous_ids.append(sale_id)
     assert made.rewards_cost > 0
     return made
+
+
+def sell_without_member(client: httpx.Client, line: dict[str, Any] | None = None) -> str:
+    """One sale without a member at the demo store's till-1 (``line``: the catalogue's first product);
+    its id."""
+    if line is None:
+        product = client.get("/v1/catalog").json()["products"][0]
+        line = {"sku": product["sku"], "category": product["category"], "quantity": 1, "unit_price": product["unit_price"]}
+    sale_id = str(uuid.uuid4())
+    sold = client.post("/v1/anonymous-sales", headers={"Idempotency-Key": sale_id}, json={
+        "store_id": "demo-store", "terminal_id": "till-1", "currency": "GBP", "lines": [line],
+        "total": line["quantity"] * line["unit_price"]})
+    assert sold.status_code == 201, sold.text
+    return sale_id
 
 
 def move_to(db: Path, made: Activity, day: str) -> None:

@@ -23,7 +23,7 @@ from pos_core.loyalty_client import LoyaltyClient
 from pos_core.money import format_money
 from pos_core.settings import RegisterSettings, Settings
 from tests.app.conftest import product_in, wait_for
-from tests.app.store_activity import HOSTILE_SHOWN, make_activity
+from tests.app.store_activity import HOSTILE_SHOWN, make_activity, sell_without_member
 from tests.app.test_live_updates import MANAGER_ID, MANAGER_PIN
 from tests.app.test_register_flow import SIZE, ready, scan, type_text
 from tests.app.test_staff_sign_on import sign_on
@@ -98,6 +98,10 @@ async def test_the_figures_made_are_shown_after_the_right_pin_and_escape_gives_b
         rewards = shown(screen, "#rewards-text")
         assert f"Today: 1 redeemed, cost {format_money(made.rewards_cost, 'GBP')}" in rewards
         assert f"This week: 1 redeemed, cost {format_money(made.rewards_cost, 'GBP')}" in rewards
+
+        sell_without_member(api)  # meanwhile, another till sells: R shows it
+        await pilot.press("1", "r")
+        await wait_for(pilot, lambda: f"Today {made.member_sales} of {made.sales + 1} sales" in shown(screen, "#participation-text"))
 
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is register)
