@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual import on
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.screen import Screen
 
 import themes
 from cashier_tui.error_messages import cashier_message
@@ -117,6 +121,12 @@ class CashierApp(TillApp):
             self.notify(f"{signed.name} signed on while the loyalty service is offline: the PIN was checked by"
                         " this till from your last sign-on here, not by the service.",
                         title="Signed on offline", severity="warning", timeout=15, markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if screen is self.register_screen:
+            yield SystemCommand("Manager screen", "Today's participation, the week's enrolments and rewards"
+                                " (needs a manager's PIN)", self.register_screen.action_manager_reports)
 
     # -- devices ---------------------------------------------------------------------------------
 

@@ -454,6 +454,38 @@ HELP: list[HelpEntry] = [
         "The points from the returned items had already been spent, so the balance is below zero.",
         "Nothing to do now: the points come off what the customer earns next. Tell them so.",
     ),
+    # -- the manager screen (Ctrl+B) ---------------------------------------------------------------
+    HelpEntry(
+        "Manager screen",
+        "That id and PIN are not a manager's.",
+        "The loyalty system did not match that manager id and PIN, so the manager screen stays shut."
+        " After 5 wrong PINs in a row the manager is locked out.",
+        "The manager types their own id (mgr_…) and PIN: press Ctrl+B again.",
+    ),
+    HelpEntry(
+        "Manager screen",
+        "This manager is locked out after 5 wrong PINs",
+        "Five wrong PINs in a row were typed for this manager (here or at another till).",
+        "Ask head office to free them (loyalty-service unlock-manager).",
+    ),
+    HelpEntry(
+        "Manager screen",
+        "the figures cannot be shown now",
+        "The loyalty system is not answering, so the store's figures cannot be fetched. The sale is not affected.",
+        "Press R on the manager screen to try again, or Esc to go back to the sale.",
+    ),
+    HelpEntry(
+        "Manager screen",
+        "This loyalty service has no store reports",
+        "The loyalty system this till talks to is older than the store reports.",
+        "Ask IT to update the loyalty service; selling is not affected.",
+    ),
+    HelpEntry(
+        "Manager screen",
+        "The manager screen is not available in training",
+        "Training runs on a practice store: the real store's figures are not shown there.",
+        "Leave training to see the store's figures.",
+    ),
     HelpEntry(
         "Adjust points",
         "it cannot go below zero",

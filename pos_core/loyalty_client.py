@@ -18,10 +18,10 @@ import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 import httpx_sse
@@ -45,6 +45,7 @@ from pos_core.deadlines import Deadlines
 from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnResult, SaleResult
 from pos_core.staff_models import AnonymousSaleResult, StaffMember
 from pos_core.pickup_order import OrderAtTill, OrderPickup
+from pos_core.report_models import EnrolmentsReport, RewardsReport, SalesReport
 
 USER_AGENT = "loyalty-checkout/0.1"
 # The most sales one POST /v1/sales/batch takes (the contract's limit).
@@ -78,6 +79,8 @@ _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
     "staff_disabled": RequestRefused,
     "manager_pin_required": RequestRefused,  # a late or large return: ask for a manager (returns)
     "manager_locked": RequestRefused,
+    "other_store": RequestRefused,  # a report of another store than the key's own
+    "reports_refused": RequestRefused,  # a key that reads no reports: the figures, not the till's key
     "wrong_terminal": RequestRefused,
     # The customer's points, not the key: spending needs the customer identified at this till;
     # the customer's data is for the till serving them.
@@ -390,6 +393,33 @@ class LoyaltyClient:
         return await self._call(
             "POST", f"/v1/accounts/{quote(account_id, safe='')}/adjustments", self.deadlines.other, json=body
         )
+
+    async def sales_report(self, by: str, start: date, end: date, *, manager_id: str | None = None,
+                           manager_pin: str | None = None) -> SalesReport:
+        """``GET /v1/reports/sales?by=…`` over ``start``..``end`` (the programme's dates, inclusive).
+        A till key reads its own store's reports with a manager's id and PIN (headers, never the
+        URL): ``RequestRefused`` with ``wrong_manager_pin``, ``manager_locked`` or
+        ``manager_pin_required`` when they do not pass."""
+        data = await self._report("sales", start, end, manager_id, manager_pin, by=by)
+        return self._parsed(SalesReport.from_json, data)
+
+    async def enrolments_report(self, start: date, end: date, *, manager_id: str | None = None,
+                                manager_pin: str | None = None) -> EnrolmentsReport:
+        """``GET /v1/reports/enrolments``: enrolments by cashier, most first (as ``sales_report``)."""
+        data = await self._report("enrolments", start, end, manager_id, manager_pin)
+        return self._parsed(EnrolmentsReport.from_json, data)
+
+    async def rewards_report(self, start: date, end: date, *, manager_id: str | None = None,
+                             manager_pin: str | None = None) -> RewardsReport:
+        """``GET /v1/reports/rewards``: rewards redeemed and their cost, most first (as ``sales_report``)."""
+        data = await self._report("rewards", start, end, manager_id, manager_pin)
+        return self._parsed(RewardsReport.from_json, data)
+
+    async def _report(self, name: str, start: date, end: date, manager_id: str | None, manager_pin: str | None,
+                      **query: str) -> Mapping[str, Any]:
+        params = urlencode({**query, "from": start.isoformat(), "to": end.isoformat()})
+        headers = {"X-Manager-Id": manager_id, "X-Manager-Pin": manager_pin} if manager_id and manager_pin else None
+        return await self._call("GET", f"/v1/reports/{name}?{params}", self.deadlines.other, headers=headers)
 
     @asynccontextmanager
     async def event_source(

@@ -41,6 +41,7 @@ from pos_core.loyalty_models import AccountSummary, Quote
 from pos_core.pickup_order import OrderAtTill, OrderPickup, PickupOrder
 from pos_core.money import format_money
 from pos_core.sale import CompletedSale, Sale, Tender, amount_due
+from pos_core.store_figures import ReportDays, StoreFigures, fetch_store_figures
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +322,13 @@ class SaleSession:
             account_id, points=points, reason=reason, manager_pin=manager_pin, manager_id=manager_id)
         self._customer_refreshed(summary, always=True)
         return summary
+
+    async def store_figures(self, manager_id: str, manager_pin: str) -> StoreFigures:
+        """This store's figures for a manager (pos_core.store_figures): today and the week so far
+        by the till's clock, in the programme's time zone. Raises as the loyalty client does."""
+        checkout = self.checkout
+        days = ReportDays.at(checkout.clock(), checkout.program.timezone if checkout.program else "UTC")
+        return await fetch_store_figures(checkout.client, days, manager_id, manager_pin)
 
     def _looking(self, looking: bool) -> None:
         self.looking_up = looking

@@ -23,6 +23,8 @@ from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.adjust_points import AdjustPointsScreen
 from cashier_tui.screens.confirm import ConfirmScreen
 from cashier_tui.screens.enrol import EnrolScreen
+from cashier_tui.screens.manager_pin import ManagerPinScreen
+from cashier_tui.screens.manager_reports import ManagerReportsScreen, is_offline, refusal_words
 from cashier_tui.screens.order_pickup import OrderPickupScreen
 from cashier_tui.screens.payment import PaymentScreen
 from cashier_tui.screens.phone_entry import PhoneEntryScreen
@@ -46,6 +48,8 @@ from pos_core.printed_receipt import printed_sale
 from pos_core.sale import CompletedSale, Sale
 from pos_core.sale_session import Enrolment, Notice, SaleSession
 from pos_core.settings import Settings
+from pos_core.shown_text import printable
+from pos_core.store_figures import StoreFigures
 from till_tui.keys_footer import KeysFooter
 from till_tui.workers import till_work
 
@@ -53,9 +57,13 @@ if TYPE_CHECKING:
     from cashier_tui.app import CashierApp
 
 
+NOT_IN_TRAINING = ("The manager screen is not available in training: the store's figures are"
+                   " not for practice.")
+
+
 class RegisterScreen(Screen[None]):
     # In key order. The footer shows what works now and must fit 80 columns, so the rarely used
-    # keys (F1 help, F7, F9, Ctrl+T) are left out of it: the top line says "F1 help", and the help
+    # keys (F1 help, F7, F9, Ctrl+T, Ctrl+B) are left out of it: the top line says "F1 help", and the help
     # screen lists every key.
     BINDINGS = [
         Binding("f1", "help", "Help", show=False, id="register.help",
@@ -84,6 +92,8 @@ class RegisterScreen(Screen[None]):
                 tooltip="Highlight the line below"),
         Binding("ctrl+t", "training", "Training", show=False, id="register.training",
                 tooltip="Switch this register into training mode (needs the trainer's PIN)"),
+        Binding("ctrl+b", "manager_reports", "Manager", show=False, id="register.manager_reports",
+                tooltip="The manager screen: today's participation, the week's enrolments, rewards (needs a manager's PIN)"),
     ]
 
     # What happened at the till, for whoever watches (training mode scores the trainee by them).
@@ -438,6 +448,37 @@ class RegisterScreen(Screen[None]):
         if summary is not None:
             self.notify(f"{summary.display_name} now has {summary.balance:,} pts.",
                         title="Points adjusted", markup=False)
+
+    # -- the manager screen ----------------------------------------------------------------------
+
+    @till_work(exclusive=True, group="dialog")
+    async def action_manager_reports(self) -> None:
+        """Behind a manager's id and PIN, this store's figures; the sale stays as it is underneath."""
+        app = self.cashier_app
+        if app.training:
+            self.notify(NOT_IN_TRAINING, title="Manager screen", severity="warning")
+            return
+        approval = await self.app.push_screen_wait(ManagerPinScreen(
+            "The manager screen shows this store's figures: participation, enrolments and rewards."))
+        if approval is None:
+            return
+        session = self.session
+
+        async def fetch() -> StoreFigures:
+            return await session.store_figures(approval.manager_id, approval.pin)
+
+        figures, problem = None, None
+        try:
+            figures = await fetch()  # the PIN is checked here: a wrong one never opens the screen
+        except LoyaltyError as error:
+            problem = refusal_words(error)
+            if not is_offline(error):  # offline, the screen opens to say so, and R tries again
+                self.notify(problem, title="Manager screen not opened", severity="error", markup=False)
+                return
+        where = printable(f"{self.settings.store_name} · {self.settings.terminal_id}")
+        await self.app.push_screen_wait(ManagerReportsScreen(
+            fetch, where=where, signed_on=self.checkout.cashier_id, figures=figures, problem=problem))
+        self.item_entry.focus()
 
     # -- returns ---------------------------------------------------------------------------------
 
