@@ -95,6 +95,7 @@ def create_app(
     stopping: Callable[[], bool] = lambda: False,
     sale_batches_route: bool = True,
     public_url: str | None = None,
+    mail_relay: str | None = None,
 ) -> FastAPI:
     """``db``: a Database whose schema is made (``create_schema``), or a SQLite path or
     ``postgresql://`` URL to open and make it in.
@@ -105,7 +106,8 @@ def create_app(
     ``sale_batches_route``: False serves no ``POST /v1/sales/batch``, as a service from before it
     (for the tills' fallback to single calls).
     ``public_url``: the service's address as customers reach it, for receipt pages' links
-    (digital_receipts.py); None: sales' answers carry no link."""
+    (digital_receipts.py); None: sales' answers carry no link.
+    ``mail_relay``: the SMTP relay receipts are e-mailed through, as shown (receipt_mail.py); None: none."""
     if isinstance(db, (Path, str)):
         database = open_database(db)
         database.create_schema()
@@ -149,6 +151,7 @@ def create_app(
     app.state.events_keepalive_seconds = events_keepalive_seconds
     app.state.stopping = stopping
     app.state.public_url = public_url  # where receipt pages are (digital_receipts.py); None: no links
+    app.state.receipt_email = "sending" if mail_relay else "not_configured"
     app.state.open_event_streams = 0  # for tests and operators: streams end when clients go
     app.state.stream_slots = StreamSlots(events_streams_per_key)
     app.state.event_watch = watch = EventWatch(database, stopping, listening=listening)
@@ -179,10 +182,10 @@ router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
 
 @router.get("/health", responses=_errors())
 @in_worker_thread
-def health(store: Store) -> Health:
+def health(store: Store, request: Request) -> Health:
     with store.connection() as db:
         db.execute("SELECT 1").fetchone()
-        return Health(status="ok", time=utc_now())
+        return Health(status="ok", time=utc_now(), receipt_email=request.app.state.receipt_email)
 
 
 @router.get("/program", responses=_errors())
