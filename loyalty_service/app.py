@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from loyalty_service import accounts, activity_flags, adjustments, anonymous_sales, events, managers, orders
 from loyalty_service import points_review, presence, privacy, qr_tokens, rate_limit, referral_codes, reservations
 from loyalty_service import returns, sale_batches, sales, serving, staff
-from loyalty_service import digital_receipts
+from loyalty_service import digital_receipts, receipt_page
 from loyalty_service.auth import check_binding, key_holder, require_hq, require_key, require_till
 from loyalty_service.body_limit import BodyLimit
 from loyalty_service.clock import utc_now
@@ -164,6 +164,7 @@ def create_app(
     install_error_handlers(app)
     rate_limit.install_handler(app)
     app.include_router(router)
+    app.include_router(receipt_page.router)  # GET/POST /r/{token}: no key (receipt_page.py)
     if sale_batches_route:
         app.include_router(batch_router)
     app.add_middleware(BodyLimit, larger={sale_batches.PATH: sale_batches.MAX_BATCH_BODY_BYTES})  # added last, so outermost: before routing, keys and parsing
@@ -391,7 +392,7 @@ def get_sale(sale_id: str, store: Store, holder: Holder, program: CurrentProgram
     with store.connection() as db:
         sale = sales.get_sale(db, sale_id)
         _same_store(holder, program, sale.store_id)
-        receipt = digital_receipts.answer_for(db, sale.sale_id, sale.account_id, request.app.state.public_url, make=False)
+        receipt = digital_receipts.answer_for(db, sale.sale_id, request.app.state.public_url)
         return sale.model_copy(update={"digital_receipt": receipt})
 
 
