@@ -17,9 +17,10 @@ import pytest
 from loyalty_service.staff import DEMO_STAFF
 from pos_core.embedded_service import start_service
 from tests.conftest import TEST_API_KEY
-from tests.service.api_calls import ALICE_ID, line, post_sale, sale_body
+from tests.service.api_calls import ALICE_ID, error_code, line, post_sale, sale_body
 from tests.service.conftest import BACKENDS, client_for, fresh_database
 from tests.service.stored import rows
+from tests.service.test_chain_security import add_key
 from tests.service.test_referrals import BEN_ID
 from tests.service.test_returns import give_back
 
@@ -36,6 +37,10 @@ def page_service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     with start_service(db_path=db, api_key=TEST_API_KEY, log_path=folder / "service.log",
                        extra_args=("--public-url", "http://receipts.test")) as service, client_for(service) as api:
         yield api, db
+
+
+def keyed_till(db: Path | str, api: httpx.Client) -> httpx.Client:
+    return httpx.Client(base_url=str(api.base_url), headers={"Authorization": f"Bearer {add_key(db, 'demo-store', 'till-5')}"})
 
 
 def receipt(api: httpx.Client, account_id: str, lines: list[dict]) -> tuple[str, str]:
@@ -111,3 +116,28 @@ def test_answers_are_stored_once_with_the_sale_s_store_till_cashier_and_skus(
     ]
     shown = api.get(page).text
     assert "Thank you for your answers." in shown and "<form" not in shown
+
+
+def test_head_office_reads_the_answers_counted_per_question_answer_and_store(
+    page_service: tuple[httpx.Client, Path | str]
+) -> None:
+    api, db = page_service
+    store = f"survey-{uuid.uuid4().hex[:8]}"
+    for answers in ({"bread-fresh": "No", "visit": "Great"}, {"bread-fresh": "No"}, {"visit": "Good"}):
+        key = str(uuid.uuid4())
+        body = sale_body(api, ALICE_ID, [line(api, "1005")]) | {"store_id": store}
+        page = post_sale(api, body, key).json()["digital_receipt"]["url"].removeprefix("http://receipts.test")
+        assert api.post(page, data=answers).status_code == 200
+    report = api.get("/v1/reports/survey", params={"store_id": store, "from": "2000-01-01"}).json()
+    assert report["store_id"] == store
+    bread, visit = report["questions"]
+    assert (bread["question_id"], bread["question"], bread["answered"]) == ("bread-fresh", "Was the bread fresh?", 2)
+    assert bread["answers"] == [{"answer": "Yes", "count": 0}, {"answer": "No", "count": 2}]
+    assert visit["answers"] == [{"answer": "Great", "count": 1}, {"answer": "Good", "count": 1},
+                                {"answer": "Could be better", "count": 0}]
+    assert [s["store_id"] for s in visit["stores"]] == [store]
+    assert api.get("/v1/reports/survey", params={"until": "2000-01-01", "store_id": store}).json()["questions"][0][
+        "answered"] == 0
+    assert error_code(api.get("/v1/reports/survey", params={"from": "yesterday"})) == (422, "invalid_request")
+    with keyed_till(db, api) as till:
+        assert error_code(till.get("/v1/reports/survey")) == (403, "hq_only")
