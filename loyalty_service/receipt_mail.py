@@ -165,19 +165,55 @@ def refusal(error: Exception) -> tuple[bool, str]:
     return True, f"{type(error).__name__}: {error}"
 
 
-def deliver(relay: Relay, message: object, timeout: float) -> None:
-    smtp_class = smtplib.SMTP_SSL if relay.implicit_tls else smtplib.SMTP
-    with smtp_class(relay.host, relay.port, timeout=timeout) as smtp:
-        if relay.starttls:
-            smtp.starttls(context=ssl.create_default_context())
-        if relay.user:
-            smtp.login(relay.user, relay.password or "")
-        smtp.send_message(message)  # type: ignore[arg-type]
+class RelaySession:
+    """One connection to the relay, opened when first needed and kept while the queue has more
+    (a new connection per e-mail costs more than sending it); dropped on any error."""
+
+    def __init__(self, relay: Relay, timeout: float) -> None:
+        self.relay = relay
+        self.timeout = timeout
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, message: object) -> None:
+        try:
+            if self._smtp is None:
+                self._smtp = self._open()
+            else:
+                self._smtp.rset()  # a kept connection the relay may have closed meanwhile: found out here
+            self._smtp.send_message(message)  # type: ignore[arg-type]
+        except smtplib.SMTPServerDisconnected:
+            self.close()
+            self._smtp = self._open()  # once more on a fresh connection
+            self._smtp.send_message(message)  # type: ignore[arg-type]
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> smtplib.SMTP:
+        relay = self.relay
+        smtp_class = smtplib.SMTP_SSL if relay.implicit_tls else smtplib.SMTP
+        smtp = smtp_class(relay.host, relay.port, timeout=self.timeout)
+        try:
+            if relay.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if relay.user:
+                smtp.login(relay.user, relay.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
 
 
-def send_one(database: Database, program: Program, settings: MailSettings) -> bool:
-    """Send the next row due, if any; whether there was one."""
-    assert settings.relay is not None
+def send_one(database: Database, program: Program, settings: MailSettings, session: RelaySession) -> bool:
+    """Send the next row due through ``session``, if any; whether there was one."""
     with database.connection() as conn:
         claimed = claim(conn, int(time.time() * 1000), int(settings.lease_seconds * 1000))
         if claimed is None:
@@ -191,7 +227,7 @@ def send_one(database: Database, program: Program, settings: MailSettings) -> bo
     page = digital_receipts.page_url(settings.public_url, row["token"])
     message = receipt_message(view, claimed.address, settings.mail_from, page)
     try:
-        deliver(settings.relay, message, settings.timeout_seconds)
+        session.send(message)
     except (smtplib.SMTPException, OSError) as error:
         again, reason = refusal(error)
         # The relay's words may quote the address: only its mask is kept or logged.
@@ -219,14 +255,16 @@ def run_sender(
         return None
     log.info("digital receipts are e-mailed through %s", settings.relay.shown())
     idle = min(1.0, settings.retry_seconds)
+    session = RelaySession(settings.relay, settings.timeout_seconds)
 
     def loop() -> None:
         while not stopping():
             try:
-                if send_one(database, program, settings):
+                if send_one(database, program, settings, session):
                     continue
             except Exception as error:  # noqa: BLE001 - a failed pass (the database away) must not end the sender
                 log.warning("the receipt e-mail sender failed: %s", error)
+            session.close()  # the queue is empty (or the pass failed): no connection held while idle
             digital_receipts.mail_queued.wait(idle)
             digital_receipts.mail_queued.clear()
 
