@@ -11,7 +11,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.postgres_server import _free_port
+from tests.postgres_server import _free_port as free_port
 
 
 @dataclass
@@ -37,8 +37,8 @@ class LoopbackRelay:
         assert self.controller is not None
         return f"smtp://127.0.0.1:{self.controller.port}"
 
-    def start(self) -> LoopbackRelay:
-        self.controller = Controller(self, hostname="127.0.0.1", port=_free_port())
+    def start(self, port: int | None = None) -> LoopbackRelay:
+        self.controller = Controller(self, hostname="127.0.0.1", port=port or free_port())
         self.controller.start()
         return self
 

@@ -16,7 +16,7 @@ from pos_core.embedded_service import RunningService, launch_service, start_serv
 from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, line, post_sale, sale_body
 from tests.service.conftest import client_for
-from tests.service.smtp_relay import LoopbackRelay
+from tests.service.smtp_relay import LoopbackRelay, free_port
 from tests.service.stored import rows
 from tests.waiting import wait_until
 
@@ -101,6 +101,24 @@ def test_a_permanent_refusal_marks_the_receipt_failed_with_its_reason(
     assert status(service_db, key) == ("failed", 1, None, "550 5.1.1 <a•••@example.org>: mailbox unavailable")
     assert mail_relay.accepted == [] and mail_relay.attempts == 1
     assert "alice@example.org" not in (tmp_path / "service.log").read_text()
+
+
+def test_a_relay_that_is_down_is_tried_again_until_it_is_up(service_db: Path | str, tmp_path: Path) -> None:
+    port = free_port()
+    down = LoopbackRelay()
+    with start_service(db_path=service_db, api_key=TEST_API_KEY, log_path=tmp_path / "service.log",
+                       extra_args=("--smtp-url", f"smtp://127.0.0.1:{port}", "--smtp-retry-seconds", "0.05",
+                                   "--mail-from", "receipts@shop.example")) as service, client_for(service) as api:
+        key = str(uuid.uuid4())
+        post_sale(api, emailed_sale(api), key)
+        wait_until(lambda: status(service_db, key)[1] >= 2, timeout=10, what="two tries refused")
+        assert status(service_db, key)[0] == "queued" and "ConnectionRefusedError" in str(status(service_db, key)[3])
+        up = down.start(port)
+        try:
+            wait_until(lambda: status(service_db, key)[0] == "sent", timeout=15, what="sent once the relay is up")
+        finally:
+            up.stop()
+    assert [m["Message-ID"] for m in up.accepted] == [f"<receipt.{key}@shop.example>"]
 
 
 @pytest.mark.parametrize("layout", ["two processes", "--workers 2"])
