@@ -28,6 +28,8 @@ ALICE_SUMMARY_EXCEPT_TIME = {
         {"reward_id": "five-off", "name": "£5 off your shop", "cost": 500,
          "discount": {"kind": "amount_off", "amount": 500}, "description": "£5.00 off"},
     ],
+    "email_masked": None,
+    "email_receipts": False,
 }
 
 
@@ -93,6 +95,7 @@ def test_openapi_is_public_and_describes_the_real_models(reading_service: Runnin
         "/v1/staff/sign-on", "/v1/staff", "/v1/staff/{staff_id}/{action}", "/v1/anonymous-sales",  # cashiers
         "/v1/orders", "/v1/orders/{order_id}", "/v1/orders/lookup", "/v1/orders/{order_id}/pickup",  # click & collect
         "/v1/reports/sales", "/v1/reports/enrolments", "/v1/reports/rewards",  # what managers see
+        "/v1/reports/survey",  # digital receipts' survey answers (the receipt pages /r/{token} are not in it)
     }
     schemas = document["components"]["schemas"]
     assert set(schemas["AccountSummary"]["properties"]) == set(ALICE_SUMMARY_EXCEPT_TIME) | {
@@ -187,7 +190,7 @@ def test_enrol_then_identify_and_the_consent_is_recorded(api: httpx.Client, live
         "account_id": summary["account_id"], "display_name": "Sam T.", "currency": "GBP", "balance": 0,
         "tier": {"name": "Bronze", "multiplier": "1", "next_tier": "Silver", "points_to_next_tier": 1000},
         "next_reward": {"reward_id": "free-hot-drink", "name": "Free hot drink", "cost": 150, "points_needed": 150},
-        "rewards_available": [],
+        "rewards_available": [], "email_masked": None, "email_receipts": False,
     }
     assert identify(api, "phone", NEW_PHONE).json()["account_id"] == summary["account_id"]
     assert error_code(enrol(api, "02079460999")) == (409, "already_enrolled")
