@@ -84,3 +84,14 @@ def takes_email_receipt(customer: AccountSummary | None) -> bool:
     """The customer's service takes a sale's e-mail choice: its summaries carry ``email_masked``
     (null or not). One that predates digital receipts would refuse the sale's new fields."""
     return customer is not None and "email_masked" in customer.document
+
+
+def enrolled_email_words(customer: AccountSummary, asked: bool) -> str:
+    """What to add to "X is now a member." about the e-mail address given at enrolment ("": nothing)."""
+    if not asked:
+        return ""
+    if not takes_email_receipt(customer):
+        return " This loyalty service does not keep e-mail addresses: their receipts are on paper."
+    if customer.email_receipts and customer.email_masked:
+        return f" Their receipts will be e-mailed to {customer.email_masked}."
+    return f" E-mail on file: {customer.email_masked}." if customer.email_masked else ""

@@ -43,6 +43,7 @@ from pos_core.loyalty_models import AccountSummary, Quote, ReturnResult
 from pos_core.outbox import OutboxError
 from pos_core.phone_number import InvalidPhoneNumber
 from pos_core.printed_receipt import printed_sale
+from pos_core.receipt_by_email import enrolled_email_words
 from pos_core.sale import CompletedSale, Sale
 from pos_core.sale_session import Enrolment, Notice, SaleSession
 from pos_core.settings import Settings
@@ -361,9 +362,10 @@ class RegisterScreen(Screen[None]):
             return
         self.post_message(self.CustomerLookup(identification))
         enrolling = False
+        asked_email = False
 
         async def join(phone: str) -> Enrolment | None:
-            nonlocal enrolling
+            nonlocal enrolling, asked_email
             program = self.checkout.program
             form = await self.app.push_screen_wait(
                 EnrolScreen(
@@ -377,7 +379,9 @@ class RegisterScreen(Screen[None]):
             enrolling = form is not None
             if form is None:
                 return None
-            return Enrolment(form.phone.e164, form.name, form.marketing, form.given_at, form.referral_code)
+            asked_email = bool(form.email)
+            return Enrolment(form.phone.e164, form.name, form.marketing, form.given_at, form.referral_code,
+                             form.email, form.email_receipts)
 
         try:
             customer = await self.session.sign_in(
@@ -390,7 +394,8 @@ class RegisterScreen(Screen[None]):
                 self.report(error, title="Customer not found", presented=identification)
             return
         if enrolling and customer is not None:
-            self.notify(f"{customer.display_name} is now a member.", title="Enrolled", markup=False)
+            self.notify(f"{customer.display_name} is now a member.{enrolled_email_words(customer, asked_email)}",
+                        title="Enrolled", markup=False)
             self.post_message(self.Enrolled(customer))
 
     def action_remove_customer(self) -> None:
