@@ -22,6 +22,7 @@ from textual.widgets import Input
 from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.adjust_points import AdjustPointsScreen
 from cashier_tui.screens.confirm import ConfirmScreen
+from cashier_tui.screens.email_receipt import EmailReceiptScreen
 from cashier_tui.screens.enrol import EnrolScreen
 from cashier_tui.screens.order_pickup import OrderPickupScreen
 from cashier_tui.screens.payment import PaymentScreen
@@ -43,7 +44,7 @@ from pos_core.loyalty_models import AccountSummary, Quote, ReturnResult
 from pos_core.outbox import OutboxError
 from pos_core.phone_number import InvalidPhoneNumber
 from pos_core.printed_receipt import printed_sale
-from pos_core.receipt_by_email import enrolled_email_words
+from pos_core.receipt_by_email import enrolled_email_words, sale_words, takes_email_receipt
 from pos_core.sale import CompletedSale, Sale
 from pos_core.sale_session import Enrolment, Notice, SaleSession
 from pos_core.settings import Settings
@@ -78,6 +79,8 @@ class RegisterScreen(Screen[None]):
         Binding("f9", "adjust_points", "Adjust pts", show=False, id="register.adjust_points",
                 tooltip="Add or take the customer's points by hand (needs a manager's PIN)"),
         Binding("f10", "pay", "Pay", id="register.pay", tooltip="Take payment by cash or card"),
+        Binding("f11", "email_receipt", "E-mail", id="register.email_receipt",
+                tooltip="E-mail the receipt for this sale: to the customer's address on file, or one typed for this sale"),
         Binding("f12", "return_items", "Return", id="register.return", tooltip="Return items from an earlier sale"),
         Binding("up", "move_line(-1)", "Up", show=False, id="register.line_up",
                 tooltip="Highlight the line above"),
@@ -219,6 +222,8 @@ class RegisterScreen(Screen[None]):
             return bool(customer and (customer.rewards_available or sale.rewards))
         if action == "remove_customer":
             return customer is not None
+        if action == "email_receipt":
+            return takes_email_receipt(customer)
         if action == "adjust_points":
             return customer is not None and not customer.provisional
         if action == "void_sale":
