@@ -88,6 +88,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              f" {DEFAULT_STREAMS_PER_KEY})")
     parser.add_argument("--no-sale-batches", action="store_true",
                         help="serve no POST /v1/sales/batch, as a service from before it (to try tills' fallback)")
+    parser.add_argument("--public-url", metavar="URL",
+                        help="the service's address as customers reach it (https://…): digital receipts' pages"
+                             " are URL/r/TOKEN, linked from e-mails and printed as a QR (default: no links)")
+    # receipt_mail.add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -278,6 +282,7 @@ def serve(
         events_streams_per_key=max(0, args.events_streams_per_key),
         stopping=stopping,  # event streams end as soon as shutdown starts, so it never waits on them
         sale_batches_route=not args.no_sale_batches,
+        public_url=args.public_url,
     )
     config = uvicorn.Config(
         app, log_config=log_config(), log_level="info" if args.access_log else "warning",

@@ -11,6 +11,7 @@ import unicodedata
 from loyalty_service import referral_codes
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection, IntegrityError
+from loyalty_service.email_addresses import email_required, masked, normalised_email
 from loyalty_service.errors import ApiError
 from loyalty_service.identifiers import Method, normalise_identifier
 from loyalty_service.phone_numbers import normalise_phone
@@ -79,6 +80,9 @@ def enrol(conn: Connection, program: Program, body: EnrolRequest) -> AccountSumm
             f"Consent must be to the current terms ({program.terms_version}).",
             [ErrorDetail(field="consent.terms_version", problem=f"the current terms are {program.terms_version}")],
         )
+    email = normalised_email(body.email, "email") if body.email is not None else None
+    if body.consent.email_receipts and email is None:
+        raise email_required("email")
     referrer = None
     if body.referral_code:  # checked before the account is made, so a refused code makes none
         referrer = referral_codes.referrer_for(conn, body.referral_code, phone)
@@ -86,8 +90,9 @@ def enrol(conn: Connection, program: Program, body: EnrolRequest) -> AccountSumm
     stamp = utc_now()
     try:
         conn.execute(
-            "INSERT INTO accounts (account_id, name, phone, created_at, enrolled_by) VALUES (?, ?, ?, ?, ?)",
-            (account_id, name, phone, stamp, body.cashier_id),
+            "INSERT INTO accounts (account_id, name, phone, created_at, enrolled_by, email, email_receipts)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (account_id, name, phone, stamp, body.cashier_id, email, int(body.consent.email_receipts)),
         )
     except IntegrityError:
         raise ApiError(409, "already_enrolled", "That phone number already has an account.") from None
@@ -121,17 +126,21 @@ def points(conn: Connection, account_id: str) -> tuple[int, int]:
     return int(row["balance"]), int(row["lifetime"])
 
 
-def member_points(conn: Connection, account_id: str) -> tuple[str, int, int, str | None] | None:
-    """(name, balance, lifetime, referral code) of an account that is not erased, in one query;
-    None when there is no such account (an erased one included: privacy.py)."""
+def member_points(conn: Connection, account_id: str) -> tuple[str, int, int, str | None, str | None, bool] | None:
+    """(name, balance, lifetime, referral code, e-mail address, e-mail receipts) of an account that
+    is not erased, in one query; None when there is no such account (an erased one included: privacy.py)."""
     row = conn.execute(
         f"SELECT a.name, COALESCE(SUM(l.delta), 0) AS balance, COALESCE(SUM({_LIFETIME.format(t='l.')}), 0) AS lifetime,"
-        " (SELECT r.code FROM referral_codes r WHERE r.account_id = a.account_id) AS referral_code"
+        " (SELECT r.code FROM referral_codes r WHERE r.account_id = a.account_id) AS referral_code,"
+        " a.email, a.email_receipts"
         " FROM accounts a LEFT JOIN ledger l ON l.account_id = a.account_id"
-        " WHERE a.account_id = ? AND a.erased_at IS NULL GROUP BY a.account_id, a.name",
+        " WHERE a.account_id = ? AND a.erased_at IS NULL GROUP BY a.account_id, a.name, a.email, a.email_receipts",
         (account_id,),
     ).fetchone()
-    return None if row is None else (row["name"], int(row["balance"]), int(row["lifetime"]), row["referral_code"])
+    if row is None:
+        return None
+    return (row["name"], int(row["balance"]), int(row["lifetime"]), row["referral_code"], row["email"],
+            bool(row["email_receipts"]))
 
 
 def tier_status(program: Program, lifetime: int) -> TierStatus:
@@ -159,7 +168,7 @@ def summary(conn: Connection, program: Program, account_id: str) -> AccountSumma
     member = member_points(conn, account_id)
     if member is None:
         raise ApiError(404, "not_found", "There is no such account.")
-    name, balance, lifetime, referral_code = member
+    name, balance, lifetime, referral_code, email, email_receipts = member
     return AccountSummary(
         account_id=account_id,
         display_name=display_name(name),
@@ -170,4 +179,6 @@ def summary(conn: Connection, program: Program, account_id: str) -> AccountSumma
         next_reward=next_reward(program, balance),
         rewards_available=[r.as_reward() for r in program.rewards if r.cost <= balance],
         referral_code=referral_code,
+        email_masked=masked(email),
+        email_receipts=email_receipts,
     )

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from loyalty_service import accounts, activity_flags, adjustments, anonymous_sales, events, managers, orders
 from loyalty_service import points_review, presence, privacy, qr_tokens, rate_limit, referral_codes, reservations
 from loyalty_service import returns, sale_batches, sales, serving, staff
+from loyalty_service import digital_receipts
 from loyalty_service.auth import check_binding, key_holder, require_hq, require_key, require_till
 from loyalty_service.body_limit import BodyLimit
 from loyalty_service.clock import utc_now
@@ -93,6 +94,7 @@ def create_app(
     events_streams_per_key: int = DEFAULT_STREAMS_PER_KEY,
     stopping: Callable[[], bool] = lambda: False,
     sale_batches_route: bool = True,
+    public_url: str | None = None,
 ) -> FastAPI:
     """``db``: a Database whose schema is made (``create_schema``), or a SQLite path or
     ``postgresql://`` URL to open and make it in.
@@ -101,7 +103,9 @@ def create_app(
     ``events_streams_per_key``: open event streams a key may have (0: no limit).
     ``stopping``: true once the server shuts down, so event streams end.
     ``sale_batches_route``: False serves no ``POST /v1/sales/batch``, as a service from before it
-    (for the tills' fallback to single calls)."""
+    (for the tills' fallback to single calls).
+    ``public_url``: the service's address as customers reach it, for receipt pages' links
+    (digital_receipts.py); None: sales' answers carry no link."""
     if isinstance(db, (Path, str)):
         database = open_database(db)
         database.create_schema()
@@ -144,6 +148,7 @@ def create_app(
     app.state.managers = managers.Managers(PinHasher(pin_secret), manager_pins)
     app.state.events_keepalive_seconds = events_keepalive_seconds
     app.state.stopping = stopping
+    app.state.public_url = public_url  # where receipt pages are (digital_receipts.py); None: no links
     app.state.open_event_streams = 0  # for tests and operators: streams end when clients go
     app.state.stream_slots = StreamSlots(events_streams_per_key)
     app.state.event_watch = watch = EventWatch(database, stopping, listening=listening)
@@ -322,7 +327,10 @@ def record_sale(
         sale_id = sales.sale_id_from_key(idempotency_key)
         check_binding(holder, body.store_id, body.terminal_id)  # before the write lock is taken
         with write_transaction(db):
-            answer, replayed = take_sale(db, program, holder, sale_id, body, request.app.state.flag_transactions_per_day)
+            answer, replayed = take_sale(db, program, holder, sale_id, body, request.app.state.flag_transactions_per_day,
+                                         public_url=request.app.state.public_url)
+        if answer.digital_receipt is not None and answer.digital_receipt.emailed_to and not replayed:
+            digital_receipts.mail_queued.set()  # committed: this process's sender sends it now
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
         return answer
@@ -367,18 +375,21 @@ async def record_sales(program: CurrentProgram, holder: Holder, request: Request
     raw = await request.body()  # read only now, after the key: the batch's body limit is large
     state = request.app.state
     results = await run_in_threadpool(
-        sale_batches.record_batch, state.database, program, holder, raw, state.flag_transactions_per_day
+        sale_batches.record_batch, state.database, program, holder, raw, state.flag_transactions_per_day,
+        state.public_url,
     )
+    digital_receipts.mail_queued.set()
     return JSONResponse({"results": results})
 
 
 @router.get("/sales/{sale_id}", responses=_errors(404, 422))
 @in_worker_thread
-def get_sale(sale_id: str, store: Store, holder: Holder, program: CurrentProgram) -> Sale:
+def get_sale(sale_id: str, store: Store, holder: Holder, program: CurrentProgram, request: Request) -> Sale:
     with store.connection() as db:
         sale = sales.get_sale(db, sale_id)
         _same_store(holder, program, sale.store_id)
-        return sale
+        receipt = digital_receipts.answer_for(db, sale.sale_id, sale.account_id, request.app.state.public_url, make=False)
+        return sale.model_copy(update={"digital_receipt": receipt})
 
 
 def _same_store(holder: KeyHolder, program: Program, store_id: str) -> None:

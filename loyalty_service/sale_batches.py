@@ -95,7 +95,8 @@ def parse(raw: bytes) -> list[Any]:
 
 
 def record_batch(
-    database: Database, program: Program, holder: KeyHolder, raw: bytes, flag_transactions_per_day: int
+    database: Database, program: Program, holder: KeyHolder, raw: bytes, flag_transactions_per_day: int,
+    public_url: str | None = None,
 ) -> list[dict[str, Any]]:
     """Every sale's result, in the order sent (a worker thread's work: it blocks)."""
     items = parse(raw)
@@ -103,13 +104,13 @@ def record_batch(
     failed_accounts: set[str] = set()
     with database.connection() as db, write_transaction(db):
         for item in items:
-            results.append(_one(db, program, holder, item, flag_transactions_per_day, failed_accounts))
+            results.append(_one(db, program, holder, item, flag_transactions_per_day, failed_accounts, public_url))
     return results
 
 
 def _one(
     db: Connection, program: Program, holder: KeyHolder, item: Any, flag_transactions_per_day: int,
-    failed_accounts: set[str],
+    failed_accounts: set[str], public_url: str | None = None,
 ) -> dict[str, Any]:
     given = item.get("sale_id") if isinstance(item, dict) else None
     sale_id = given.strip().lower() if isinstance(given, str) else None
@@ -122,7 +123,7 @@ def _one(
         return _failed(sale_id, "Not tried: an earlier sale of this account in the batch failed; it may be retried.")
     db.execute("SAVEPOINT batch_sale")
     try:
-        answer, replayed = take_sale(db, program, holder, sale_id, body, flag_transactions_per_day)
+        answer, replayed = take_sale(db, program, holder, sale_id, body, flag_transactions_per_day, public_url=public_url)
     except ApiError as error:
         db.execute("ROLLBACK TO SAVEPOINT batch_sale")
         return _refused(sale_id, error)

@@ -133,6 +133,9 @@ def request_hash(body: SaleRequest) -> str:
     document.pop("presence", None)  # likewise the proof the customer was there (presence.py)
     if document.get("cashier_id") is None:
         document.pop("cashier_id", None)  # likewise for bodies from before cashiers signed on
+    for field in ("email_receipt", "receipt_email"):  # likewise for bodies from before digital receipts
+        if document.get(field) is None:
+            document.pop(field, None)
     if document.get("points_to_spend") is None:
         document.pop("points_to_spend", None)  # likewise for bodies from before points as money
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))

@@ -23,6 +23,9 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("sales", "cashier_id", "TEXT"),
     ("sale_returns", "cashier_id", "TEXT"),
     ("accounts", "enrolled_by", "TEXT"),
+    # Digital receipts (digital_receipts.py): the address normalised, and the standing choice.
+    ("accounts", "email", "TEXT"),
+    ("accounts", "email_receipts", "INTEGER NOT NULL DEFAULT 0"),
 )
 
 SCHEMA = """
@@ -34,6 +37,9 @@ CREATE TABLE IF NOT EXISTS accounts (
     created_at TEXT NOT NULL,
     -- the cashier's staff id the enrolling till sent (staff.py); NULL when it sent none
     enrolled_by TEXT,
+    -- the e-mail address (normalised; email_addresses.py) and whether every receipt goes to it
+    email TEXT,
+    email_receipts INTEGER NOT NULL DEFAULT 0,
     erased_at TEXT  -- set when the customer's data was erased (privacy.py): found by nothing since
 );
 -- What else a customer may carry: card digits, app QR payload, NFC UID (upper-case hex).
@@ -275,4 +281,43 @@ CREATE TABLE IF NOT EXISTS referrals (
 );
 CREATE INDEX IF NOT EXISTS referrals_referrer ON referrals(referrer_id, paid_at);
 CREATE INDEX IF NOT EXISTS referrals_sale ON referrals(sale_id);
+-- Each member sale's digital receipt (digital_receipts.py): its page's unguessable token. What the
+-- page and the e-mail show is read from the sale as stored. 'emailed_to': the masked address.
+CREATE TABLE IF NOT EXISTS digital_receipts (
+    sale_id TEXT PRIMARY KEY REFERENCES sales(sale_id),
+    token TEXT NOT NULL UNIQUE,
+    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    emailed_to TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS digital_receipts_account ON digital_receipts(account_id);
+-- The durable e-mail queue (receipt_mail.py): one row per sale at most, so never sent twice. A
+-- sender claims a row with a lease (lease_until_ms) in a write transaction; times in Unix ms.
+-- 'address' is cleared once sent or failed.
+CREATE TABLE IF NOT EXISTS receipt_emails (
+    sale_id TEXT PRIMARY KEY REFERENCES sales(sale_id),
+    address TEXT,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    lease_until_ms INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS receipt_emails_due ON receipt_emails(status, next_attempt_ms);
+-- Answers to the programme's [[survey]] questions (survey_answers.py), once per receipt and
+-- question, with where and what was sold: the sale's store, till, cashier and SKUs (JSON list).
+CREATE TABLE IF NOT EXISTS survey_answers (
+    sale_id TEXT NOT NULL REFERENCES sales(sale_id),
+    question_id TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    cashier_id TEXT,
+    skus TEXT NOT NULL,
+    answered_at TEXT NOT NULL,
+    PRIMARY KEY (sale_id, question_id)
+);
+CREATE INDEX IF NOT EXISTS survey_answers_question ON survey_answers(question_id, answered_at);
 """

@@ -35,6 +35,8 @@ class Consent(RequestBody):
     terms_version: str = Field(max_length=64)
     marketing: bool
     given_at: ConsentGivenAt = "till"
+    # The customer agrees to get every receipt by e-mail (digital_receipts.py); needs ``email``.
+    email_receipts: bool = False
 
 
 class EnrolRequest(RequestBody):
@@ -46,6 +48,8 @@ class EnrolRequest(RequestBody):
     cashier_id: str | None = Field(default=None, max_length=32)  # who enrolled them (staff.py)
     # Another member's referral code, typed or scanned (referrals.py); absent or null: none.
     referral_code: str | None = Field(default=None, max_length=32)
+    # For digital receipts (email_addresses.py): validated, stored normalised, never sent to a till.
+    email: str | None = Field(default=None, max_length=254)
 
 
 class SaleLine(RequestBody):
@@ -86,6 +90,10 @@ class SaleRequest(RequestBody):
     presence: str | None = Field(default=None, max_length=160)
     # The cashier signed on at the till (staff.py); stored with the sale, not in its answer.
     cashier_id: str | None = Field(default=None, max_length=32)
+    # The receipt by e-mail (digital_receipts.py): null, the account's standing choice; true, this
+    # sale; false, not this time. ``receipt_email``: an address for this sale only (implies true).
+    email_receipt: bool | None = None
+    receipt_email: str | None = Field(default=None, max_length=254)
 
 
 # ---- answers -------------------------------------------------------------------------------
@@ -168,6 +176,17 @@ class AccountSummary(BaseModel):
     # The member's own code to give friends (referral_codes.py); null only for an account made
     # since the service started without one (the next start gives it one).
     referral_code: str | None = None
+    # The e-mail address on file, masked ("j•••@example.com"; email_addresses.py), and whether the
+    # customer gets every receipt by e-mail. The full address is never sent to a till.
+    email_masked: str | None = None
+    email_receipts: bool = False
+
+
+class DigitalReceipt(BaseModel):
+    """A sale's receipt kept by the service (digital_receipts.py)."""
+
+    url: str | None = Field(description="its page, when the service runs with --public-url")
+    emailed_to: str | None = Field(description="the masked address an e-mail was queued to for this sale")
 
 
 class DiscountLine(BaseModel):
@@ -246,6 +265,8 @@ class Sale(BaseModel):
     referral_points: int = Field(
         default=0, description="the referral bonus this sale, the member's first qualifying one, paid them; "
         "in the balance, not in points_earned")
+    # Null only from a service that predates digital receipts; filled in as the sale is answered.
+    digital_receipt: DigitalReceipt | None = None
 
 
 class SaleEntry(BaseModel):

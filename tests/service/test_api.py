@@ -28,6 +28,8 @@ ALICE_SUMMARY_EXCEPT_TIME = {
         {"reward_id": "five-off", "name": "£5 off your shop", "cost": 500,
          "discount": {"kind": "amount_off", "amount": 500}, "description": "£5.00 off"},
     ],
+    "email_masked": None,
+    "email_receipts": False,
 }
 
 
@@ -186,7 +188,7 @@ def test_enrol_then_identify_and_the_consent_is_recorded(api: httpx.Client, live
         "account_id": summary["account_id"], "display_name": "Sam T.", "currency": "GBP", "balance": 0,
         "tier": {"name": "Bronze", "multiplier": "1", "next_tier": "Silver", "points_to_next_tier": 1000},
         "next_reward": {"reward_id": "free-hot-drink", "name": "Free hot drink", "cost": 150, "points_needed": 150},
-        "rewards_available": [],
+        "rewards_available": [], "email_masked": None, "email_receipts": False,
     }
     assert identify(api, "phone", NEW_PHONE).json()["account_id"] == summary["account_id"]
     assert error_code(enrol(api, "02079460999")) == (409, "already_enrolled")

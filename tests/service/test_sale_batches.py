@@ -175,10 +175,10 @@ def test_an_unexpected_failure_holds_back_only_its_customer_s_later_sales(
     broken = new_id()
     real = sale_batches.take_sale
 
-    def failing(db, program, holder, sale_id, body, flags):  # type: ignore[no-untyped-def]
+    def failing(db, program, holder, sale_id, body, flags, **options):  # type: ignore[no-untyped-def]
         if sale_id == broken:
             raise RuntimeError("a fault in recording this one sale")
-        return real(db, program, holder, sale_id, body, flags)
+        return real(db, program, holder, sale_id, body, flags, **options)
 
     monkeypatch.setattr(sale_batches, "take_sale", failing)
     with demo_service(tmp_path / "loyalty.db") as api:

@@ -48,6 +48,7 @@ def test_sale_credits_exact_points_and_replays_change_nothing(api: httpx.Client,
         "lines_removed": None,  # the lines are there (privacy: pruned or erased later)
         "points_held_for_review": 0,
         "referral_points": 0,  # not a referred member's first qualifying purchase (test_referrals.py)
+        "digital_receipt": {"url": None, "emailed_to": None},  # no --public-url, no e-mail chosen
     }
     assert ledger(live_db, key) == [("redeem", -150, "free-hot-drink"), ("earn", 8, None)]
     assert balance(api, ALICE_ID) == 498
