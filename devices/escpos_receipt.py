@@ -53,7 +53,7 @@ def write_receipt(printer: Escpos, receipt: PrintedReceipt, *, codepage: str = "
         _write_qr(printer, receipt.code, native_qr)
     if receipt.page_code:
         printer.ln()
-        for line in textwrap.wrap(printable(receipt.page_caption), width):
+        for line in textwrap.wrap(printable(receipt.page_caption), width, break_on_hyphens=False):
             printer.textln(line.center(width).rstrip())
         _write_qr(printer, receipt.page_code, native_qr)
     printer.cut()

@@ -1,4 +1,4 @@
-"""E-mail this sale's receipt (F11): for a customer with an address on file, their masked address
+"""E-mail this sale's receipt (Ctrl+E): for a customer with an address on file, their masked address
 to send to or not this time; otherwise, or for another address, one typed for this sale only
 (checked here, never kept on the account). Dismisses with the choice, or None to leave it as it was."""
 

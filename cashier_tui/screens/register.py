@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 class RegisterScreen(Screen[None]):
     # In key order. The footer shows what works now and must fit 80 columns, so the rarely used
-    # keys (F1 help, F7, F9, Ctrl+T) are left out of it: the top line says "F1 help", and the help
+    # keys (F1 help, F7, F9, Ctrl+E, Ctrl+T) are left out of it: the top line says "F1 help", and the help
     # screen lists every key.
     BINDINGS = [
         Binding("f1", "help", "Help", show=False, id="register.help",
@@ -79,7 +79,8 @@ class RegisterScreen(Screen[None]):
         Binding("f9", "adjust_points", "Adjust pts", show=False, id="register.adjust_points",
                 tooltip="Add or take the customer's points by hand (needs a manager's PIN)"),
         Binding("f10", "pay", "Pay", id="register.pay", tooltip="Take payment by cash or card"),
-        Binding("f11", "email_receipt", "E-mail", id="register.email_receipt",
+        # Before the item field's own Ctrl+E (cursor to the end, which End does too). Off the footer, which is full.
+        Binding("ctrl+e", "email_receipt", "E-mail", show=False, priority=True, id="register.email_receipt",
                 tooltip="E-mail the receipt for this sale: to the customer's address on file, or one typed for this sale"),
         Binding("f12", "return_items", "Return", id="register.return", tooltip="Return items from an earlier sale"),
         Binding("up", "move_line(-1)", "Up", show=False, id="register.line_up",
@@ -505,6 +506,18 @@ class RegisterScreen(Screen[None]):
             await self.session.apply_rewards(chosen)
         except LoyaltyError as error:
             self.report(error, title="Reward not applied")
+
+    # -- the receipt by e-mail ------------------------------------------------------------------
+
+    @till_work(exclusive=True, group="dialog")
+    async def action_email_receipt(self) -> None:
+        sale = self.sale
+        if sale is None or sale.customer is None or not takes_email_receipt(sale.customer):
+            return
+        choice = await self.app.push_screen_wait(EmailReceiptScreen(sale.customer.email_masked))
+        if choice is not None and self.session.choose_email_receipt(choice.send, choice.address):
+            words = sale_words(self.session.sale) if self.session.sale is not None else None
+            self.notify(words or "Paper receipt only.", title="Receipt", markup=False)
 
     # -- payment ---------------------------------------------------------------------------------
 
