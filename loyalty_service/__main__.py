@@ -22,7 +22,7 @@ from typing import Any
 import uvicorn
 
 from loyalty_service import configured_keys, management, managers, privacy_commands, rate_limit, staff
-from loyalty_service import sale_line_retention, worker_processes
+from loyalty_service import receipt_mail, sale_line_retention, worker_processes
 from loyalty_service.activity_flags import DEFAULT_TRANSACTIONS_PER_DAY
 from loyalty_service.app import create_app
 from loyalty_service.database import Database, DatabaseError, database_target, open_database, write_transaction
@@ -91,7 +91,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--public-url", metavar="URL",
                         help="the service's address as customers reach it (https://…): digital receipts' pages"
                              " are URL/r/TOKEN, linked from e-mails and printed as a QR (default: no links)")
-    # receipt_mail.add_arguments(parser)
+    receipt_mail.add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -205,6 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     except ProgramError as error:
         print(f"loyalty-service: {error}", file=sys.stderr)
         return 2
+    try:
+        args.mail = receipt_mail.settings_from(args)
+    except ValueError as error:
+        print(f"loyalty-service: {error}", file=sys.stderr)
+        return 2
     database = open_database(args.db, pool_size=max(2, args.db_pool_size))
     try:
         database.create_schema()
@@ -283,6 +288,7 @@ def serve(
         stopping=stopping,  # event streams end as soon as shutdown starts, so it never waits on them
         sale_batches_route=not args.no_sale_batches,
         public_url=args.public_url,
+        mail_relay=args.mail.relay.shown() if args.mail.relay else None,
     )
     config = uvicorn.Config(
         app, log_config=log_config(), log_level="info" if args.access_log else "warning",
@@ -297,6 +303,7 @@ def serve(
         if program.keep_sale_lines_months > 0:
             sale_line_retention.keep_pruning(database, program.keep_sale_lines_months, stopping=stopping)
         rate_limit.keep_pruning(database, stopping=stopping)
+        receipt_mail.run_sender(database, program, args.mail, stopping)  # leases keep it one sender a row
     server.run(sockets=[sock])
     return 0
 

@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from loyalty_service import accounts, activity_flags, adjustments, anonymous_sales, events, managers, orders
 from loyalty_service import points_review, presence, privacy, qr_tokens, rate_limit, referral_codes, reservations
 from loyalty_service import returns, sale_batches, sales, serving, staff
-from loyalty_service import digital_receipts
+from loyalty_service import digital_receipts, receipt_page, survey_report
 from loyalty_service.auth import check_binding, key_holder, require_hq, require_key, require_till
 from loyalty_service.body_limit import BodyLimit
 from loyalty_service.clock import utc_now
@@ -95,6 +95,7 @@ def create_app(
     stopping: Callable[[], bool] = lambda: False,
     sale_batches_route: bool = True,
     public_url: str | None = None,
+    mail_relay: str | None = None,
 ) -> FastAPI:
     """``db``: a Database whose schema is made (``create_schema``), or a SQLite path or
     ``postgresql://`` URL to open and make it in.
@@ -105,7 +106,8 @@ def create_app(
     ``sale_batches_route``: False serves no ``POST /v1/sales/batch``, as a service from before it
     (for the tills' fallback to single calls).
     ``public_url``: the service's address as customers reach it, for receipt pages' links
-    (digital_receipts.py); None: sales' answers carry no link."""
+    (digital_receipts.py); None: sales' answers carry no link.
+    ``mail_relay``: the SMTP relay receipts are e-mailed through, as shown (receipt_mail.py); None: none."""
     if isinstance(db, (Path, str)):
         database = open_database(db)
         database.create_schema()
@@ -149,6 +151,7 @@ def create_app(
     app.state.events_keepalive_seconds = events_keepalive_seconds
     app.state.stopping = stopping
     app.state.public_url = public_url  # where receipt pages are (digital_receipts.py); None: no links
+    app.state.receipt_email = "sending" if mail_relay else "not_configured"
     app.state.open_event_streams = 0  # for tests and operators: streams end when clients go
     app.state.stream_slots = StreamSlots(events_streams_per_key)
     app.state.event_watch = watch = EventWatch(database, stopping, listening=listening)
@@ -161,6 +164,8 @@ def create_app(
     install_error_handlers(app)
     rate_limit.install_handler(app)
     app.include_router(router)
+    app.include_router(receipt_page.router)  # GET/POST /r/{token}: no key (receipt_page.py)
+    app.include_router(survey_report.router)  # GET /v1/reports/survey
     if sale_batches_route:
         app.include_router(batch_router)
     app.add_middleware(BodyLimit, larger={sale_batches.PATH: sale_batches.MAX_BATCH_BODY_BYTES})  # added last, so outermost: before routing, keys and parsing
@@ -179,10 +184,10 @@ router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)])
 
 @router.get("/health", responses=_errors())
 @in_worker_thread
-def health(store: Store) -> Health:
+def health(store: Store, request: Request) -> Health:
     with store.connection() as db:
         db.execute("SELECT 1").fetchone()
-        return Health(status="ok", time=utc_now())
+        return Health(status="ok", time=utc_now(), receipt_email=request.app.state.receipt_email)
 
 
 @router.get("/program", responses=_errors())
@@ -388,7 +393,7 @@ def get_sale(sale_id: str, store: Store, holder: Holder, program: CurrentProgram
     with store.connection() as db:
         sale = sales.get_sale(db, sale_id)
         _same_store(holder, program, sale.store_id)
-        receipt = digital_receipts.answer_for(db, sale.sale_id, sale.account_id, request.app.state.public_url, make=False)
+        receipt = digital_receipts.answer_for(db, sale.sale_id, request.app.state.public_url)
         return sale.model_copy(update={"digital_receipt": receipt})
 
 

@@ -57,19 +57,35 @@ def keep(conn: Connection, sale_id: str, account_id: str, address: str | None) -
         )
 
 
-def answer_for(
-    conn: Connection, sale_id: str, account_id: str, public_url: str | None, *, make: bool = True
-) -> DigitalReceipt:
-    """What the sale's answer says of its receipt. A sale from before receipts gets one now (in a
-    write transaction), without an e-mail; with ``make`` false (a read) it is answered as having none."""
+def answer_for(conn: Connection, sale_id: str, public_url: str | None) -> DigitalReceipt:
+    """What the sale's answer says of its receipt. A sale from before receipts, or whose customer's
+    data was erased (privacy.py), has none: no link, no e-mail."""
     row = conn.execute("SELECT token, emailed_to FROM digital_receipts WHERE sale_id = ?", (sale_id,)).fetchone()
-    if row is None and not make:
-        return DigitalReceipt(url=None, emailed_to=None)
     if row is None:
-        keep(conn, sale_id, account_id, None)
-        row = conn.execute("SELECT token, emailed_to FROM digital_receipts WHERE sale_id = ?", (sale_id,)).fetchone()
+        return DigitalReceipt(url=None, emailed_to=None)
     return DigitalReceipt(url=page_url(public_url, row["token"]), emailed_to=row["emailed_to"])
 
 
 def page_url(public_url: str | None, token: str) -> str | None:
     return f"{public_url.rstrip('/')}/r/{token}" if public_url else None
+
+
+def exported(conn: Connection, account_id: str) -> list[dict[str, object]]:
+    """The account's digital receipts for its export (privacy.py): which sale, e-mailed where
+    (masked) and how the e-mail fared."""
+    return [{key: row[key] for key in row.keys()} for row in conn.execute(
+        "SELECT d.sale_id, d.emailed_to, d.created_at, e.status AS email_status, e.sent_at AS email_sent_at"
+        " FROM digital_receipts d LEFT JOIN receipt_emails e ON e.sale_id = d.sale_id WHERE d.account_id = ?"
+        " ORDER BY d.created_at, d.sale_id", (account_id,)).fetchall()]
+
+
+def erase(conn: Connection, account_id: str) -> None:
+    """The customer's erasure (privacy.py): their address and choice, the addresses of their e-mails
+    still queued (never sent now), and their receipts (the pages answer 404). Survey answers stay:
+    they name a store, a till and SKUs, not the customer."""
+    conn.execute("UPDATE accounts SET email = NULL, email_receipts = 0 WHERE account_id = ?", (account_id,))
+    conn.execute(
+        "UPDATE receipt_emails SET address = NULL, status = CASE WHEN status = 'queued' THEN 'failed' ELSE status END,"
+        " last_error = CASE WHEN status = 'queued' THEN 'erased' ELSE last_error END"
+        " WHERE sale_id IN (SELECT sale_id FROM digital_receipts WHERE account_id = ?)", (account_id,))
+    conn.execute("DELETE FROM digital_receipts WHERE account_id = ?", (account_id,))

@@ -5,7 +5,8 @@ Erasure keeps the account's row and its ledger, anonymous: the name is emptied, 
 ``erased:<account_id>`` (so the number is free to enrol again, as a new account), the card, QR and
 NFC identifiers are deleted, every sale's and return's lines go (``"lines_removed": "erased"``),
 the lines of their click & collect orders too, the account's events are deleted, held reservations
-released and adjustment reasons (free text a manager typed) emptied. Balances, totals, points and the sales' request hashes stay, so the books
+released and adjustment reasons (free text a manager typed) emptied; the e-mail address goes, with
+the addresses of receipts still queued and the receipts' pages (digital_receipts.py). Balances, totals, points and the sales' request hashes stay, so the books
 add up and a till replaying one of the customer's sales from its outbox gets the recorded answer
 (without lines) and credits nothing twice. Consents stay: they hold no personal data and are the
 record of what was agreed and when. An erased account is found by nothing (accounts.summary,
@@ -20,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from loyalty_service import orders
+from loyalty_service import digital_receipts, orders
 from loyalty_service.accounts import points
 from loyalty_service.clock import utc_now
 from loyalty_service.database import Connection
@@ -61,7 +62,8 @@ class Erasure(BaseModel):
 
 
 def _account(conn: Connection, account_id: str) -> Any:
-    row = conn.execute("SELECT account_id, name, phone, created_at, erased_at FROM accounts WHERE account_id = ?",
+    row = conn.execute("SELECT account_id, name, phone, created_at, erased_at, email, email_receipts FROM accounts"
+                       " WHERE account_id = ?",
                        (account_id,)).fetchone()
     if row is None:
         raise ApiError(404, "not_found", "There is no such account.")
@@ -146,7 +148,9 @@ def export(conn: Connection, program: Program, account_id: str) -> dict[str, Any
         "format": EXPORT_FORMAT,
         "exported_at": utc_now(),
         "currency": program.currency,
-        "account": {key: account[key] for key in ("account_id", "name", "phone", "created_at", "erased_at")},
+        "account": {key: account[key] for key in ("account_id", "name", "phone", "created_at", "erased_at", "email")}
+        | {"email_receipts": bool(account["email_receipts"])},
+        "digital_receipts": digital_receipts.exported(conn, account_id),
         "points": {"balance": balance, "lifetime_earned": lifetime},
         "consents": consents,
         "identifiers": identifiers,
@@ -187,6 +191,7 @@ def erase(conn: Connection, account_id: str) -> Erasure:
     conn.execute("UPDATE reservations SET status = 'released' WHERE account_id = ? AND status = 'held'",
                  (account_id,))
     conn.execute("UPDATE adjustments SET reason = '' WHERE account_id = ?", (account_id,))
+    digital_receipts.erase(conn, account_id)  # the address, queued e-mails, the receipts' pages
     return Erasure(account_id=account_id, erased_at=stamp, already_erased=False, identifiers_removed=identifiers,
                    sales_stripped=len(sales), events_removed=events, balance=balance)
 

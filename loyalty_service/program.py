@@ -164,6 +164,29 @@ class ThresholdBonus:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyQuestion:
+    """A ``[[survey]]`` question asked on a digital receipt's page (receipt_page.py): of every sale,
+    or of a sale holding one of its ``categories`` or ``skus``."""
+
+    question_id: str
+    question: str
+    answers: tuple[str, ...]  # the choices, 2 to 5
+    categories: tuple[str, ...] = ()
+    skus: tuple[str, ...] = ()
+
+    @property
+    def tied(self) -> bool:
+        return bool(self.categories or self.skus)
+
+    def fits(self, lines: list[tuple[str, str]]) -> bool:
+        """Whether it is asked of a sale of these (sku, category) lines."""
+        return not self.tied or any(sku in self.skus or category in self.categories for sku, category in lines)
+
+
+MAX_SURVEY_QUESTIONS_ASKED = 2
+
+
+@dataclass(frozen=True, slots=True)
 class Program:
     currency: str
     exponent: int
@@ -192,6 +215,16 @@ class Program:
     # When a click & collect order earns (orders.py): "at_order" or "at_pickup", once either way.
     click_and_collect_points: str = "at_pickup"
     referral: ReferralRule | None = None  # None: no referral bonuses (codes are still made)
+    survey: tuple[SurveyQuestion, ...] = ()  # as the file lists them
+
+    def survey_for(self, lines: list[tuple[str, str]]) -> list[SurveyQuestion]:
+        """The questions a receipt of these (sku, category) lines asks: tied ones first, then the
+        general ones, at most MAX_SURVEY_QUESTIONS_ASKED."""
+        fitting = [q for q in self.survey if q.fits(lines)]
+        return sorted(fitting, key=lambda q: not q.tied)[:MAX_SURVEY_QUESTIONS_ASKED]
+
+    def survey_question(self, question_id: str) -> SurveyQuestion | None:
+        return next((q for q in self.survey if q.question_id == question_id), None)
 
     def reward(self, reward_id: str) -> RewardRule | None:
         return next((r for r in self.rewards if r.reward_id == reward_id), None)
@@ -237,7 +270,8 @@ class Program:
 
 _TOP = {"currency", "exponent", "region", "terms_version", "privacy_notice", "timezone", "earning", "tiers",
         "tier_qualification", "rewards", "promotions", "threshold_bonuses", "limits", "returns_any_store",
-        "keep_sale_lines_months", "return_days", "return_pin_above", "click_and_collect_points", "referral"}
+        "keep_sale_lines_months", "return_days", "return_pin_above", "click_and_collect_points", "referral",
+        "survey"}
 _REFERRAL = {"min_first_purchase", "referrer_points", "referee_points", "max_per_referrer_per_month"}
 _LIMITS = {"max_sale_amount", "review_points_above"}
 _EARNING = {"points_per_unit", "excluded_categories", "excluded_products"}
@@ -248,6 +282,7 @@ _REWARD = {"id", "name", "cost", "kind", "description", "amount", "percent", "ca
 _WINDOW = {"weekdays", "hours", "from_date", "until_date"}
 _PROMOTION = {"id", "name", "products", "categories", "multiplier", "bonus_points"} | _WINDOW
 _THRESHOLD = {"id", "name", "min_spend", "points"} | _WINDOW
+_SURVEY = {"id", "question", "answers", "categories", "skus"}
 
 
 def load_program(path: Path = DEMO_PROGRAM) -> Program:
@@ -395,7 +430,28 @@ def _program(data: dict[str, Any]) -> Program:
         click_and_collect_points=_one_of(data.get("click_and_collect_points", "at_pickup"), CLICK_AND_COLLECT_POINTS,
                                          "click_and_collect_points"),
         referral=_referral(data),
+        survey=_survey(data),
     )
+
+
+def _survey(data: dict[str, Any]) -> tuple[SurveyQuestion, ...]:
+    questions: list[SurveyQuestion] = []
+    for number, table in enumerate(_list_of_tables(data, "survey"), start=1):
+        place = _Place("survey", number - 1, f"survey question {number}")
+        _only(table, _SURVEY, place)
+        question_id = str(_need(table, "id", place))
+        if any(q.question_id == question_id for q in questions):
+            raise ProgramError(f"survey question {number}: the id {question_id!r} is used twice", place, "id")
+        question = str(_need(table, "question", place)).strip()
+        if not question:
+            raise ProgramError(f"survey question {number}: the question is empty", place, "question")
+        answers = _strings(_need(table, "answers", place), place, "answers")
+        if not 2 <= len(answers) <= 5 or len(set(answers)) != len(answers) or not all(a.strip() for a in answers):
+            raise ProgramError(f"survey question {number}: answers are 2 to 5 different choices", place, "answers")
+        questions.append(SurveyQuestion(question_id, question, answers,
+                                        _strings(table.get("categories", []), place, "categories"),
+                                        _strings(table.get("skus", []), place, "skus")))
+    return tuple(questions)
 
 
 def _one_of(value: Any, choices: tuple[str, ...], key: str) -> str:

@@ -34,5 +34,5 @@ def take_sale(
         activity_flags.note_transaction(db, body.account_id, flag_transactions_per_day)
         serving.note_serving(db, holder, body.account_id)
         digital_receipts.keep(db, sale_id, body.account_id, address[0])
-    receipt = digital_receipts.answer_for(db, sale_id, body.account_id, public_url)
+    receipt = digital_receipts.answer_for(db, sale_id, public_url)
     return answer.model_copy(update={"digital_receipt": receipt}), replayed

@@ -374,3 +374,6 @@ class Catalog(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     time: str
+    # Digital receipts' e-mails (receipt_mail.py): "sending" through --smtp-url; "not_configured":
+    # none given, so they wait in the queue.
+    receipt_email: Literal["sending", "not_configured"] | None = None

@@ -95,7 +95,8 @@ def test_head_office_exports_everything_held_about_a_customer_and_a_till_cannot(
     assert PAYMENT_CARD not in answer.text
     export = answer.json()
     assert export["account"] | {"created_at": None} == {
-        "account_id": ALICE_ID, "name": "Alice Smith", "phone": "+442079460001", "created_at": None, "erased_at": None}
+        "account_id": ALICE_ID, "name": "Alice Smith", "phone": "+442079460001", "created_at": None, "erased_at": None,
+        "email": None, "email_receipts": False}
     assert export["points"]["balance"] == balance(api, ALICE_ID)
     assert [(c["terms_version"], c["marketing"]) for c in export["consents"]] == [("2026-01", False)]
     assert all(c["recorded_at"] for c in export["consents"])
