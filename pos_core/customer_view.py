@@ -31,7 +31,8 @@ The document (``version`` grows by one with each change; ``phase`` says which pa
                    "marketing_question": "…", "answer": null | {"accepted": true, "marketing": false}} | null,
      "thank_you": {"total_text": "£2.18", "change_text": "£0.00" | null, "points_earned": 12 | null,
                    "points_pending": false, "balance": 1212 | null, "referral_points": 0,
-                   "referral_code": "ABCD-EFGH" | null} | null}
+                   "referral_code": "ABCD-EFGH" | null,
+                   "emailed_text": "Receipt e-mailed to j•••@example.com" | ""} | null}
 
 The referral code is the customer's own, to give friends (not a secret: it is on their receipts).
 """
@@ -44,6 +45,7 @@ from typing import Any
 from pos_core.customer_words import held_for_review, progress_sentence, short_name
 from pos_core.loyalty_models import AccountSummary, Quote
 from pos_core.money import format_money
+from pos_core.receipt_by_email import receipt_words
 from pos_core.sale import CompletedSale, Sale
 from pos_core.shown_text import printable
 
@@ -181,5 +183,7 @@ def _thank_you(done: CompletedSale) -> Json:
             "name": short_name(customer.display_name) if customer is not None else "",
             "referral_points": loyalty.referral_points if loyalty is not None else 0,
             "referral_code": _referral_code(customer),
+            # Where the receipt was e-mailed, the address masked (pos_core/receipt_by_email.py).
+            "emailed_text": printable(receipt_words(done) or ""),
         },
     }

@@ -147,6 +147,8 @@
     if (thanks.balance != null) text("thanks-balance", "Your balance: " + points(thanks.balance) + " points");
     show("thanks-referral", Boolean(thanks.referral_code));
     text("thanks-referral", thanks.referral_code ? "Invite a friend with your code " + thanks.referral_code : "");
+    show("thanks-emailed", Boolean(thanks.emailed_text));
+    text("thanks-emailed", thanks.emailed_text || "");
   }
 
   // -- the customer's answer ---------------------------------------------------------------------

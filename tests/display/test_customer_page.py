@@ -12,6 +12,7 @@ import httpx
 import pytest
 from textual.widgets import Checkbox, Input, Label
 
+from cashier_tui.screens.email_receipt import EmailReceiptScreen
 from cashier_tui.screens.enrol import EnrolScreen
 from cashier_tui.screens.payment import PaymentScreen
 from cashier_tui.screens.receipt import ReceiptScreen
@@ -77,6 +78,11 @@ async def test_the_page_follows_the_sale_from_basket_to_thank_you(cashier, api: 
             await wait_for(pilot, lambda: screen.quote is not None)
             earned = screen.quote.points_earned
             await page.wait_text("#points-this-sale", f"This shop earns you {earned:,} points")
+            await pilot.press("ctrl+e")  # the receipt e-mailed, to an address for this sale only
+            await wait_for(pilot, lambda: isinstance(app.screen, EmailReceiptScreen))
+            await type_text(pilot, "sam@example.org")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is screen)
 
             await pilot.press("f10")
             await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
@@ -89,6 +95,9 @@ async def test_the_page_follows_the_sale_from_basket_to_thank_you(cashier, api: 
             assert await page.text("#thanks-change") == f"£{(2000 - loaf['unit_price'] - drink['unit_price']) / 100:.2f}"
             assert await page.text("#thanks-balance") == f"Your balance: {summary['balance'] + earned:,} points"
             assert not await page.shown("#lines")
+            # Only the masked address reaches the customer's screen.
+            assert await page.wait_text("#thanks-emailed", "Receipt e-mailed to s•••@example.org")
+            assert "sam@" not in await page.js("return document.body.innerText")
 
 
 async def test_consent_tapped_on_the_page_reaches_the_enrol_form_and_the_record(
