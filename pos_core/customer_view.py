@@ -52,6 +52,8 @@ from pos_core.shown_text import printable
 Json = dict[str, Any]
 
 MARKETING_QUESTION = "Would you like offers by text or e-mail? (optional)"
+# The customer gives the address to the cashier, who types it; only the choice is made here.
+EMAIL_RECEIPTS_QUESTION = "E-mail me my receipts (tell the cashier your address)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,8 @@ class ConsentQuestion:
     request_id: str
     terms_version: str
     privacy_notice: str
-    # None until the customer answers on the display: {"accepted": bool, "marketing": bool}.
+    # None until the customer answers on the display: {"accepted": bool, "marketing": bool}, with
+    # "email_receipts": bool when the page asked it.
     answer: Json | None = None
 
 
@@ -152,6 +155,7 @@ def build_view(
                 "terms_version": printable(consent.terms_version),
                 "privacy_notice": printable(consent.privacy_notice),
                 "marketing_question": MARKETING_QUESTION,
+                "email_receipts_question": EMAIL_RECEIPTS_QUESTION,
                 "answer": consent.answer,
             },
         }

@@ -128,8 +128,13 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
             return
         marketing = bool(answer.get("marketing"))
         self.given_at = "customer_display"
-        self.tell_display_consent(f"Agreed on the customer display (offers: {'yes' if marketing else 'no'})")
-        for box, value in (("#enrol-terms", True), ("#enrol-marketing", marketing)):
+        boxes = [("#enrol-terms", True), ("#enrol-marketing", marketing)]
+        receipts = ""
+        if "email_receipts" in answer:  # asked on the display: the cashier types the address they give
+            boxes.append(("#enrol-email-receipts", bool(answer["email_receipts"])))
+            receipts = "; receipts by e-mail: type their address" if answer["email_receipts"] else ""
+        self.tell_display_consent(f"Agreed on the customer display (offers: {'yes' if marketing else 'no'}{receipts})")
+        for box, value in boxes:
             checkbox = self.query_one(box, Checkbox)
             checkbox.value = value
             checkbox.disabled = True
@@ -154,12 +159,14 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
             return
         referral = " ".join(self.query_one("#enrol-referral", Input).value.split())
         email_field = self.query_one("#enrol-email", Input)
-        email_receipts = self.query_one("#enrol-email-receipts", Checkbox).value
+        choice = self.query_one("#enrol-email-receipts", Checkbox)
+        email_receipts = choice.value
         try:
             email = checked_email(email_field.value) if email_field.value.strip() or email_receipts else ""
         except InvalidEmail as problem:
+            # The customer's own choice on the display is locked: then only the address can mend it.
             error.update(f"{problem} Or leave it empty and untick \"E-mail me my receipts\"."
-                         if email_receipts else str(problem))
+                         if email_receipts and not choice.disabled else str(problem))
             email_field.focus()
             return
         self.dismiss(Enrolment(phone, name, self.query_one("#enrol-marketing", Checkbox).value, self.given_at, referral,
