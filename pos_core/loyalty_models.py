@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pos_core.money import currency_code
+from pos_core.shown_text import printable
 
 Json = Mapping[str, Any]
 
@@ -136,7 +137,8 @@ class AccountSummary:
             presence=presence if isinstance(presence := data.get("presence"), str) and presence else None,
             document={key: value for key, value in data.items() if key != "presence"},
             referral_code=code if isinstance(code := data.get("referral_code"), str) and code else None,
-            email_masked=masked if isinstance(masked := data.get("email_masked"), str) and masked else None,
+            # Data, shown on screens and paper: a control character in it is made visible here, once.
+            email_masked=printable(masked) if isinstance(masked := data.get("email_masked"), str) and masked else None,
             email_receipts=data.get("email_receipts") is True,
         )
 
@@ -239,7 +241,7 @@ class DigitalReceipt:
         url, emailed_to = data.get("url"), data.get("emailed_to")
         return cls(
             url=url if isinstance(url, str) and url.startswith(("https://", "http://")) else None,
-            emailed_to=emailed_to if isinstance(emailed_to, str) and emailed_to else None,
+            emailed_to=printable(emailed_to) if isinstance(emailed_to, str) and emailed_to else None,
         )
 
 

@@ -49,6 +49,8 @@ def test_a_service_without_digital_receipts_is_read_as_before() -> None:
     answer = SaleResult.from_json(sale | {"digital_receipt": {"url": URL, "emailed_to": "j•••@example.com"}})
     assert answer.digital_receipt == DigitalReceipt(URL, "j•••@example.com")
     assert DigitalReceipt.from_json({"url": "javascript:alert(1)", "emailed_to": None}) == DigitalReceipt(None, None)
+    hostile = AccountSummary.from_json(SUMMARY | {"email_masked": "[b]j\x1b[2J•••@example.com"})
+    assert hostile.email_masked == "[b]j\u241b[2J•••@example.com"  # data: shown as typed, its ESC made visible
 
 
 def test_the_choice_rides_in_the_body_only_when_made_and_goes_with_its_customer() -> None:
