@@ -28,8 +28,7 @@ def checked_email(text: str) -> str:
         return validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError:
         # email-validator's own words quote the address back: never shown, never logged.
-        raise InvalidEmail("That is not an e-mail address: check it with the customer"
-                           " (it looks like name@example.com).") from None
+        raise InvalidEmail("That is not an e-mail address: check it (like name@example.com).") from None
 
 
 def mask_email(address: str) -> str:

@@ -159,14 +159,11 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
             return
         referral = " ".join(self.query_one("#enrol-referral", Input).value.split())
         email_field = self.query_one("#enrol-email", Input)
-        choice = self.query_one("#enrol-email-receipts", Checkbox)
-        email_receipts = choice.value
+        email_receipts = self.query_one("#enrol-email-receipts", Checkbox).value
         try:
             email = checked_email(email_field.value) if email_field.value.strip() or email_receipts else ""
         except InvalidEmail as problem:
-            # The customer's own choice on the display is locked: then only the address can mend it.
-            error.update(f"{problem} Or leave it empty and untick \"E-mail me my receipts\"."
-                         if email_receipts and not choice.disabled else str(problem))
+            error.update(str(problem))  # one line: the form still fits 80×24 with it
             email_field.focus()
             return
         self.dismiss(Enrolment(phone, name, self.query_one("#enrol-marketing", Checkbox).value, self.given_at, referral,
