@@ -16,7 +16,7 @@ from pos_core.embedded_service import start_service
 from tests.conftest import TEST_API_KEY
 from tests.service.api_calls import ALICE_ID, error_code, identify, line, post_sale, sale_body
 from tests.service.conftest import client_for
-from tests.service.stored import everything_stored, rows
+from tests.service.stored import rows
 from tests.service.test_api import enrol
 
 ADDRESS = "Jo.Smith@EXAMPLE.com"  # stored as Jo.Smith@example.com: the domain is normalised

@@ -18,6 +18,7 @@ from tests.service.api_calls import ALICE_ID, line, post_sale, sale_body
 from tests.service.conftest import client_for
 from tests.service.smtp_relay import LoopbackRelay, free_port
 from tests.service.stored import rows
+from tests.service_fork_server import run_service_command
 from tests.waiting import wait_until
 
 HOSTILE = "<b>Loaf</b> & <script>alert(1)</script>"
@@ -157,3 +158,9 @@ def test_without_a_relay_the_receipt_waits_and_the_service_says_so(
     assert status(live_db, key) == ("queued", 0, "alice@example.org", None)
     assert live_service.log_path is not None
     assert live_service.log_path.read_text().count("no --smtp-url: digital receipts' e-mails wait") == 1
+
+
+@pytest.mark.parametrize("url", ["http://relay.example", "smtp://relay.example?tls=1"])
+def test_a_malformed_smtp_url_is_refused_at_start(tmp_path: Path, url: str) -> None:
+    done = run_service_command("--db", str(tmp_path / "loyalty.db"), "--demo", "--port", "0", "--smtp-url", url)
+    assert done.returncode == 2 and "--smtp-url" in done.stderr

@@ -128,16 +128,16 @@ def test_head_office_reads_the_answers_counted_per_question_answer_and_store(
         body = sale_body(api, ALICE_ID, [line(api, "1005")]) | {"store_id": store}
         page = post_sale(api, body, key).json()["digital_receipt"]["url"].removeprefix("http://receipts.test")
         assert api.post(page, data=answers).status_code == 200
-    report = api.get("/v1/reports/survey", params={"store_id": store, "from": "2000-01-01"}).json()
-    assert report["store_id"] == store
-    bread, visit = report["questions"]
-    assert (bread["question_id"], bread["question"], bread["answered"]) == ("bread-fresh", "Was the bread fresh?", 2)
-    assert bread["answers"] == [{"answer": "Yes", "count": 0}, {"answer": "No", "count": 2}]
-    assert visit["answers"] == [{"answer": "Great", "count": 1}, {"answer": "Good", "count": 1},
-                                {"answer": "Could be better", "count": 0}]
-    assert [s["store_id"] for s in visit["stores"]] == [store]
-    assert api.get("/v1/reports/survey", params={"until": "2000-01-01", "store_id": store}).json()["questions"][0][
-        "answered"] == 0
-    assert error_code(api.get("/v1/reports/survey", params={"from": "yesterday"})) == (422, "invalid_request")
+    report = api.get("/v1/reports/survey", params={"store_id": store}).json()  # today, where the programme is
+    assert set(report) == {"from", "to", "rows"} and report["from"] == report["to"]
+    assert [(r["question_id"], r["answer"], r["count"]) for r in report["rows"]] == [
+        ("bread-fresh", "Yes", 0), ("bread-fresh", "No", 2),
+        ("visit", "Great", 1), ("visit", "Good", 1), ("visit", "Could be better", 0)]
+    assert report["rows"][0]["question"] == "Was the bread fresh?"
+    long_ago = api.get("/v1/reports/survey", params={"store_id": store, "from": "2001-01-01", "to": "2001-12-31"})
+    assert {r["count"] for r in long_ago.json()["rows"]} == {0}
+    assert error_code(api.get("/v1/reports/survey", params={"from": "yesterday"})) == (422, "invalid_period")
+    assert error_code(api.get("/v1/reports/survey", params={"from": "2001-01-02", "to": "2001-01-01"})) == (
+        422, "invalid_period")
     with keyed_till(db, api) as till:
         assert error_code(till.get("/v1/reports/survey")) == (403, "hq_only")
