@@ -2,7 +2,8 @@
 service on loopback): made with the service away, the choice and the address are in the saved body
 and the receipt says "Receipt will be e-mailed"; a till started again delivers it and the service
 queues that very address. An e-mail the service refuses (none on file) never holds the sale up: it
-goes again without. The address is never in the till's log."""
+goes again without. The address is never in the till's log. A service from before digital receipts
+enrols and sells as it always did: the till offers no e-mail and sends none of the new fields."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pos_core.checkout import Checkout, till_dir
 from pos_core.embedded_service import RunningService
 from pos_core.loyalty_client import LoyaltyClient
-from pos_core.receipt_by_email import receipt_words
+from pos_core.receipt_by_email import enrolled_email_words, receipt_words, takes_email_receipt
+from pos_core.sale_session import SaleSession
 from pos_core.sale import Tender
 from pos_core.settings import Settings
 from tests.conftest import live_service_db
@@ -95,3 +98,55 @@ async def test_an_email_the_service_refuses_does_not_hold_the_sale_up(live_servi
     assert answer is not None and answer["digital_receipt"]["emailed_to"] is None  # recorded, on paper
     assert rows(live_service_db(tmp_path), "SELECT COUNT(*) FROM receipt_emails") == [(0,)]
     assert rows(live_service_db(tmp_path), "SELECT COUNT(*) FROM sales WHERE sale_id = ?", (sale.sale_id,)) == [(1,)]
+
+
+class BeforeDigitalReceipts(httpx.AsyncBaseTransport):
+    """The real service played as one from before digital receipts: a request with the new fields
+    is refused as not the documented shape (as its ``extra="forbid"`` did), and answers lose them."""
+
+    NEW_KEYS = ("email", "email_receipt", "receipt_email", "email_masked", "email_receipts", "digital_receipt")
+
+    def __init__(self) -> None:
+        self.real = httpx.AsyncHTTPTransport()
+        self.bodies: list[dict] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(await request.aread() or b"null")
+        if isinstance(body, dict):
+            self.bodies.append(body)
+            if set(body) & set(self.NEW_KEYS) or "email_receipts" in (body.get("consent") or {}):
+                return httpx.Response(422, json={"error": {"code": "invalid_request", "message": "not the shape"}})
+        answer = await self.real.handle_async_request(request)
+        document = json.loads(await answer.aread() or b"null")
+        if isinstance(document, dict):
+            document = {key: value for key, value in document.items() if key not in self.NEW_KEYS}
+        return httpx.Response(answer.status_code, json=document)
+
+    async def aclose(self) -> None:
+        await self.real.aclose()
+
+
+async def test_a_service_from_before_digital_receipts_enrols_and_sells_as_before(
+    live_service: RunningService, tmp_path: Path
+) -> None:
+    old = BeforeDigitalReceipts()
+    settings = Settings(api_url=live_service.url, api_key=live_service.api_key, data_dir=tmp_path / "till")
+    checkout = Checkout(LoyaltyClient(live_service.url, live_service.api_key, transport=old), settings)
+    session = SaleSession(checkout)
+    try:
+        await checkout.load_store()
+        member = await session.enrol(phone="020 7946 0994", name="Sam Taylor", marketing=False,
+                                     email="sam@example.org", email_receipts=True)
+        # Refused with the address, enrolled without it; the till says so and offers no e-mail.
+        assert not takes_email_receipt(member) and "does not keep e-mail addresses" in enrolled_email_words(member, True)
+        assert not session.choose_email_receipt(True, "sam@example.org")
+        session.add("1005")
+        payment = await session.begin_payment()
+        done = await session.complete((Tender("card", payment.due),))
+        assert done.loyalty is not None and done.loyalty.digital_receipt is None and receipt_words(done) is None
+    finally:
+        await session.close()
+        await checkout.client.aclose()
+        checkout.close()
+    sent = [body for body in old.bodies if "lines" in body and "tender" in body]
+    assert sent and not any(set(body) & set(BeforeDigitalReceipts.NEW_KEYS) for body in sent)
