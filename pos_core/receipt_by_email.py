@@ -2,7 +2,7 @@
 sale's receipt is to be e-mailed and to which (masked) address, the words for the sale, the
 receipt and the thank-you, and the page's code for the paper.
 
-The contract (docs/loyalty-api-v1.md, "Digital receipts"): a sale carries ``email_receipt`` (None:
+The contract (docs/loyalty-api-v1.md, "Digital receipts (an addition, compatible)"): a sale carries ``email_receipt`` (None:
 the customer's standing choice; True: send it; False: not this time) and ``receipt_email`` (an
 address for this sale only); the service answers with ``digital_receipt`` (``emailed_to``, masked,
 and ``url`` when it has a public URL). Only a masked address is ever shown.
@@ -66,18 +66,12 @@ def page_url(done: CompletedSale) -> str | None:
 
 
 def without_email_receipt(body: Mapping[str, Any], error: LoyaltyError) -> dict[str, Any] | None:
-    """The sale's body without its e-mail choice when the service refused the sale for that alone
-    (a bad address, none on file), so it is sent again and its points are not held up; else None."""
-    if error.code not in EMAIL_REFUSALS or not any(key in body for key in EMAIL_FIELDS):
+    """The sale's body with its receipt on paper when the service refused the sale for its e-mail
+    alone (a bad address, none on file, the customer's standing choice included), so it is sent
+    again and its points are not held up; None for any other refusal, or one already on paper."""
+    if error.code not in EMAIL_REFUSALS or (body.get("email_receipt") is False and "receipt_email" not in body):
         return None
     return {key: value for key, value in body.items() if key not in EMAIL_FIELDS} | {"email_receipt": False}
-
-
-def standing_choice(customer: AccountSummary | None) -> str | None:
-    """A member's standing choice in words, for the customer panel and the kiosk's strip."""
-    if customer is not None and customer.email_receipts and customer.email_masked:
-        return f"Receipts by e-mail to {customer.email_masked}"
-    return None
 
 
 def takes_email_receipt(customer: AccountSummary | None) -> bool:

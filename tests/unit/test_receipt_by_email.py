@@ -75,7 +75,10 @@ def test_an_email_refused_alone_is_dropped_from_the_body_anything_else_is_not() 
     assert without_email_receipt(body, InvalidValue("no", code="email_required")) == {
         "account_id": "a", "email_receipt": False}
     assert without_email_receipt(body, InvalidValue("no", code="invalid_value")) is None
-    assert without_email_receipt({"account_id": "a"}, InvalidValue("no", code="invalid_email")) is None
+    standing = {"account_id": "a"}  # the customer's standing choice, refused: paper this time
+    assert without_email_receipt(standing, InvalidValue("no", code="email_required")) == {"account_id": "a", "email_receipt": False}
+    paper = {"account_id": "a", "email_receipt": False}  # refused again on paper: not tried once more
+    assert without_email_receipt(paper, InvalidValue("no", code="email_required")) is None
 
 
 def test_the_receipt_says_where_it_went_and_the_paper_carries_the_page_s_code() -> None:
