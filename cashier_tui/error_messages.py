@@ -16,6 +16,7 @@ from pos_core.loyalty_errors import (
     RewardsNeedTheService,
     UnknownCustomer,
 )
+from pos_core.email_address import InvalidEmail
 from pos_core.money import InvalidAmount
 from pos_core.phone_number import InvalidPhoneNumber
 
@@ -43,7 +44,11 @@ def cashier_message(error: BaseException, method: str = "phone") -> str:
             return "No member has that referral code. Check it with the customer, or leave it empty."
         case InvalidValue(code="referral_own_phone"):
             return "That referral code is this phone number's own account: a member cannot refer themselves."
-        case InvalidPhoneNumber() | PaymentError() | InvalidAmount():
+        case InvalidValue(code="invalid_email"):
+            return "The loyalty service says that is not an e-mail address. Check it with the customer, or leave it empty."
+        case InvalidValue(code="email_required"):
+            return "There is no e-mail address for this customer. Type one, or give a paper receipt."
+        case InvalidPhoneNumber() | PaymentError() | InvalidAmount() | InvalidEmail():
             return str(error)
         case LoyaltyUnavailable(code="rate_limited"):
             wait = f"about {max(1, round(error.retry_after))} s" if error.retry_after else "a minute"

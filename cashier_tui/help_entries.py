@@ -492,6 +492,51 @@ HELP: list[HelpEntry] = [
         "A manual adjustment may not take more points than the customer has.",
         "Take fewer points, or ask your supervisor.",
     ),
+    # -- e-mailed receipts -----------------------------------------------------------------------
+    HelpEntry(
+        "E-mailed receipt",
+        "That is not an e-mail address",
+        "The address typed (at enrolment, or with Ctrl+E for one sale) cannot be an e-mail address:"
+        " a missing @, a space, a slip of the keys. Nothing was sent.",
+        "Read it back to the customer and type it again, or leave it empty for a paper receipt.",
+    ),
+    HelpEntry(
+        "E-mailed receipt",
+        "The loyalty service says that is not an e-mail address.",
+        "The loyalty system refused the address. Nothing was enrolled.",
+        "Check it with the customer, or leave it empty and enrol them without it.",
+    ),
+    HelpEntry(
+        "E-mailed receipt",
+        "There is no e-mail address for this customer.",
+        "An e-mailed receipt was asked for, but the loyalty system has no address for this customer.",
+        "Press Ctrl+E and type the customer's address for this sale, or give a paper receipt.",
+    ),
+    HelpEntry(
+        "E-mailed receipt",
+        "Type the customer's e-mail address",
+        "\"E-mail me my receipts\" is ticked, or Ctrl+E was pressed, with no address typed.",
+        "Type the address the customer gives, or untick the box for paper receipts.",
+    ),
+    HelpEntry(
+        "E-mailed receipt",
+        "Receipt will be e-mailed",
+        "This sale's receipt goes by e-mail (the customer's choice, or Ctrl+E); only the start of the"
+        " address is shown. With the loyalty service away it goes once the sale reaches it.",
+        "Nothing to do. Ctrl+E changes it for this sale (\"Not this time\" for paper only).",
+    ),
+    HelpEntry(
+        "E-mailed receipt",
+        "Receipt e-mailed to",
+        "The loyalty system has the sale and has queued its receipt to that address.",
+        "Nothing to do; the paper's second code opens the same receipt on the customer's phone.",
+    ),
+    HelpEntry(
+        "E-mailed receipt",
+        "This loyalty service does not keep e-mail addresses",
+        "The customer was enrolled, but this loyalty system has no digital receipts: the address was not kept.",
+        "Give paper receipts. Tell your supervisor if the store expects e-mailed ones.",
+    ),
 ]
 
 

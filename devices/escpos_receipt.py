@@ -3,7 +3,8 @@
 Initialise (ESC @), pick the code page (ESC t n; CP858 has £ and €) and let python-escpos's magic
 encoding switch only for a character that page lacks, so text goes out as the code page's bytes,
 never UTF-8; each line at the paper's width; the receipt number as a QR code (drawn by the printer,
-or sent as a picture for one that cannot); cut (GS V); and kick the cash drawer (ESC p) when cash
+or sent as a picture for one that cannot); the sale's receipt page, when it has one, as a second
+QR code under its caption, after a blank line so a scanner takes one at a time; cut (GS V); and kick the cash drawer (ESC p) when cash
 changed hands.
 
 Every line is data (store, product and customer names): ``printable`` first turns each control
@@ -12,6 +13,8 @@ in a name can never reach the printer as a command.
 """
 
 from __future__ import annotations
+
+import textwrap
 
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
@@ -47,16 +50,25 @@ def write_receipt(printer: Escpos, receipt: PrintedReceipt, *, codepage: str = "
         for start in range(0, max(len(shown), 1), width):
             printer.textln(shown[start:start + width])
     if receipt.code:
-        printer.set(align="center")
-        if native_qr:
-            printer.qr(receipt.code, size=6, native=True)
-            printer.ln()
-        else:
-            printer.qr(receipt.code, size=4, native=False, center=False)
-        printer.set(align="left")
+        _write_qr(printer, receipt.code, native_qr)
+    if receipt.page_code:
+        printer.ln()
+        for line in textwrap.wrap(printable(receipt.page_caption), width, break_on_hyphens=False):
+            printer.textln(line.center(width).rstrip())
+        _write_qr(printer, receipt.page_code, native_qr)
     printer.cut()
     if receipt.open_drawer:
         printer.cashdraw(DRAWER_PIN)
+
+
+def _write_qr(printer: Escpos, data: str, native_qr: bool) -> None:
+    printer.set(align="center")
+    if native_qr:
+        printer.qr(data, size=6, native=True)
+        printer.ln()
+    else:
+        printer.qr(data, size=4, native=False, center=False)
+    printer.set(align="left")
 
 
 def receipt_bytes(receipt: PrintedReceipt, *, profile: str, codepage: str = "CP858", native_qr: bool = True) -> bytes:

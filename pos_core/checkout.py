@@ -21,7 +21,8 @@ from pos_core.catalog import Catalog
 from pos_core.customer_cache import CustomerCache
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyUnavailable, RewardsNeedTheService
-from pos_core.loyalty_errors import LoyaltyError
+from pos_core.loyalty_errors import LoyaltyError, RequestRefused
+from pos_core.email_address import InvalidEmail, checked_email
 from pos_core import return_estimate
 from pos_core.loyalty_models import AccountSummary, Program, Quote, Reservation, ReturnResult
 from pos_core.receipt import sale_id_from_receipt
@@ -187,15 +188,23 @@ class Checkout:
         return await self.refresh_customer(account_id)
 
     async def enrol(
-        self, *, phone: str, name: str, marketing: bool, given_at: str = "till", referral_code: str = ""
+        self, *, phone: str, name: str, marketing: bool, given_at: str = "till", referral_code: str = "",
+        email: str = "", email_receipts: bool = False,
     ) -> AccountSummary:
+        """Enrol the customer; ``email`` (checked at the till first: InvalidEmail) and
+        ``email_receipts`` for e-mailed receipts. A service that predates digital receipts refuses
+        those fields as not the documented shape: the customer is enrolled without them (their
+        summary then has no ``email_masked``, which the apps say)."""
+        address = checked_email(email) if email.strip() else None
+        if email_receipts and address is None:
+            raise InvalidEmail("Type the customer's e-mail address to send their receipts by e-mail.")
         if self.program is None:
             self.program = await self.client.program()
         number = self.parse_phone(phone)
         clean_name = " ".join(name.split())
         if not clean_name:
             raise ValueError("Enter the customer's name.")
-        summary = await self.client.enrol(
+        enrolment: dict[str, Any] = dict(
             phone=number.e164,
             name=clean_name,
             terms_version=self.program.terms_version,
@@ -206,6 +215,12 @@ class Checkout:
             cashier_id=self.cashier_id,
             referral_code=referral_code.strip() or None,
         )
+        try:
+            summary = await self.client.enrol(**enrolment, email=address, email_receipts=email_receipts)
+        except RequestRefused as error:
+            if address is None or error.code != "invalid_request":
+                raise
+            summary = await self.client.enrol(**enrolment)  # a service without digital receipts
         await asyncio.to_thread(self.cache.remember, "phone", number.e164, summary.document)
         return summary
 

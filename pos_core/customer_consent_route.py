@@ -1,7 +1,8 @@
 """``POST /consent``: the customer's tap on the enrolment's consent question, from the customer
 display's page, handed to the customer feed (``CustomerFeed.answer_consent``).
 
-Body: ``{"request_id": "…", "accepted": true, "marketing": false}`` (JSON, exactly these keys).
+Body: ``{"request_id": "…", "accepted": true, "marketing": false}`` (JSON, exactly these keys, and
+optionally ``"email_receipts": true|false``: every receipt by e-mail; the cashier types the address).
 Answers: ``200 {"answer": {...}}``; ``400`` for a body that is not that; ``409`` unless it answers the
 question on show, once; ``413`` over ``MAX_BODY_BYTES``; ``415`` unless sent as JSON (which also
 keeps another site's plain form from posting it); ``403`` from another site (its ``Origin``).
@@ -19,6 +20,7 @@ from pos_core.customer_feed import CustomerFeed
 
 MAX_BODY_BYTES = 1024
 _FIELDS = {"request_id": str, "accepted": bool, "marketing": bool}
+_OPTIONAL = {"email_receipts": bool}
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -61,11 +63,12 @@ def consent_route(feed: CustomerFeed) -> Route:
             answer = json.loads(raw)
         except (UnicodeDecodeError, ValueError):
             return _problem(400, "the body is not JSON")
-        if not isinstance(answer, dict) or set(answer) != set(_FIELDS) or not all(
-            type(answer[name]) is kind for name, kind in _FIELDS.items()
+        if not isinstance(answer, dict) or set(answer) - set(_OPTIONAL) != set(_FIELDS) or not all(
+            type(answer[name]) is kind for name, kind in (_FIELDS | _OPTIONAL).items() if name in answer
         ):
             return _problem(400, "the body must be {\"request_id\": text, \"accepted\": true|false, \"marketing\": true|false}")
-        if not feed.answer_consent(answer["request_id"], accepted=answer["accepted"], marketing=answer["marketing"]):
+        if not feed.answer_consent(answer["request_id"], accepted=answer["accepted"], marketing=answer["marketing"],
+                                   email_receipts=answer.get("email_receipts")):
             return _problem(409, "that is not the question on show, or it was answered already")
         question = feed.consent
         return JSONResponse({"answer": question.answer if question else None}, headers=_NO_STORE)

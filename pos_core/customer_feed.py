@@ -105,15 +105,20 @@ class CustomerFeed:
     def consent(self) -> ConsentQuestion | None:
         return self._consent
 
-    def answer_consent(self, request_id: str, *, accepted: bool, marketing: bool) -> bool:
+    def answer_consent(self, request_id: str, *, accepted: bool, marketing: bool,
+                       email_receipts: bool | None = None) -> bool:
         """The customer's tap. False (nothing changes) unless it answers the question on show,
-        and it has not been answered yet."""
+        and it has not been answered yet. ``email_receipts``: their receipts by e-mail, when the
+        page asked (None: it did not, and the answer says nothing of it)."""
         question = self._consent
         if question is None or question.answer is not None or not secrets.compare_digest(
             request_id.encode(), question.request_id.encode()
         ):
             return False
-        self._consent = replace(question, answer={"accepted": bool(accepted), "marketing": bool(marketing and accepted)})
+        answer = {"accepted": bool(accepted), "marketing": bool(marketing and accepted)}
+        if email_receipts is not None:
+            answer["email_receipts"] = bool(email_receipts and accepted)
+        self._consent = replace(question, answer=answer)
         self._publish()
         for listener in list(self._consent_listeners):
             listener(self._consent)

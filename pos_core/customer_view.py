@@ -31,7 +31,8 @@ The document (``version`` grows by one with each change; ``phase`` says which pa
                    "marketing_question": "…", "answer": null | {"accepted": true, "marketing": false}} | null,
      "thank_you": {"total_text": "£2.18", "change_text": "£0.00" | null, "points_earned": 12 | null,
                    "points_pending": false, "balance": 1212 | null, "referral_points": 0,
-                   "referral_code": "ABCD-EFGH" | null} | null}
+                   "referral_code": "ABCD-EFGH" | null,
+                   "emailed_text": "Receipt e-mailed to j•••@example.com" | ""} | null}
 
 The referral code is the customer's own, to give friends (not a secret: it is on their receipts).
 """
@@ -44,12 +45,15 @@ from typing import Any
 from pos_core.customer_words import held_for_review, progress_sentence, short_name
 from pos_core.loyalty_models import AccountSummary, Quote
 from pos_core.money import format_money
+from pos_core.receipt_by_email import receipt_words
 from pos_core.sale import CompletedSale, Sale
 from pos_core.shown_text import printable
 
 Json = dict[str, Any]
 
 MARKETING_QUESTION = "Would you like offers by text or e-mail? (optional)"
+# The customer gives the address to the cashier, who types it; only the choice is made here.
+EMAIL_RECEIPTS_QUESTION = "E-mail me my receipts (tell the cashier your address)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,8 @@ class ConsentQuestion:
     request_id: str
     terms_version: str
     privacy_notice: str
-    # None until the customer answers on the display: {"accepted": bool, "marketing": bool}.
+    # None until the customer answers on the display: {"accepted": bool, "marketing": bool}, with
+    # "email_receipts": bool when the page asked it.
     answer: Json | None = None
 
 
@@ -150,6 +155,7 @@ def build_view(
                 "terms_version": printable(consent.terms_version),
                 "privacy_notice": printable(consent.privacy_notice),
                 "marketing_question": MARKETING_QUESTION,
+                "email_receipts_question": EMAIL_RECEIPTS_QUESTION,
                 "answer": consent.answer,
             },
         }
@@ -181,5 +187,7 @@ def _thank_you(done: CompletedSale) -> Json:
             "name": short_name(customer.display_name) if customer is not None else "",
             "referral_points": loyalty.referral_points if loyalty is not None else 0,
             "referral_code": _referral_code(customer),
+            # Where the receipt was e-mailed, the address masked (pos_core/receipt_by_email.py).
+            "emailed_text": printable(receipt_words(done) or ""),
         },
     }

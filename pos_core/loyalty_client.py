@@ -66,6 +66,9 @@ _ERRORS_BY_CODE: dict[str, type[LoyaltyError]] = {
     # A friend's referral code at enrolment that no member has, or the new member's own.
     "unknown_referral_code": InvalidValue,
     "referral_own_phone": InvalidValue,
+    # An e-mail address the service refused, or an e-mailed receipt asked for with no address.
+    "invalid_email": InvalidValue,
+    "email_required": InvalidValue,
     # An app code that has expired or was already used: the customer shows a fresh one.
     "qr_expired": InvalidValue,
     "qr_replayed": InvalidValue,
@@ -214,13 +217,18 @@ class LoyaltyClient:
         given_at: str = "till",
         cashier_id: str | None = None,
         referral_code: str | None = None,
+        email: str | None = None,
+        email_receipts: bool = False,
     ) -> AccountSummary:
         """``given_at``: where the customer agreed ("till", "customer_display", "kiosk"); the
         contract's default "till" is not sent, so a platform that predates the field takes it.
-        ``referral_code``: a friend's code, typed or scanned; sent only when given."""
+        ``referral_code``: a friend's code, typed or scanned; sent only when given. ``email`` and
+        ``email_receipts`` (every receipt by e-mail): sent only when given, likewise."""
         consent: dict[str, Any] = {"terms_version": terms_version, "marketing": marketing}
         if given_at != "till":
             consent["given_at"] = given_at
+        if email_receipts:
+            consent["email_receipts"] = True
         body: dict[str, Any] = {"phone": phone, "name": name, "consent": consent}
         if store_id:
             body["store_id"] = store_id
@@ -230,6 +238,8 @@ class LoyaltyClient:
             body["cashier_id"] = cashier_id
         if referral_code:
             body["referral_code"] = referral_code
+        if email:
+            body["email"] = email
         data = await self._call("POST", "/v1/accounts", self.deadlines.other, json=body)
         return self._parsed(AccountSummary.from_json, data)
 

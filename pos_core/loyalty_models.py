@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pos_core.money import currency_code
+from pos_core.shown_text import printable
 
 Json = Mapping[str, Any]
 
@@ -116,6 +117,11 @@ class AccountSummary:
     document: Json = field(default_factory=dict, compare=False, repr=False)
     # The member's own code to give friends (a service from before referrals sends none).
     referral_code: str | None = None
+    # Their e-mail address as a till may show it ("j•••@example.com"; the service never sends the
+    # full one) and whether they chose to get every receipt by e-mail. None/False from a service
+    # without digital receipts.
+    email_masked: str | None = None
+    email_receipts: bool = False
 
     @classmethod
     def from_json(cls, data: Json) -> AccountSummary:
@@ -131,6 +137,9 @@ class AccountSummary:
             presence=presence if isinstance(presence := data.get("presence"), str) and presence else None,
             document={key: value for key, value in data.items() if key != "presence"},
             referral_code=code if isinstance(code := data.get("referral_code"), str) and code else None,
+            # Data, shown on screens and paper: a control character in it is made visible here, once.
+            email_masked=printable(masked) if isinstance(masked := data.get("email_masked"), str) and masked else None,
+            email_receipts=data.get("email_receipts") is True,
         )
 
     def reward(self, reward_id: str) -> Reward | None:
@@ -218,6 +227,25 @@ class Quote:
 
 
 @dataclass(frozen=True, slots=True)
+class DigitalReceipt:
+    """A sale's receipt on the web and by e-mail (``Sale.digital_receipt``): the page's address
+    (only when the service has a public URL) and the masked address it was e-mailed to, if it was."""
+
+    url: str | None = None
+    emailed_to: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> DigitalReceipt | None:
+        if not isinstance(data, Mapping):
+            return None  # a service that predates digital receipts
+        url, emailed_to = data.get("url"), data.get("emailed_to")
+        return cls(
+            url=url if isinstance(url, str) and url.startswith(("https://", "http://")) else None,
+            emailed_to=printable(emailed_to) if isinstance(emailed_to, str) and emailed_to else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SaleResult:
     """The service's record of a sale: what was credited and the balance after it."""
 
@@ -243,6 +271,8 @@ class SaleResult:
     points_held_for_review: int = 0
     # The referral bonus this sale (the member's first qualifying one) paid them; in ``balance``.
     referral_points: int = 0
+    # Its page and e-mail; None from a service that predates digital receipts.
+    digital_receipt: DigitalReceipt | None = None
 
     @property
     def points_credited(self) -> int:
@@ -269,6 +299,7 @@ class SaleResult:
             breakdown=_breakdown(data),
             points_held_for_review=max(0, int(data.get("points_held_for_review") or 0)),
             referral_points=max(0, int(data.get("referral_points") or 0)),
+            digital_receipt=DigitalReceipt.from_json(data.get("digital_receipt")),
         )
 
 

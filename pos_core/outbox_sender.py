@@ -46,10 +46,11 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pos_core.loyalty_client import MAX_BATCH_SALES, LoyaltyClient
+from pos_core.receipt_by_email import without_email_receipt
 from pos_core.loyalty_errors import (
     AnonymousSalesUnsupported,
     IdempotencyConflict,
@@ -469,6 +470,12 @@ class OutboxSender:
             return _Outcome.QUEUE_WAITS
         if isinstance(error, LoyaltyUnavailable):
             return await self._unavailable(item, error)
+        if isinstance(error, LoyaltyError) and item.kind == "sale" and (
+                plain := without_email_receipt(item.body, error)) is not None:
+            # Only the e-mail was refused (a bad address, none on file): the sale goes without it.
+            self.reachable = True
+            log.warning("outbox: sale %s: its receipt cannot be e-mailed (%s); sent without", item.sale_id, error.code)
+            return await self._send(replace(item, body=plain))
         if isinstance(error, LoyaltyError):
             self.reachable = True
             return await self._refused(item, error)

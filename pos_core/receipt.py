@@ -13,6 +13,7 @@ from datetime import datetime
 
 from pos_core.customer_words import held_for_review, progress_sentence, short_name
 from pos_core.money import format_money
+from pos_core.receipt_by_email import receipt_words
 from pos_core.sale import CompletedSale
 
 
@@ -110,6 +111,8 @@ def render_receipt(done: CompletedSale, header: ReceiptHeader) -> list[str]:
                 width,
             )
         )
+    if (emailed := receipt_words(done)) is not None:
+        lines.extend(textwrap.wrap(emailed, width))  # the address masked: the paper lies on the counter
     if done.sale.customer is not None and (code := done.sale.customer.referral_code):
         # The member's own code, to give a friend who joins (the service checks it at enrolment).
         lines.append(pair("Your referral code", _clip(code, 12)))

@@ -37,14 +37,21 @@ class Sale:
     customer: AccountSummary | None = None
     rewards: tuple[str, ...] = ()
     sale_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # The receipt by e-mail for this sale (pos_core/receipt_by_email.py): None follows the
+    # customer's standing choice, True sends it, False not this time; ``receipt_email`` is an
+    # address for this sale only, typed at the till. Never in a repr (logs, tracebacks).
+    email_receipt: bool | None = None
+    receipt_email: str | None = field(default=None, repr=False)
 
     def with_basket(self, basket: Basket) -> Sale:
         return replace(self, basket=basket)
 
     def with_customer(self, customer: AccountSummary | None) -> Sale:
         same = customer is not None and self.customer is not None and customer.account_id == self.customer.account_id
-        # A reward belongs to the customer it was chosen for.
+        # A reward, and a choice of e-mailed receipt, belong to the customer they were chosen for.
         rewards = self.rewards if same else ()
+        if not same:
+            self = replace(self, email_receipt=None, receipt_email=None)
         if same and customer.presence is None and self.customer.presence is not None:
             # A refreshed summary (a live update, an adjustment) carries no proof; the customer
             # identified at this till is still here.
@@ -67,7 +74,17 @@ class Sale:
             "lines": self.basket.to_json(),
             "rewards": list(self.rewards),
             "tender": [t.to_json() for t in tender],
-        } | ({"presence": self.customer.presence} if self.rewards and self.customer.presence else {})
+        } | ({"presence": self.customer.presence} if self.rewards and self.customer.presence else {}) | self._email_fields()
+
+    def with_email_receipt(self, send: bool | None, address: str | None = None) -> Sale:
+        """The sale with this choice of e-mailed receipt (an address implies sending)."""
+        return replace(self, email_receipt=True if address else send, receipt_email=address or None)
+
+    def _email_fields(self) -> dict[str, object]:
+        # Only when chosen: a sale with the customer's standing choice reads as it did before the fields.
+        if self.receipt_email:
+            return {"email_receipt": True, "receipt_email": self.receipt_email}
+        return {} if self.email_receipt is None else {"email_receipt": self.email_receipt}
 
     def anonymous_body(self, total: int, completed_at: str) -> dict[str, object]:
         """The ``POST /v1/anonymous-sales`` body for this sale without a customer: what reports

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pos_core.basket import Basket
@@ -40,6 +40,7 @@ from pos_core.loyalty_errors import LoyaltyError, RewardNotAvailable, RewardsNee
 from pos_core.loyalty_models import AccountSummary, Quote
 from pos_core.pickup_order import OrderAtTill, OrderPickup, PickupOrder
 from pos_core.money import format_money
+from pos_core.receipt_by_email import takes_email_receipt
 from pos_core.sale import CompletedSale, Sale, Tender, amount_due
 from pos_core.store_figures import ReportDays, StoreFigures, fetch_store_figures
 
@@ -90,6 +91,8 @@ class Enrolment:
     marketing: bool
     given_at: str = "till"
     referral_code: str = ""  # a friend's code, as typed or scanned ("": none)
+    email: str = ""  # for e-mailed receipts, as typed ("": none); checked before it is sent
+    email_receipts: bool = False  # every receipt by e-mail
 
 
 def _same_customer(one: Sale, other: Sale) -> bool:
@@ -260,7 +263,7 @@ class SaleSession:
         if form is None:
             return None
         return await self.enrol(phone=form.phone, name=form.name, marketing=form.marketing, given_at=form.given_at,
-                                referral_code=form.referral_code)
+                                referral_code=form.referral_code, email=form.email, email_receipts=form.email_receipts)
 
     async def identify(self, method: str, value: str) -> AccountSummary:
         """Find the customer and put them on the sale. Raises UnknownCustomer, LoyaltyError or
@@ -277,18 +280,35 @@ class SaleSession:
         return customer
 
     async def enrol(
-        self, *, phone: str, name: str, marketing: bool, given_at: str = "till", referral_code: str = ""
+        self, *, phone: str, name: str, marketing: bool, given_at: str = "till", referral_code: str = "",
+        email: str = "", email_receipts: bool = False,
     ) -> AccountSummary:
-        """Make the customer a member (their consent recorded, with where it was given, and the
-        friend who referred them, if any) and put them on the sale."""
+        """Make the customer a member (their consent recorded, with where it was given, the friend
+        who referred them, if any, and their e-mail address for receipts) and put them on the sale.
+        Raises InvalidEmail (a ValueError) for an address that cannot be one, before anything is sent."""
         self._looking(True)
         try:
             customer = await self.checkout.enrol(phone=phone, name=name, marketing=marketing, given_at=given_at,
-                                                 referral_code=referral_code)
+                                                 referral_code=referral_code, email=email,
+                                                 email_receipts=email_receipts)
         finally:
             self._looking(False)
         self.set_customer(customer)
         return customer
+
+    def choose_email_receipt(self, send: bool | None, address: str | None = None) -> bool:
+        """This sale's receipt by e-mail: ``send`` True or False (None: the customer's standing
+        choice), or to ``address`` (already checked: ``pos_core.email_address.checked_email``) for
+        this sale only. Allowed while the sale is being paid for too (it changes nothing paid);
+        False when there is no member on the sale or their service does not take the choice."""
+        sale = self.sale
+        if sale is None or not takes_email_receipt(sale.customer):
+            return False
+        chosen = sale.with_email_receipt(send, address)
+        if self._payment is not None and self._payment.sale.sale_id == sale.sale_id:
+            self._payment = replace(self._payment, sale=chosen)
+        self._change(chosen)  # the basket, customer and rewards are as they were: the quote stands
+        return True
 
     async def find_order(self, pickup_code: str) -> OrderAtTill:
         """The click & collect order a pickup code names. Its customer goes on the sale (their

@@ -24,6 +24,7 @@ from pos_core.loyalty_models import Quote
 from pos_core.outbox import OutboxError
 from pos_core.phone_number import InvalidPhoneNumber
 from pos_core.sale import Sale
+from pos_core.receipt_by_email import emailed_to, takes_email_receipt
 from pos_core.sale_session import Enrolment, Notice, with_rewards
 from pos_core.settings import Settings
 from pos_core.staff_pin import StaffPinLock
@@ -133,8 +134,9 @@ class SelfCheckoutApp(TillApp):
             )
             if joined is None:
                 return None
-            name, marketing, referral_code = joined
-            return Enrolment(identification.value, name, marketing, given_at="kiosk", referral_code=referral_code)
+            return Enrolment(identification.value, joined.name, joined.marketing, given_at="kiosk",
+                             referral_code=joined.referral_code, email=joined.email,
+                             email_receipts=joined.email_receipts)
 
         try:
             customer = await self.session.sign_in(
@@ -188,10 +190,16 @@ class SelfCheckoutApp(TillApp):
             return
         if payment is None:
             return
-        tender = await self.push_screen_wait(KioskPaymentScreen(payment.due, payment.sale.currency))
+        customer = payment.sale.customer
+        offer = customer.email_masked if customer is not None and takes_email_receipt(customer) else None
+        paying = KioskPaymentScreen(payment.due, payment.sale.currency, email_on_file=offer,
+                                    emailed=emailed_to(payment.sale) is not None)
+        tender = await self.push_screen_wait(paying)
         if tender is None:
             session.cancel_payment()
             return
+        if paying.email_receipt is not None:
+            session.choose_email_receipt(paying.email_receipt)
         try:
             done = await session.complete(tender)
         except (OutboxError, ValueError) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pos_core.email_address import InvalidEmail
 from pos_core.loyalty_errors import (
     AlreadyEnrolled,
     InvalidValue,
@@ -26,6 +27,8 @@ def shopper_message(error: BaseException, method: str = "phone") -> str:
             return "We couldn't find that referral code. Please check it, or leave it empty."
         case InvalidValue(code="referral_own_phone"):
             return "That referral code belongs to this phone number, so it can't be used to join."
+        case InvalidValue(code="invalid_email") | InvalidEmail():
+            return "Please check your e-mail address (like name@example.com), or leave it empty."
         case InvalidPhoneNumber():
             return "That number doesn't look right. Please check it and try again."
         case UnknownCustomer():

@@ -1,5 +1,6 @@
-"""Enrol a new member at the till: phone, name, a friend's referral code if they have one (typed,
-or scanned into the field), and the customer's consent, given out loud (the
+"""Enrol a new member at the till: phone, an e-mail address for receipts if they give one (checked
+here before it is sent; "E-mail me my receipts" needs it), name, a friend's referral code if they
+have one (typed, or scanned into the field), and the customer's consent, given out loud (the
 cashier ticks the boxes) or with a tap on the customer display facing the till (the form asks the
 customer feed while it is open, and ticks and locks the boxes when the customer answers)."""
 
@@ -20,6 +21,7 @@ from textual.widgets import Button, Checkbox, Input, Label
 from cashier_tui.widgets.phone_input import PhoneInput
 from pos_core.customer_feed import CustomerFeed
 from pos_core.customer_view import ConsentQuestion
+from pos_core.email_address import MAX_LENGTH, InvalidEmail, checked_email
 from pos_core.phone_number import InvalidPhoneNumber, PhoneNumber, parse_phone
 from pos_core.shown_text import printable
 
@@ -31,6 +33,8 @@ class Enrolment:
     marketing: bool
     given_at: Literal["till", "customer_display"] = "till"
     referral_code: str = ""  # a friend's, as typed or scanned ("": none); the service checks it
+    email: str = ""  # checked and normalised (pos_core.email_address); "": none
+    email_receipts: bool = False  # every receipt by e-mail
 
 
 class EnrolScreen(ModalScreen[Enrolment | None]):
@@ -64,7 +68,11 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
                 yield Label(f"No member has {printable(self.phone)}. Enrol them?", classes="dialog-title", markup=False)
             else:
                 yield Label("Enrol a new member", classes="dialog-title")
-            yield PhoneInput(self.phone_region, value=self.phone, id="enrol-phone")
+            # Side by side, as the name and code: the whole privacy notice still fits 80×24.
+            with Horizontal(id="enrol-phone-row"):
+                yield PhoneInput(self.phone_region, value=self.phone, id="enrol-phone")
+                yield Input(placeholder="E-mail for receipts (optional)", max_length=MAX_LENGTH, id="enrol-email",
+                            tooltip="Optional: where their receipts are e-mailed; shown masked afterwards")
             # Side by side: the form still fits the smallest register (80×24) with a problem shown.
             with Horizontal(id="enrol-name-row"):
                 yield Input(placeholder="Customer's name", max_length=60, id="enrol-name")
@@ -73,7 +81,9 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
             # The terms version and the privacy notice are the service's words: text, not markup.
             yield Checkbox(Content(f"Agrees to the loyalty terms ({printable(self.terms_version)})"), id="enrol-terms",
                            compact=True)
-            yield Checkbox("Wants offers by text (optional)", id="enrol-marketing", compact=True)
+            with Horizontal(id="enrol-choices"):
+                yield Checkbox("Wants offers by text (optional)", id="enrol-marketing", compact=True)
+                yield Checkbox("E-mail me my receipts", id="enrol-email-receipts", compact=True)
             if self.privacy_notice:
                 yield Label(printable(self.privacy_notice), classes="notice", markup=False)
             yield Label("", id="enrol-display-consent", classes="notice", markup=False)
@@ -118,8 +128,13 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
             return
         marketing = bool(answer.get("marketing"))
         self.given_at = "customer_display"
-        self.tell_display_consent(f"Agreed on the customer display (offers: {'yes' if marketing else 'no'})")
-        for box, value in (("#enrol-terms", True), ("#enrol-marketing", marketing)):
+        boxes = [("#enrol-terms", True), ("#enrol-marketing", marketing)]
+        receipts = ""
+        if "email_receipts" in answer:  # asked on the display: the cashier types the address they give
+            boxes.append(("#enrol-email-receipts", bool(answer["email_receipts"])))
+            receipts = "; receipts by e-mail: type their address" if answer["email_receipts"] else ""
+        self.tell_display_consent(f"Agreed on the customer display (offers: {'yes' if marketing else 'no'}{receipts})")
+        for box, value in boxes:
             checkbox = self.query_one(box, Checkbox)
             checkbox.value = value
             checkbox.disabled = True
@@ -143,7 +158,16 @@ class EnrolScreen(ModalScreen[Enrolment | None]):
             error.update("The customer must agree to the terms to join. Ask them, then tick the box.")
             return
         referral = " ".join(self.query_one("#enrol-referral", Input).value.split())
-        self.dismiss(Enrolment(phone, name, self.query_one("#enrol-marketing", Checkbox).value, self.given_at, referral))
+        email_field = self.query_one("#enrol-email", Input)
+        email_receipts = self.query_one("#enrol-email-receipts", Checkbox).value
+        try:
+            email = checked_email(email_field.value) if email_field.value.strip() or email_receipts else ""
+        except InvalidEmail as problem:
+            error.update(str(problem))  # one line: the form still fits 80×24 with it
+            email_field.focus()
+            return
+        self.dismiss(Enrolment(phone, name, self.query_one("#enrol-marketing", Checkbox).value, self.given_at, referral,
+                               email, email_receipts))
 
     def take_referral_code(self, code: str) -> None:
         """A friend's code scanned while the form is open (REF-…): into its field."""

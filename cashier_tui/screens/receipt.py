@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Label, Static
 
 from pos_core.money import format_money
+from pos_core.receipt_by_email import receipt_words
 from pos_core.sale import CompletedSale
 from pos_core.shown_text import printable
 from till_tui.keys_footer import KeysFooter
@@ -51,6 +52,8 @@ class ReceiptScreen(Screen[None]):
                     yield Label("Saved on this till; sent when the loyalty service answers.", classes="muted")
                 else:
                     yield Label("No loyalty card on this sale.", classes="muted")
+                if (emailed := receipt_words(self.done)) is not None:
+                    yield Label(emailed, id="receipt-emailed", markup=False)  # the address masked
                 yield Label("Enter  next sale", classes="hint")
         yield KeysFooter()
 

@@ -22,6 +22,7 @@ from textual.widgets import Input
 from cashier_tui.error_messages import cashier_message
 from cashier_tui.screens.adjust_points import AdjustPointsScreen
 from cashier_tui.screens.confirm import ConfirmScreen
+from cashier_tui.screens.email_receipt import EmailReceiptScreen
 from cashier_tui.screens.enrol import EnrolScreen
 from cashier_tui.screens.manager_pin import ManagerPinScreen
 from cashier_tui.screens.manager_reports import ManagerReportsScreen, is_offline, refusal_words
@@ -45,6 +46,7 @@ from pos_core.loyalty_models import AccountSummary, Quote, ReturnResult
 from pos_core.outbox import OutboxError
 from pos_core.phone_number import InvalidPhoneNumber
 from pos_core.printed_receipt import printed_sale
+from pos_core.receipt_by_email import enrolled_email_words, sale_words, takes_email_receipt
 from pos_core.sale import CompletedSale, Sale
 from pos_core.sale_session import Enrolment, Notice, SaleSession
 from pos_core.settings import Settings
@@ -63,7 +65,7 @@ NOT_IN_TRAINING = ("The manager screen is not available in training: the store's
 
 class RegisterScreen(Screen[None]):
     # In key order. The footer shows what works now and must fit 80 columns, so the rarely used
-    # keys (F1 help, F7, F9, Ctrl+T, Ctrl+B) are left out of it: the top line says "F1 help", and the help
+    # keys (F1 help, F7, F9, Ctrl+E, Ctrl+T, Ctrl+B) are left out of it: the top line says "F1 help", and the help
     # screen lists every key.
     BINDINGS = [
         Binding("f1", "help", "Help", show=False, id="register.help",
@@ -85,6 +87,9 @@ class RegisterScreen(Screen[None]):
         Binding("f9", "adjust_points", "Adjust pts", show=False, id="register.adjust_points",
                 tooltip="Add or take the customer's points by hand (needs a manager's PIN)"),
         Binding("f10", "pay", "Pay", id="register.pay", tooltip="Take payment by cash or card"),
+        # Before the item field's own Ctrl+E (cursor to the end, which End does too). Off the footer, which is full.
+        Binding("ctrl+e", "email_receipt", "E-mail", show=False, priority=True, id="register.email_receipt",
+                tooltip="E-mail the receipt for this sale: to the customer's address on file, or one typed for this sale"),
         Binding("f12", "return_items", "Return", id="register.return", tooltip="Return items from an earlier sale"),
         Binding("up", "move_line(-1)", "Up", show=False, id="register.line_up",
                 tooltip="Highlight the line above"),
@@ -228,6 +233,8 @@ class RegisterScreen(Screen[None]):
             return bool(customer and (customer.rewards_available or sale.rewards))
         if action == "remove_customer":
             return customer is not None
+        if action == "email_receipt":
+            return takes_email_receipt(customer)
         if action == "adjust_points":
             return customer is not None and not customer.provisional
         if action == "void_sale":
@@ -371,9 +378,10 @@ class RegisterScreen(Screen[None]):
             return
         self.post_message(self.CustomerLookup(identification))
         enrolling = False
+        asked_email = False
 
         async def join(phone: str) -> Enrolment | None:
-            nonlocal enrolling
+            nonlocal enrolling, asked_email
             program = self.checkout.program
             form = await self.app.push_screen_wait(
                 EnrolScreen(
@@ -387,7 +395,9 @@ class RegisterScreen(Screen[None]):
             enrolling = form is not None
             if form is None:
                 return None
-            return Enrolment(form.phone.e164, form.name, form.marketing, form.given_at, form.referral_code)
+            asked_email = bool(form.email)
+            return Enrolment(form.phone.e164, form.name, form.marketing, form.given_at, form.referral_code,
+                             form.email, form.email_receipts)
 
         try:
             customer = await self.session.sign_in(
@@ -400,7 +410,8 @@ class RegisterScreen(Screen[None]):
                 self.report(error, title="Customer not found", presented=identification)
             return
         if enrolling and customer is not None:
-            self.notify(f"{customer.display_name} is now a member.", title="Enrolled", markup=False)
+            self.notify(f"{customer.display_name} is now a member.{enrolled_email_words(customer, asked_email)}",
+                        title="Enrolled", markup=False)
             self.post_message(self.Enrolled(customer))
 
     def action_remove_customer(self) -> None:
@@ -536,6 +547,18 @@ class RegisterScreen(Screen[None]):
             await self.session.apply_rewards(chosen)
         except LoyaltyError as error:
             self.report(error, title="Reward not applied")
+
+    # -- the receipt by e-mail ------------------------------------------------------------------
+
+    @till_work(exclusive=True, group="dialog")
+    async def action_email_receipt(self) -> None:
+        sale = self.sale
+        if sale is None or sale.customer is None or not takes_email_receipt(sale.customer):
+            return
+        choice = await self.app.push_screen_wait(EmailReceiptScreen(sale.customer.email_masked))
+        if choice is not None and self.session.choose_email_receipt(choice.send, choice.address):
+            words = sale_words(self.session.sale) if self.session.sale is not None else None
+            self.notify(words or "Paper receipt only.", title="Receipt", markup=False)
 
     # -- payment ---------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from textual.widget import Widget
 
 from pos_core.loyalty_models import AccountSummary, Quote
 from pos_core.money import format_money
+from pos_core.receipt_by_email import sale_words, takes_email_receipt
 from pos_core.sale import Sale
 from pos_core.shown_text import printable
 
@@ -154,6 +155,10 @@ class LoyaltyPanel(Widget, can_focus=False):
         if customer.provisional:
             lines.append(Line("panel-offline", Content("Offline: from this till's records, not yet confirmed."),
                               "loyalty-panel--muted"))
+        if self.sale is not None and (receipt := sale_words(self.sale)) is not None:
+            lines.append(Line("panel-receipt-email", Content(receipt), "loyalty-panel--muted"))  # masked: data
+        elif takes_email_receipt(customer):
+            lines.append(Line("panel-receipt-email", Content("Ctrl+E  e-mail the receipt"), "loyalty-panel--muted"))
         if (reward := customer.next_reward) is not None:
             lines.append(Line("panel-next-reward", Content.assemble(f"{reward.points_needed:,} pts to ",
                                                                     printable(reward.name)),

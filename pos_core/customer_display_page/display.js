@@ -12,6 +12,7 @@
   let retryMs = 500;
   let clearTimer = null;
   let marketing = null;  // the customer's choice on the marketing question: true, false or not yet
+  let emailReceipts = false;  // "E-mail me my receipts", toggled (the cashier types the address)
   let askedId = null;    // the consent question the buttons belong to
   let sending = false;
 
@@ -109,6 +110,7 @@
     if (enrolment.request_id !== askedId) {
       askedId = enrolment.request_id;
       marketing = null;
+      emailReceipts = false;
       sending = false;
       text("consent-status", "");
     }
@@ -117,12 +119,16 @@
     text("marketing-question", enrolment.marketing_question);
     $("marketing-yes").setAttribute("aria-pressed", String(marketing === true));
     $("marketing-no").setAttribute("aria-pressed", String(marketing === false));
+    show("email-receipts", Boolean(enrolment.email_receipts_question));
+    text("email-receipts", enrolment.email_receipts_question || "");
+    $("email-receipts").setAttribute("aria-pressed", String(emailReceipts));
     const answer = enrolment.answer;
     show("consent-choices", answer == null);
-    for (const id of ["marketing-yes", "marketing-no", "agree", "decline"]) $(id).disabled = sending;
+    for (const id of ["marketing-yes", "marketing-no", "email-receipts", "agree", "decline"]) $(id).disabled = sending;
     if (answer != null) {
       text("consent-status", answer.accepted
-        ? "Thank you: you have agreed" + (answer.marketing ? ", with offers" : ", without offers") + ". The cashier will finish joining you up."
+        ? "Thank you: you have agreed" + (answer.marketing ? ", with offers" : ", without offers")
+          + (answer.email_receipts ? ", receipts by e-mail" : "") + ". The cashier will finish joining you up."
         : "No problem: you have not joined.");
     }
   }
@@ -147,6 +153,8 @@
     if (thanks.balance != null) text("thanks-balance", "Your balance: " + points(thanks.balance) + " points");
     show("thanks-referral", Boolean(thanks.referral_code));
     text("thanks-referral", thanks.referral_code ? "Invite a friend with your code " + thanks.referral_code : "");
+    show("thanks-emailed", Boolean(thanks.emailed_text));
+    text("thanks-emailed", thanks.emailed_text || "");
   }
 
   // -- the customer's answer ---------------------------------------------------------------------
@@ -166,7 +174,8 @@
       const response = await fetch("/consent", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ request_id: enrolment.request_id, accepted: accepted, marketing: accepted && marketing === true }),
+        body: JSON.stringify({ request_id: enrolment.request_id, accepted: accepted, marketing: accepted && marketing === true,
+                               email_receipts: accepted && emailReceipts }),
         cache: "no-store",
       });
       if (!response.ok) told = "That question has closed. Please ask the cashier.";
@@ -223,6 +232,10 @@
   document.addEventListener("DOMContentLoaded", () => {
     $("marketing-yes").addEventListener("click", () => choose(true));
     $("marketing-no").addEventListener("click", () => choose(false));
+    $("email-receipts").addEventListener("click", () => {
+      emailReceipts = !emailReceipts;
+      if (view && view.enrolment) drawEnrolment(view.enrolment);
+    });
     $("agree").addEventListener("click", () => answer(true));
     $("decline").addEventListener("click", () => answer(false));
     follow();

@@ -1,6 +1,7 @@
-"""Thank you: points earned (and a referral bonus), the new balance, what is next, and the
-member's referral code to give friends; that the receipt did not print, when the printer cannot
-print (it is kept, and staff can print it); then the next shopper's welcome."""
+"""Thank you: points earned (and a referral bonus), the new balance, what is next, the member's
+referral code to give friends, where the receipt was e-mailed (masked), and that the receipt did
+not print when the printer cannot print (it is kept, and staff can print it); then the next
+shopper's welcome."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from textual.widgets import Label
 from pos_core.customer_words import first_name, held_for_review, next_step
 from pos_core.money import format_money
 from pos_core.printer_words import cannot_print
+from pos_core.receipt_by_email import receipt_words
 from pos_core.sale import CompletedSale
 
 
@@ -51,6 +53,8 @@ class ThankYouScreen(Screen[None]):
                 if customer is not None and customer.referral_code:
                     yield Label(f"Invite a friend with your code {customer.referral_code}", classes="center",
                                 id="thanks-referral", markup=False)
+                if (emailed := receipt_words(done)) is not None:
+                    yield Label(emailed, classes="center", id="thanks-emailed", markup=False)
                 yield Label("Sorry, your receipt couldn't be printed. Please ask a member of staff for it.",
                             id="thanks-no-receipt", classes="center problem")
                 yield Label("Touch anywhere to start a new shop.", classes="center muted")

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from textual.widgets import Checkbox, Input, Label
 
+from cashier_tui.screens.email_receipt import EmailReceiptScreen
 from cashier_tui.screens.enrol import EnrolScreen
 from cashier_tui.screens.payment import PaymentScreen
 from cashier_tui.screens.receipt import ReceiptScreen
@@ -77,6 +78,11 @@ async def test_the_page_follows_the_sale_from_basket_to_thank_you(cashier, api: 
             await wait_for(pilot, lambda: screen.quote is not None)
             earned = screen.quote.points_earned
             await page.wait_text("#points-this-sale", f"This shop earns you {earned:,} points")
+            await pilot.press("ctrl+e")  # the receipt e-mailed, to an address for this sale only
+            await wait_for(pilot, lambda: isinstance(app.screen, EmailReceiptScreen))
+            await type_text(pilot, "sam@example.org")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is screen)
 
             await pilot.press("f10")
             await wait_for(pilot, lambda: isinstance(app.screen, PaymentScreen))
@@ -89,6 +95,9 @@ async def test_the_page_follows_the_sale_from_basket_to_thank_you(cashier, api: 
             assert await page.text("#thanks-change") == f"£{(2000 - loaf['unit_price'] - drink['unit_price']) / 100:.2f}"
             assert await page.text("#thanks-balance") == f"Your balance: {summary['balance'] + earned:,} points"
             assert not await page.shown("#lines")
+            # Only the masked address reaches the customer's screen.
+            assert await page.wait_text("#thanks-emailed", "Receipt e-mailed to s•••@example.org")
+            assert "sam@" not in await page.js("return document.body.innerText")
 
 
 async def test_consent_tapped_on_the_page_reaches_the_enrol_form_and_the_record(
@@ -106,7 +115,7 @@ async def test_consent_tapped_on_the_page_reaches_the_enrol_form_and_the_record(
             await page.wait_text("#terms-version", program.terms_version)
             assert await page.text("#privacy-notice") == program.privacy_notice
             # Big enough to tap on a phone.
-            sizes = await page.js("return ['agree', 'decline', 'marketing-yes', 'marketing-no'].map("
+            sizes = await page.js("return ['agree', 'decline', 'marketing-yes', 'marketing-no', 'email-receipts'].map("
                                   "id => document.getElementById(id).getBoundingClientRect().height)")
             assert min(sizes) >= 48
             assert await page.horizontal_overflow() == 0
@@ -114,12 +123,14 @@ async def test_consent_tapped_on_the_page_reaches_the_enrol_form_and_the_record(
             assert "customer display" in str(form.query_one("#enrol-display-consent", Label).render())
 
             await page.click("#marketing-yes")
+            await page.click("#email-receipts")
             await page.click("#agree")
-            await page.wait_text("#consent-status", lambda text: text.startswith("Thank you: you have agreed, with offers"))
+            await page.wait_text("#consent-status", lambda text: text.startswith(
+                "Thank you: you have agreed, with offers, receipts by e-mail"))
             said = form.query_one("#enrol-display-consent", Label)
             await wait_for(pilot, lambda: "Agreed on the customer display" in str(said.render()))
-            assert str(said.render()) == "Agreed on the customer display (offers: yes)"
-            for box in ("#enrol-terms", "#enrol-marketing"):
+            assert str(said.render()) == "Agreed on the customer display (offers: yes; receipts by e-mail: type their address)"
+            for box in ("#enrol-terms", "#enrol-marketing", "#enrol-email-receipts"):
                 assert form.query_one(box, Checkbox).value and form.query_one(box, Checkbox).disabled
             # A second tap (another tab, a replay) changes nothing.
             request_id = app.customer_feed.consent.request_id
@@ -131,8 +142,13 @@ async def test_consent_tapped_on_the_page_reaches_the_enrol_form_and_the_record(
 
             assert form.query_one("#enrol-name", Input).has_focus
             await type_text(pilot, "Sam Taylor")
+            await pilot.press("enter")  # receipts by e-mail, the customer said, and no address yet
+            await wait_for(pilot, lambda: "Type the customer's e-mail address." == str(
+                form.query_one("#enrol-error", Label).render()))
+            form.query_one("#enrol-email", Input).value = "sam@example.org"
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.screen.sale.customer is not None)
+            assert app.screen.sale.customer.email_masked == "s•••@example.org" and app.screen.sale.customer.email_receipts
             # The form has closed: the question leaves the customer's screen, their name arrives.
             await page.wait_text("#customer-name", "Sam T.")
             assert not await page.shown("#enrolling")

@@ -12,6 +12,7 @@ import pytest
 from cashier_tui.error_messages import cashier_message
 from cashier_tui.help_entries import HELP, entry_for
 from devices import payload
+from pos_core.email_address import InvalidEmail, checked_email
 from pos_core.catalog import CatalogError
 from pos_core.checkout import PaymentError
 from pos_core.loyalty_errors import (
@@ -66,6 +67,8 @@ def _errors() -> list[BaseException]:
         InvalidValue("x", code="qr_expired"),
         InvalidValue("x", code="qr_replayed"),
         InvalidValue("x", code="invalid"),
+        InvalidValue("x", code="invalid_email"),
+        InvalidValue("x", code="email_required"),
         RewardsNeedTheService("offline", code="offline"),
         RewardNotAvailable("no", code="reward_not_available"),
         IdempotencyConflict("dup", code="idempotency_conflict"),
@@ -80,6 +83,11 @@ def _errors() -> list[BaseException]:
         try:
             parse_phone(text, "GB")
         except InvalidPhoneNumber as error:
+            problems.append(error)
+    for text in ("", "jo@", "jo smith@example.com"):
+        try:
+            checked_email(text)
+        except InvalidEmail as error:
             problems.append(error)
     for text in ("abc", "1.234"):
         try:
