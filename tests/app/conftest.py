@@ -59,16 +59,26 @@ def cashier(live_service: RunningService, tmp_path: Path) -> Callable[..., Cashi
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 30.0) -> Any:
-    """Let the app run until ``condition()`` is truthy (workers talk to a real service)."""
+    """Let the app run until ``condition()`` is truthy (workers talk to a real service), and the
+    screen on top has its children: a screen is the app's screen as soon as it is pushed, but
+    composes and mounts its widgets a moment later, so a test reading it at once found nothing
+    on a busy machine."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
         value = condition()
-        if value:
+        if value and _screen_composed(pilot):
             return value
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
         await pilot.pause(0.02)
+
+
+def _screen_composed(pilot: Pilot) -> bool:
+    try:
+        return pilot.app.screen.is_mounted
+    except Exception:  # no screen yet (the app is starting) or any more (it is closing)
+        return True
 
 
 def find_customer(api: httpx.Client, predicate: Callable[[dict[str, Any]], bool]) -> tuple[str, dict[str, Any]]:
