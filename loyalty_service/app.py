@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from loyalty_service import accounts, activity_flags, adjustments, anonymous_sales, events, managers, orders
 from loyalty_service import points_review, presence, privacy, qr_tokens, rate_limit, referral_codes, reservations
 from loyalty_service import report_routes, returns, sale_batches, sales, serving, staff
-from loyalty_service import digital_receipts, receipt_page, survey_report
+from loyalty_service import digital_receipts, receipt_page
 from loyalty_service.auth import check_binding, key_holder, require_hq, require_key, require_till
 from loyalty_service.body_limit import BodyLimit
 from loyalty_service.clock import utc_now
@@ -166,7 +166,6 @@ def create_app(
     app.include_router(router)
     app.include_router(report_routes.router)
     app.include_router(receipt_page.router)  # GET/POST /r/{token}: no key (receipt_page.py)
-    app.include_router(survey_report.router)  # GET /v1/reports/survey
     if sale_batches_route:
         app.include_router(batch_router)
     app.add_middleware(BodyLimit, larger={sale_batches.PATH: sale_batches.MAX_BATCH_BODY_BYTES})  # added last, so outermost: before routing, keys and parsing

@@ -8,15 +8,13 @@ The figures are those of ``GET /v1/reports/...`` for head office (every store, o
 CSV gives money in minor units, as the API does, with the sales report's total as a last row whose
 first column is ``total``; the table shows money in the currency's units (``12.34``) for reading.
 Names from the data (cashiers') are printed as text: a control character becomes ``?``.
-``survey`` is the survey answers' report (``loyalty_service.survey_report.survey_report``, built
-with the digital receipts); until that exists it says so.
+``survey`` is the survey answers' report (survey_report.py), per question and answer.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import importlib
 import sys
 import unicodedata
 from decimal import Decimal
@@ -27,6 +25,7 @@ from loyalty_service.database import DatabaseError, database_target, open_databa
 from loyalty_service.errors import ApiError
 from loyalty_service.program import Program, ProgramError, load_program
 from loyalty_service.reports import BYS, enrolments_report, period, rewards_report, sales_report
+from loyalty_service.survey_report import survey_report
 
 COMMANDS = ("report",)
 REPORTS = ("sales", "enrolments", "rewards", "survey")
@@ -86,11 +85,7 @@ def main(argv: list[str], out: TextIO | None = None) -> int:
                 answer = rewards_report(conn, program, span, args.store).contract()
                 columns, rows = ["reward_id", "name", "redeemed", "cost"], answer["rows"]
             else:
-                survey = _survey_report()
-                if survey is None:
-                    print("loyalty-service: this service has no survey answers' report yet", file=sys.stderr)
-                    return 1
-                answer = survey(conn, program, span, args.store).contract()
+                answer = survey_report(conn, program, span, args.store).contract()
                 columns, rows = ["question_id", "question", "answer", "count"], answer["rows"]
     except DatabaseError as error:
         print(f"loyalty-service: {error}", file=sys.stderr)
@@ -104,14 +99,6 @@ def main(argv: list[str], out: TextIO | None = None) -> int:
               f"{'store ' + args.store if args.store else 'every store'}", file=out)
         write_table(out, columns, rows, program)
     return 0
-
-
-def _survey_report() -> Any:
-    """The survey answers' figures (built with the digital receipts), or None before they exist."""
-    try:
-        return importlib.import_module("loyalty_service.survey_report").survey_report
-    except (ImportError, AttributeError):
-        return None
 
 
 def write_csv(out: TextIO, columns: list[str], rows: list[dict[str, Any]]) -> None:

@@ -1,4 +1,5 @@
-"""The routes of the managers' reports: ``GET /v1/reports/sales``, ``/enrolments`` and ``/rewards``.
+"""The routes of the managers' reports: ``GET /v1/reports/sales``, ``/enrolments``, ``/rewards`` and
+``/survey`` (the receipts' survey answers, survey_report.py).
 
 Who may read which store is report_access.py's; the figures are reports.py's. A router of its own,
 included by app.py, so the reports' routes sit in one place.
@@ -27,6 +28,7 @@ from loyalty_service.reports import (
     sales_report,
 )
 from loyalty_service.schemas import ErrorResponse
+from loyalty_service.survey_report import SurveyReport, survey_report
 from loyalty_service.terminal_keys import KeyHolder
 from loyalty_service.worker_thread import in_worker_thread
 
@@ -76,3 +78,11 @@ def rewards(request: Request, holder: Holder, first: DateFrom = None, last: Date
             store_id: StoreId = None) -> RewardsReport:
     """Rewards redeemed, most first, with the discounts they gave (minor units)."""
     return _read(request, holder, first, last, store_id, rewards_report)
+
+
+@router.get("/survey", responses=_ERRORS)
+@in_worker_thread
+def survey(request: Request, holder: Holder, first: DateFrom = None, last: DateTo = None,
+           store_id: StoreId = None) -> SurveyReport:
+    """The receipts' survey answers, counted per question and answer (the programme's order)."""
+    return _read(request, holder, first, last, store_id, survey_report)

@@ -23,6 +23,7 @@ from tests.service.stored import rows
 from tests.service.test_chain_security import add_key
 from tests.service.test_referrals import BEN_ID
 from tests.service.test_returns import give_back
+from tests.service_fork_server import run_service_command
 
 HOSTILE = "<img src=x onerror=alert(1)> Loaf"
 CASHIER = DEMO_STAFF[0][0]
@@ -136,8 +137,32 @@ def test_head_office_reads_the_answers_counted_per_question_answer_and_store(
     assert report["rows"][0]["question"] == "Was the bread fresh?"
     long_ago = api.get("/v1/reports/survey", params={"store_id": store, "from": "2001-01-01", "to": "2001-12-31"})
     assert {r["count"] for r in long_ago.json()["rows"]} == {0}
-    assert error_code(api.get("/v1/reports/survey", params={"from": "yesterday"})) == (422, "invalid_period")
+    assert error_code(api.get("/v1/reports/survey", params={"from": "yesterday"})) == (422, "invalid_request")
     assert error_code(api.get("/v1/reports/survey", params={"from": "2001-01-02", "to": "2001-01-01"})) == (
         422, "invalid_period")
     with keyed_till(db, api) as till:
-        assert error_code(till.get("/v1/reports/survey")) == (403, "hq_only")
+        # A till reads its own store's answers only with a manager's PIN, as every report (report_access.py).
+        assert error_code(till.get("/v1/reports/survey")) == (403, "manager_pin_required")
+
+
+def test_a_store_manager_reads_its_own_stores_answers_and_the_command_prints_them(
+    page_service: tuple[httpx.Client, Path | str]
+) -> None:
+    api, db = page_service
+    store = f"survey-{uuid.uuid4().hex[:8]}"
+    body = sale_body(api, ALICE_ID, [line(api, "1005")]) | {"store_id": store}
+    page = post_sale(api, body, str(uuid.uuid4())).json()["digital_receipt"]["url"].removeprefix("http://receipts.test")
+    assert api.post(page, data={"bread-fresh": "Yes"}).status_code == 200
+    made = run_service_command("add-key", "--db", str(db), "--role", "manager", "--store", store)
+    assert made.returncode == 0, made.stderr
+    manager = httpx.Client(base_url=str(api.base_url), headers={"Authorization": f"Bearer {json.loads(made.stdout)['key']}"})
+    with manager:
+        mine = manager.get("/v1/reports/survey")  # its own store, without naming it
+        assert mine.status_code == 200
+        assert [(r["question_id"], r["answer"], r["count"]) for r in mine.json()["rows"]][:2] == [
+            ("bread-fresh", "Yes", 1), ("bread-fresh", "No", 0)]
+        assert error_code(manager.get("/v1/reports/survey", params={"store_id": "another"})) == (403, "other_store")
+    printed = run_service_command("report", "--db", str(db), "survey", "--store", store, "--format", "csv")
+    assert printed.returncode == 0, printed.stderr
+    assert "bread-fresh,Was the bread fresh?,Yes,1" in printed.stdout.splitlines()
+
