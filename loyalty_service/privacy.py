@@ -165,7 +165,30 @@ def export(conn: Connection, program: Program, account_id: str) -> dict[str, Any
         "flags": _rows(conn, "SELECT day, transactions, flagged_at FROM account_flags WHERE account_id = ?"
                              " ORDER BY day", (account_id,)),
         "events": events,
+        "orders": _orders(conn, account_id),
+        "referral_code": referral_code["code"] if (referral_code := conn.execute(
+            "SELECT code FROM referral_codes WHERE account_id = ?", (account_id,)).fetchone()) else None,
+        "referrals": _referrals(conn, account_id),
     }
+
+
+def _orders(conn: Connection, account_id: str) -> list[dict[str, Any]]:
+    """Their click & collect orders: as posted (lines gone once erased or pruned), and what became of them."""
+    found = _rows(conn, "SELECT order_id, store_id, status, points_at, created_at, collected_at, sale_id, body"
+                        " FROM orders WHERE account_id = ? ORDER BY created_at, order_id", (account_id,))
+    for order in found:
+        order["body"] = json.loads(order["body"])
+    return found
+
+
+def _referrals(conn: Connection, account_id: str) -> list[dict[str, Any]]:
+    """The referrals they were in, as referrer or as the friend referred, with the bonus each paid
+    them. The other member is not named: their account is their own data, not this customer's."""
+    return _rows(conn, "SELECT 'referrer' AS role, code, status, created_at, paid_at, reversed_at,"
+                       " referrer_points AS points FROM referrals WHERE referrer_id = ?"
+                       " UNION ALL SELECT 'referred' AS role, code, status, created_at, paid_at, reversed_at,"
+                       " referee_points AS points FROM referrals WHERE referee_id = ? ORDER BY created_at",
+                 (account_id, account_id))
 
 
 # -- erasure --------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from tests.service.api_calls import ALICE_ID, ALICE_PHONE, balance, error_code, 
 from tests.service.stored import everything_stored, execute, rows
 from tests.service.test_chain_security import add_key, keyed, management
 from tests.service.test_events import adjust
+from tests.service.test_referrals import code_of
 from tests.waiting import wait_until
 
 # Alice's identifiers in the demo store (docs/demo-store.md).
@@ -85,6 +86,15 @@ def test_head_office_exports_everything_held_about_a_customer_and_a_till_cannot(
     execute(live_db, "INSERT INTO identifiers (method, value, account_id) VALUES ('card', ?, ?)",
             (PAYMENT_CARD, ALICE_ID))
 
+    # A click & collect order of hers (head office posts as a web shop may), and a friend she referred.
+    ordered = [line(till, "1005")]
+    order = hq.post("/v1/orders", json={"order_id": "web-1001", "account_id": ALICE_ID, "store_id": "store-north",
+                                        "currency": "GBP", "lines": ordered, "paid_total": ordered[0]["unit_price"]})
+    assert order.status_code == 201, order.text
+    friend = till.post("/v1/accounts", json={"phone": "020 7946 0777", "name": "Ria Patel", "referral_code":
+                                             code_of(till, ALICE_ID), "consent": {"terms_version": "2026-01",
+                                                                                  "marketing": False}})
+    assert friend.status_code == 201, friend.text
     assert error_code(till.get(f"/v1/accounts/{ALICE_ID}/export")) == (403, "hq_only")
     with httpx.Client(base_url=live_service.url) as anonymous:
         assert anonymous.get(f"/v1/accounts/{ALICE_ID}/export").status_code == 401
@@ -109,6 +119,11 @@ def test_head_office_exports_everything_held_about_a_customer_and_a_till_cannot(
     assert {(entry["kind"], entry["sale_id"]) for entry in export["ledger"]} >= {("earn", sale_id), ("adjust", None)}
     assert sum(entry["delta"] for entry in export["ledger"]) == export["points"]["balance"]
     assert {"reservations", "flags", "events", "exported_at"} <= set(export)
+    assert [(o["order_id"], o["status"], [item["sku"] for item in o["body"]["lines"]]) for o in export["orders"]] == [
+        ("web-1001", "open", ["1005"])]
+    assert export["referral_code"] == code_of(till, ALICE_ID)
+    assert [(r["role"], r["status"]) for r in export["referrals"]] == [("referrer", "pending")]
+    assert friend.json()["account_id"] not in answer.text  # the friend's account is theirs, not hers
 
 
 def test_the_cli_exports_by_phone_into_a_file_only_its_owner_reads(live_db: Path | str, tmp_path: Path) -> None:
