@@ -70,8 +70,23 @@ async def wait_for(pilot: Pilot, condition: Callable[[], Any], timeout: float = 
         if value and _screen_composed(pilot):
             return value
         if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {condition}")
+            raise AssertionError(f"timed out waiting for {condition} ({'true' if value else 'false'} at the end)"
+                                 f"\n{app_state(pilot.app)}")
         await pilot.pause(0.02)
+
+
+def app_state(app: Any) -> str:
+    """What a test that timed out needs to know of the app: its screens, workers and service."""
+    try:
+        screens = ", ".join(f"{type(screen).__name__}{'' if screen.is_mounted else ' (not mounted)'}"
+                            for screen in app.screen_stack)
+        workers = ", ".join(f"{worker.name}:{worker.state.name}" for worker in app.workers) or "none"
+        sale = getattr(getattr(app, "session", None), "sale", None)
+        customer = getattr(getattr(sale, "customer", None), "account_id", None)
+        return (f"screens: {screens}; workers: {workers}; service: {getattr(app, 'service_state', '?')}; "
+                f"customer: {customer}; notices: {list(app.__dict__.get('notices_given', ()))[-3:]}")
+    except Exception as error:  # the state is a help, never a second failure
+        return f"(the app's state could not be read: {error!r})"
 
 
 def _screen_composed(pilot: Pilot) -> bool:
