@@ -99,6 +99,14 @@ def _same_customer(one: Sale, other: Sale) -> bool:
     return one.customer is not None and other.customer is not None and one.customer.account_id == other.customer.account_id
 
 
+def _quoted_alike(one: Sale, other: Sale | None) -> bool:
+    """A quote asked for ``one`` holds for ``other``: the same sale with the same basket, rewards
+    and customer (what the quote is made of). A change of anything else (the e-mail choice) made a
+    new Sale while the quote was on its way; it must not lose the quote."""
+    return other is not None and (one.sale_id, one.basket, one.rewards, one.customer) == (
+        other.sale_id, other.basket, other.rewards, other.customer)
+
+
 def with_rewards(sale: Sale, rewards: tuple[str, ...]) -> Sale:
     """The sale with exactly ``rewards``, in that order (the service applies them in order)."""
     for reward_id in sale.rewards:
@@ -238,7 +246,7 @@ class SaleSession:
         self.sale = new
         self._release_outdated_hold(old, new)
         self._follow(new)
-        if new is None or old is None or (old.basket, old.rewards, old.customer) != (new.basket, new.rewards, new.customer):
+        if old is None or not _quoted_alike(old, new):
             self.quote = quote
             self._cancel_quote()
             if refresh and quote is None and new is not None and new.customer is not None and new.basket.lines:
@@ -416,18 +424,18 @@ class SaleSession:
         try:
             quote = await self.checkout.quote(sale)
         except (RewardNotAvailable, RewardsNeedTheService) as error:
-            if sale is self.sale and sale.rewards:
+            if _quoted_alike(sale, self.sale) and sale.rewards:
                 self.on_notice(Notice("rewards_removed", error))
                 self._quote_task = None  # this task is done; the change starts the next one
-                self._change(with_rewards(sale, ()))
+                self._change(with_rewards(self.sale, ()))
             return
         except LoyaltyError as error:
-            if sale is self.sale:
+            if _quoted_alike(sale, self.sale):
                 self.on_notice(Notice("quote_failed", error))
             return
         finally:
             self._set_quote_pending(False)
-        if sale is self.sale:
+        if _quoted_alike(sale, self.sale):
             self.quote = quote
             self._changed()
 

@@ -76,3 +76,17 @@ async def test_a_payment_survives_its_caller_being_cancelled(session: SaleSessio
     with pytest.raises(asyncio.CancelledError):
         await paying
     await until(lambda: session.checkout.outbox.is_recorded(payment.sale.sale_id), what="the sale saved")
+
+
+async def test_a_quote_on_its_way_is_kept_when_only_the_email_choice_changes(session: SaleSession) -> None:
+    """The quote is made of the basket, rewards and customer: choosing an e-mailed receipt while
+    it is being fetched makes a new Sale, and the quote must still land on it (it was dropped,
+    leaving the panel without its points until the next scan)."""
+    session.start()
+    session.add("1005")
+    await session.identify("phone", ALICE_PHONE)
+    quote_task = session._quote_task
+    assert quote_task is not None and not quote_task.done()  # on its way
+    assert session.choose_email_receipt(True, "alice@example.com")
+    await until(lambda: session.quote is not None, what="the quote")
+    assert session.sale is not None and session.sale.email_receipt is True
