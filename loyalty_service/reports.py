@@ -273,13 +273,21 @@ def _keys(by: str, family: _Family) -> list[tuple[str, str]]:
             ("quarter", f"CAST(substr({family.moment}, 15, 2) AS INTEGER) / 15")]
 
 
-def _summed(conn: Connection, family: _Family, by: str, span: Period, store_id: str | None) -> list[dict[str, Any]]:
-    keys = _keys(by, family)
-    where = f"{family.moment} >= ? AND {family.moment} < ?{family.where}"
+def in_period(moment: str, store: str, span: Period, store_id: str | None) -> tuple[str, list[Any]]:
+    """The WHERE condition and its parameters for rows whose ``moment`` column falls in ``span``,
+    of the store ``store_id`` (its ``store`` column) or, when None, of every store."""
+    where = f"{moment} >= ? AND {moment} < ?"
     params: list[Any] = [span.start, span.end]
     if store_id is not None:
-        where += f" AND {family.store} = ?"
+        where += f" AND {store} = ?"
         params.append(store_id)
+    return where, params
+
+
+def _summed(conn: Connection, family: _Family, by: str, span: Period, store_id: str | None) -> list[dict[str, Any]]:
+    keys = _keys(by, family)
+    where, params = in_period(family.moment, family.store, span, store_id)
+    where += family.where
     columns = ", ".join([*(f"{sql} AS {name}" for name, sql in keys),
                          *(f"{sql} AS {name}" for name, sql in family.sums.items())])
     group = ", ".join(sql for _, sql in keys if sql != "NULL")  # PostgreSQL groups by no constant
@@ -352,11 +360,7 @@ def _cashier_names(conn: Connection, staff_ids: Iterable[str | None]) -> dict[st
 
 def enrolments_report(conn: Connection, span: Period, store_id: str | None) -> EnrolmentsReport:
     """Enrolments per store and cashier, most first (the cashiers' leaderboard)."""
-    where = "a.created_at >= ? AND a.created_at < ?"
-    params: list[Any] = [span.start, span.end]
-    if store_id is not None:
-        where += " AND c.store_id = ?"
-        params.append(store_id)
+    where, params = in_period("a.created_at", "c.store_id", span, store_id)
     found = conn.execute(
         "SELECT c.store_id AS store_id, a.enrolled_by AS cashier_id, COUNT(*) AS enrolments FROM accounts a"
         " LEFT JOIN consents c ON c.id = (SELECT MIN(f.id) FROM consents f WHERE f.account_id = a.account_id)"
@@ -374,11 +378,7 @@ def rewards_report(conn: Connection, program: Program, span: Period, store_id: s
     """Each reward redeemed in members' sales: how often, and the discounts it gave (minor units)."""
     json = _JSON[conn.dialect]
     reward, amount, name = (json["discount_field"].format(name=n) for n in ("reward_id", "amount", "name"))
-    where = "s.created_at >= ? AND s.created_at < ?"
-    params: list[Any] = [span.start, span.end]
-    if store_id is not None:
-        where += " AND s.store_id = ?"
-        params.append(store_id)
+    where, params = in_period("s.created_at", "s.store_id", span, store_id)
     found = conn.execute(
         f"SELECT {reward} AS reward_id, MAX({name}) AS name, COUNT(*) AS redeemed, SUM(CAST({amount} AS BIGINT)) AS cost"
         f" FROM sales s CROSS JOIN {json['each_discount']}"

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from loyalty_service.database import Connection
 from loyalty_service.program import Program
+from loyalty_service.reports import in_period
 
 
 class Span(Protocol):
@@ -39,10 +40,7 @@ class SurveyReport(BaseModel):
 
 
 def survey_report(conn: Connection, program: Program, span: Span, store_id: str | None) -> SurveyReport:
-    where, params = "answered_at >= ? AND answered_at < ?", [span.start, span.end]
-    if store_id is not None:
-        where += " AND store_id = ?"
-        params.append(store_id)
+    where, params = in_period("answered_at", "store_id", span, store_id)
     counted: dict[str, dict[str, int]] = {}
     for row in conn.execute(f"SELECT question_id, answer, COUNT(*) AS n FROM survey_answers WHERE {where}"
                             " GROUP BY question_id, answer ORDER BY question_id, answer", tuple(params)).fetchall():
