@@ -117,7 +117,9 @@ def clicks_wait_for_their_target(monkeypatch: pytest.MonkeyPatch) -> None:
                 return False
             widget = found.first() if found is not None else screen
         # Textual keeps "a layout is due" on the screen until its update timer lays it out.
-        settled = not getattr(screen, "_layout_required", False)
+        # A widget keeps its own flag until it hands the layout to the screen (a label just updated).
+        settled = not getattr(screen, "_layout_required", False) and not any(
+            getattr(child, "_layout_required", False) for child in screen.walk_children())
         return widget.screen is screen and widget.region.area > 0 and settled
 
     async def waited(self: Pilot, widget: Any = None, *args: Any, **kwargs: Any) -> bool:
