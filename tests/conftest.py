@@ -131,6 +131,37 @@ def clicks_wait_for_their_target(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Pilot, "click", waited)
 
 
+@pytest.fixture
+def snap_compare(snap_compare: Callable[..., bool]) -> Callable[..., bool]:
+    """pytest-textual-snapshot's ``snap_compare``, taking its picture only once the app is still:
+    a button just pressed keeps its pressed look (Textual's ``-active`` class) for 0.2 s after the
+    click, and a screen pushed by that click was pictured with the button behind it still pressed
+    when the machine was quick (seen once in CI: the kiosk's Pay under the reward offer). Bounded
+    at 30 s; then the picture is taken as it is and compared."""
+    import asyncio
+    import inspect
+    import time
+
+    def still(app: Any) -> bool:
+        return not any(widget.has_class("-active") for screen in app.screen_stack
+                       for widget in screen.walk_children())
+
+    def compare(app: Any, *args: Any, run_before: Callable[..., Any] | None = None, **kwargs: Any) -> bool:
+        async def then_still(pilot: Any) -> None:
+            if run_before is not None:
+                result = run_before(pilot)
+                if inspect.isawaitable(result):
+                    await result
+            deadline = time.monotonic() + 30
+            while not still(pilot.app) and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            await pilot.pause()
+
+        return snap_compare(app, *args, run_before=then_still, **kwargs)
+
+    return compare
+
+
 def told(app: Any) -> list[str]:
     """Every notice ``app`` has given, oldest first (see ``notices_kept``)."""
     return list(app.__dict__.get("notices_given", ()))
