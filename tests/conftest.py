@@ -134,7 +134,7 @@ def clicks_wait_for_their_target(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def snap_compare(snap_compare: Callable[..., bool]) -> Callable[..., bool]:
     """pytest-textual-snapshot's ``snap_compare``, taking its picture only once the app is still:
-    a button just pressed keeps its pressed look (Textual's ``-active`` class) for 0.2 s after the
+    a button just pressed keeps its pressed look (a Button's ``-active`` class) for 0.2 s after the
     click, and a screen pushed by that click was pictured with the button behind it still pressed
     when the machine was quick (seen once in CI: the kiosk's Pay under the reward offer). Bounded
     at 30 s; then the picture is taken as it is and compared."""
@@ -142,9 +142,12 @@ def snap_compare(snap_compare: Callable[..., bool]) -> Callable[..., bool]:
     import inspect
     import time
 
+    from textual.widgets import Button
+
     def still(app: Any) -> bool:
-        return not any(widget.has_class("-active") for screen in app.screen_stack
-                       for widget in screen.walk_children())
+        # Only a button's "-active" is a press fading; a tab's is which tab is chosen.
+        return not any(isinstance(widget, Button) and widget.has_class("-active")
+                       for screen in app.screen_stack for widget in screen.walk_children())
 
     def compare(app: Any, *args: Any, run_before: Callable[..., Any] | None = None, **kwargs: Any) -> bool:
         async def then_still(pilot: Any) -> None:
