@@ -4,6 +4,9 @@
 - Each receipt is kept in the till's data folder (``<till>/receipts/kept/``) until the printer has
   taken it, so a receipt that did not print survives a restart of the till.
 - ``reprint`` prints the receipts that failed (oldest first) or, when none did, the last one again.
+- A kept receipt is dropped after a day (``KEEP_SECONDS``): a shopper asks for theirs before they
+  leave, and a reprint after a printer was off for days must not run off days of paper. The sale
+  itself is in the outbox either way; the log says how many were dropped.
 - The printer's state ("ready", "printing", "offline", "out of paper", "cover open", "paper low")
   reaches the till through ``on_status``, called from the queue's thread; while something is wrong
   the printer is asked again every ``poll_seconds``, so the status line clears when it is mended.
@@ -60,6 +63,10 @@ class PrinterStatus:
         return self.state in PROBLEM_STATES or self.kept > 0
 
 
+# How long a receipt that did not print is kept for a reprint (by the wall clock it was kept at;
+# one kept "in the future", after the clock was stepped back, stays until the day has passed).
+KEEP_SECONDS = 24 * 3600
+
 _STOP = object()
 _REPRINT = object()
 _CHECK = object()
@@ -73,12 +80,14 @@ class PrintQueue:
         *,
         on_status: Callable[[PrinterStatus], None] | None = None,
         poll_seconds: float = 20.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.folder = folder
         self.kept_dir = folder / "kept"
         self.printer = printer
         self.on_status = on_status
         self.poll_seconds = poll_seconds
+        self.clock = clock
         self.status = PrinterStatus("checking")
         self._jobs: queue.Queue[object] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -128,6 +137,7 @@ class PrintQueue:
 
     def _run(self) -> None:
         self._last = self._read_last()
+        self._drop_old()
         while True:
             wait = self.poll_seconds if self.status.problem else None
             try:
@@ -151,6 +161,7 @@ class PrintQueue:
         if job is _CHECK:
             self._check()
         elif job is _REPRINT:
+            self._drop_old()
             waiting = self._kept()
             for receipt in waiting or ([self._last] if self._last else []):
                 if not self._print(receipt):
@@ -208,7 +219,7 @@ class PrintQueue:
     def _keep(self, receipt: PrintedReceipt) -> None:
         try:
             self.kept_dir.mkdir(parents=True, exist_ok=True)
-            _write_json(self._path(receipt), {"kept_at": time.time(), "receipt": receipt.to_json()})
+            _write_json(self._path(receipt), {"kept_at": self.clock(), "receipt": receipt.to_json()})
         except OSError as error:
             # It still prints now; it only could not be kept for a reprint after a restart.
             log.error("keeping a receipt failed: %s", type(error).__name__)
@@ -218,6 +229,31 @@ class PrintQueue:
             self._path(receipt).unlink(missing_ok=True)
         except OSError as error:
             log.error("clearing a printed receipt failed: %s", type(error).__name__)
+
+    def _drop_old(self) -> None:
+        """Forget the kept receipts older than ``KEEP_SECONDS`` (an unreadable one by its file's time)."""
+        now = self.clock()
+        dropped = 0
+        for path in self._kept_files():
+            try:
+                kept_at = json.loads(path.read_text("utf-8"))["kept_at"]
+                if not isinstance(kept_at, int | float):
+                    raise TypeError
+            except (OSError, ValueError, KeyError, TypeError):
+                try:
+                    kept_at = path.stat().st_mtime
+                except OSError:
+                    continue
+            if now - kept_at > KEEP_SECONDS:
+                try:
+                    path.unlink(missing_ok=True)
+                    dropped += 1
+                except OSError as error:
+                    log.error("dropping an old kept receipt failed: %s", type(error).__name__)
+        if dropped:
+            log.warning("%d receipt(s) that did not print were kept over a day and are dropped"
+                        " (their sales are in the outbox)", dropped)
+            self._report(self._state, self._why)
 
     def _kept_files(self) -> list[Path]:
         try:

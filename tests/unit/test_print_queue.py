@@ -5,10 +5,12 @@ cover open) keep the receipt on the till, across a restart, and the reprint prin
 from __future__ import annotations
 
 import socket
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from devices.receipt_printer import ReceiptPrinter
-from pos_core.print_queue import PrinterStatus, PrintQueue
+from pos_core.print_queue import KEEP_SECONDS, PrinterStatus, PrintQueue
 from pos_core.printed_receipt import PrintedReceipt
 from pos_core.settings import PrinterSettings
 from tests.printer_listener import NO_PAPER, PAPER_LOW, PrinterListener
@@ -23,9 +25,11 @@ def free_port() -> int:
         return taken.getsockname()[1]
 
 
-def queue_for(folder: Path, port: int, seen: list[PrinterStatus] | None = None) -> PrintQueue:
+def queue_for(folder: Path, port: int, seen: list[PrinterStatus] | None = None,
+              clock: Callable[[], float] = time.time) -> PrintQueue:
     printer = ReceiptPrinter(PrinterSettings(connection=f"tcp://127.0.0.1:{port}", timeout=2), width=40)
-    queue = PrintQueue(folder, printer, on_status=seen.append if seen is not None else None, poll_seconds=60)
+    queue = PrintQueue(folder, printer, on_status=seen.append if seen is not None else None, poll_seconds=60,
+                       clock=clock)
     queue.start()
     return queue
 
@@ -100,4 +104,36 @@ def test_the_reprint_prints_the_last_receipt_again_when_none_failed(tmp_path: Pa
     with PrinterListener(port=printer.port) as again:
         restarted.reprint()
         assert RECEIPT.code.encode() in again.wait_for_receipts(1)[0]
+    restarted.stop()
+
+
+def test_receipts_kept_over_a_day_are_dropped_and_the_reprint_prints_only_the_recent_ones(tmp_path: Path) -> None:
+    port = free_port()
+    now = [1_800_000_000.0]
+    queue = queue_for(tmp_path, port, clock=lambda: now[0])
+    queue.submit(RECEIPT)  # kept at "now"; the printer is not there
+    assert settled(queue).kept == 1
+    now[0] += KEEP_SECONDS - 3600
+    queue.submit(OTHER)  # kept 23 hours later
+    assert settled(queue).kept == 2
+    queue.stop()
+
+    now[0] += 2 * 3600  # the first is now over a day old, the second an hour
+    restarted = queue_for(tmp_path, port, clock=lambda: now[0])
+    assert settled(restarted).kept == 1
+    with PrinterListener(port=port) as printer:
+        restarted.reprint()
+        assert settled(restarted) == PrinterStatus("ready", 0)
+        [paper] = printer.wait_for_receipts(1)
+    assert b"Croissant" in paper and RECEIPT.code.encode() not in paper
+    restarted.stop()
+
+    # A receipt kept "in the future" (the clock was stepped back since) is not dropped for it.
+    queue = queue_for(tmp_path / "stepped", port, clock=lambda: now[0])
+    queue.submit(RECEIPT)
+    assert settled(queue).kept == 1
+    queue.stop()
+    now[0] -= 3 * KEEP_SECONDS
+    restarted = queue_for(tmp_path / "stepped", port, clock=lambda: now[0])
+    assert settled(restarted).kept == 1
     restarted.stop()
