@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -273,7 +273,8 @@ class LoyaltyClient:
             raise
         self.anonymous_sales = True
         self._reached(ONLINE)
-        return self._parsed(AnonymousSaleResult.from_json, data)
+        result = self._parsed(AnonymousSaleResult.from_json, data)
+        return replace(result, replayed=response.headers.get("Idempotent-Replayed", "").lower() == "true")
 
     async def sign_on(self, staff_id: str, pin: str) -> StaffMember:
         """The cashier, when the service takes this staff id and PIN; ``RequestRefused`` with code

@@ -1,14 +1,18 @@
-"""``cashier-tui recover-outbox FILE``: send the sales a damaged outbox still holds, exactly once.
+"""``cashier-tui recover-outbox FILE``: send the sales and returns a damaged outbox still holds, exactly once.
 
 A damaged sales file is moved aside at start (``outbox.open_outbox``); this reads what it can
 of it, never writing to it, and delivers each sale it finds to the loyalty service the register
-uses. The sale id is the Idempotency-Key, so the service answers a sale it already has without
-crediting it again: running this twice, or on sales the till had already delivered, is safe.
+uses: customers' sales first, then sales without a customer, then returns (a return's sale is on
+the service before it). Each one's id is its Idempotency-Key, so the service answers one it already
+has without crediting, counting or refunding it again: running this twice, or on what the till had
+already delivered, is safe.
 
 Reading a damaged file: first SQLite itself (the whole outbox table; then, if that fails, in
 ranges of ``seq`` and one row at a time, skipping what cannot be read), then the raw bytes of
 the file and its WAL, for sale rows on pages SQLite can no longer reach (a damaged first page
 makes the whole file unreadable to SQLite while most sales are still there, byte for byte).
+Returns and sales without a customer are found by SQLite only: their rows name no account at the
+place the raw scan looks for one.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError, LoyaltyUnavailable, NotFound
-from pos_core.outbox import connect_read_only
+from pos_core.outbox import ANONYMOUS, connect_read_only
 from pos_core.settings import Settings
 
 _CHUNK = 256
@@ -42,9 +46,11 @@ _RAW_ROW = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class SalvagedSale:
-    sale_id: str
+    sale_id: str  # a return's own id, for a return
     account_id: str
     body: dict[str, Any]
+    kind: str = "sale"  # "sale", "anonymous" or "return"
+    return_of: str | None = None  # a return's sale id
 
 
 @dataclass
@@ -114,7 +120,9 @@ def _read_with_sqlite(conn: sqlite3.Connection, found: Salvage) -> None:
             found.settled.update(row[0] for row in conn.execute(sql))
         except sqlite3.DatabaseError:
             pass  # not knowing only means more replays, which the service answers without crediting
-    query = "SELECT sale_id, account_id, body FROM outbox NOT INDEXED WHERE state = 'pending'"
+    # A file from before returns and sales without a customer has neither column: all its rows are sales.
+    kinds = "kind, return_of" if {"kind", "return_of"} <= _columns(conn) else "'sale', NULL"
+    query = f"SELECT sale_id, account_id, body, {kinds} FROM outbox NOT INDEXED WHERE state = 'pending'"
     try:
         rows = conn.execute(query + " ORDER BY seq").fetchall()
     except sqlite3.DatabaseError as error:
@@ -143,6 +151,13 @@ def _read_range(conn: sqlite3.Connection, query: str, first: int, last: int, fou
     _keep(rows, found)
 
 
+def _columns(conn: sqlite3.Connection) -> set[str]:
+    try:
+        return {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
+    except sqlite3.DatabaseError:
+        return {"kind", "return_of"}  # the schema cannot be read: the queries will say what can be
+
+
 def _last_seq(conn: sqlite3.Connection) -> int:
     """The highest seq ever given out, as far as anything in the file still says."""
     for sql in ("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'", "SELECT MAX(seq) FROM outbox"):
@@ -156,15 +171,22 @@ def _last_seq(conn: sqlite3.Connection) -> int:
 
 
 def _keep(rows: list[tuple[Any, ...]], found: Salvage) -> None:
-    for sale_id, account_id, body in rows:
+    for sale_id, account_id, body, kind, return_of in rows:
         try:
             document = json.loads(body)
         except (TypeError, ValueError):
             found.unreadable += 1
             continue
-        # A return's body names no account: returns are not salvaged (see the README).
-        if isinstance(document, dict) and "account_id" in document:
+        if not isinstance(document, dict):
+            found.unreadable += 1
+        elif kind == "return" and return_of:
+            found.sales[sale_id] = SalvagedSale(sale_id, account_id, document, "return", str(return_of))
+        elif kind == ANONYMOUS:
+            found.sales[sale_id] = SalvagedSale(sale_id, account_id, document, ANONYMOUS)
+        elif "account_id" in document:
             found.sales[sale_id] = SalvagedSale(sale_id, account_id, document)
+        else:
+            found.unreadable += 1
 
 
 def _scan_raw(path: Path) -> Iterator[SalvagedSale]:
@@ -194,32 +216,60 @@ def _scan_raw(path: Path) -> Iterator[SalvagedSale]:
 # -- sending ---------------------------------------------------------------------------------------
 
 
+_ORDER = {"sale": 0, ANONYMOUS: 1, "return": 2}
+
+
 async def deliver(found: Salvage, client: LoyaltyClient) -> Summary:
-    """Each salvaged sale to the service once: looked up first, sent only if it is not there."""
+    """Each salvaged sale and return to the service once: looked up first, sent only if it is
+    not there (a sale without a customer cannot be looked up: the service answers it as a replay)."""
     summary = Summary(unreadable=max(0, found.unreadable - found.from_raw_bytes), from_raw_bytes=found.from_raw_bytes)
-    for sale in found.sales.values():
+    for sale in sorted(found.sales.values(), key=lambda item: _ORDER.get(item.kind, 0)):  # stable: each kind in order
         try:
-            await client.sale(sale.sale_id)
-        except NotFound:
-            pass
+            if await _is_there(client, sale):
+                summary.already_there.append(sale.sale_id)
+                continue
         except LoyaltyUnavailable as error:
             summary.not_sent.append((sale.sale_id, error.message))
             continue
         except LoyaltyError as error:
             summary.refused.append((sale.sale_id, error.message))
             continue
-        else:
-            summary.already_there.append(sale.sale_id)
-            continue
         try:
-            await client.record_sale(sale.sale_id, sale.body)
+            replayed = await _send(client, sale)
         except LoyaltyUnavailable as error:
             summary.not_sent.append((sale.sale_id, error.message))
         except LoyaltyError as error:
             summary.refused.append((sale.sale_id, error.message))
         else:
-            summary.delivered.append(sale.sale_id)
+            (summary.already_there if replayed else summary.delivered).append(sale.sale_id)
     return summary
+
+
+async def _is_there(client: LoyaltyClient, sale: SalvagedSale) -> bool:
+    if sale.kind == ANONYMOUS:
+        return False
+    try:
+        if sale.kind == "return":
+            made = (await client.sale_returns(sale.return_of or "")).get("returns") or []
+            return any(isinstance(one, dict) and one.get("return_id") == sale.sale_id for one in made)
+        await client.sale(sale.sale_id)
+        return True
+    except NotFound:
+        return False
+
+
+async def _send(client: LoyaltyClient, sale: SalvagedSale) -> bool:
+    """As the till's sender sends it (pos_core/outbox_sender.py); True when the service said it
+    had it already (only a sale without a customer, which cannot be looked up first, can say so)."""
+    if sale.kind == ANONYMOUS:
+        return (await client.record_anonymous_sale(sale.sale_id, sale.body)).replayed
+    if sale.kind == "return":
+        body = dict(sale.body)
+        lines = body.pop("lines", None)
+        await client.record_return(sale.return_of or "", sale.sale_id, lines, **body)
+    else:
+        await client.record_sale(sale.sale_id, sale.body)
+    return False
 
 
 async def recover(path: Path, settings: Settings) -> Summary:

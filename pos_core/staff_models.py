@@ -28,6 +28,7 @@ class AnonymousSaleResult:
     sale_id: str
     total: int
     document: Json = field(default_factory=dict, compare=False, repr=False)
+    replayed: bool = False  # the service had it already (``Idempotent-Replayed: true``) and counted nothing
 
     @classmethod
     def from_json(cls, data: Json) -> AnonymousSaleResult:

@@ -18,7 +18,7 @@ from pos_core.embedded_service import RunningService
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.outbox import Outbox, open_outbox
 from pos_core.outbox_recovery import salvage
-from tests.offline.demo_sales import ALICE, BEN, CHLOE, queue_sale
+from tests.offline.demo_sales import ALICE, BEN, CHLOE, queue_anonymous, queue_sale
 
 PAGE = 4096
 AT = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -58,7 +58,9 @@ def on_the_service(live: RunningService, sale_ids: list[str]) -> set[str]:
 def credited_twice(live: RunningService) -> list[tuple[str]]:
     with sqlite3.connect(Path(live.log_path).parent / "loyalty.db") as ledger:
         return ledger.execute(
-            "SELECT sale_id FROM ledger WHERE sale_id IS NOT NULL AND kind = 'earn' GROUP BY sale_id HAVING COUNT(*) > 1"
+            # A return's reversal is an 'earn' row too, with its points taken off.
+            "SELECT sale_id FROM ledger WHERE sale_id IS NOT NULL AND kind = 'earn' AND delta > 0"
+            " GROUP BY sale_id HAVING COUNT(*) > 1"
         ).fetchall()
 
 
@@ -133,6 +135,48 @@ def test_a_garbage_first_page_is_moved_aside_and_the_sales_still_found(
     assert on_the_service(live_service, ids) == set(ids)
     again = recover(opened.moved_aside, live_service, tmp_path, capsys)
     assert f"delivered 0, already there {len(found.sales)}," in again
+    assert credited_twice(live_service) == []
+
+
+def queue_return(outbox: Outbox, sale_id: str, account_id: str) -> str:
+    """One flat white of ``sale_id`` returned, queued as the till queues it."""
+    return_id = str(uuid.uuid4())
+    assert outbox.record_return(
+        return_id, sale_id=sale_id, account_id=account_id, completed_at="2026-11-22T10:05:00Z", refund=310,
+        journal={"lines": [{"line": 0, "sku": "1001", "quantity": 1, "refund_amount": 310}]},
+        body={"lines": [{"sku": "1001", "quantity": 1}], "store_id": "demo-store", "terminal_id": "till-1"},
+    )
+    return return_id
+
+
+def test_returns_and_sales_without_a_customer_are_delivered_once_after_the_sales(
+    live_service: RunningService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "outbox.db"
+    first, second = outbox_with_sales(path, live_service, count=2, delivered=1)  # Alice's delivered, Ben's not
+    outbox = Outbox(path)
+    returns = [queue_return(outbox, first, ALICE), queue_return(outbox, second, BEN)]
+    anonymous = queue_anonymous(outbox)
+    outbox.close()
+    opened = open_outbox(path)
+    assert opened.moved_aside is None
+    opened.outbox.close()
+
+    found = salvage(path)
+    assert [(s.kind, s.return_of) for s in found.sales.values()] == [
+        ("sale", None), ("return", first), ("return", second), ("anonymous", None)]
+    out = recover(path, live_service, tmp_path, capsys)
+    # Ben's sale goes before the returns, the return of it included; all four once.
+    assert "delivered 4, already there 0, refused 0, not sent 0," in out
+    with httpx.Client(base_url=live_service.url, headers={"Authorization": f"Bearer {live_service.api_key}"}) as api:
+        for sale_id, return_id in zip((first, second), returns):
+            assert [r["return_id"] for r in api.get(f"/v1/sales/{sale_id}/returns").json()["returns"]] == [return_id]
+
+    again = recover(path, live_service, tmp_path, capsys)
+    assert "delivered 0, already there 4, refused 0, not sent 0," in again
+    with sqlite3.connect(Path(live_service.log_path).parent / "loyalty.db") as ledger:
+        assert ledger.execute("SELECT sale_id FROM anonymous_sales").fetchall() == [(anonymous,)]
+        assert ledger.execute("SELECT COUNT(*) FROM sale_returns").fetchone() == (2,)
     assert credited_twice(live_service) == []
 
 
