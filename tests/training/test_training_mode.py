@@ -185,3 +185,14 @@ def test_cashier_tui_training_runs_on_a_sandbox_it_stops(monkeypatch: pytest.Mon
     bad.mkdir()
     (bad / "x.toml").write_text('title = "x"\n[customer]\nname = "N"\n')
     assert cli.main(["--training", "--data-dir", str(tmp_path), "--scenarios", str(bad)]) == 2
+
+
+def test_a_lesson_gives_the_sandbox_longer_to_answer_a_lookup_than_the_till_gives_its_service(training) -> None:
+    """The sandbox is on this machine and answers, or the lesson cuts it off at once: a busy till
+    must not tell a trainee "the loyalty service is not answering" in a lesson about app codes."""
+    till = Settings()
+    app = training([SCENARIOS["08-expired-app-code"]], deadlines=till.deadlines)
+    assert till.deadlines.identify < 1.0
+    assert app.settings.deadlines.identify >= 5.0
+    assert app.checkout.client.deadlines.identify >= 5.0
+    assert app.settings.deadlines.sale == till.deadlines.sale  # only the lookup is given longer
