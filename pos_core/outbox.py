@@ -412,8 +412,8 @@ class OpenedOutbox:
             return None
         return (
             f"The till's sales file was damaged. It was kept as {self.moved_aside.name} and a new one"
-            " started, so selling goes on. Sales in the damaged file that had not reached the loyalty"
-            f" service yet are sent by: cashier-tui recover-outbox {self.moved_aside}"
+            " started, so selling goes on. Sales and returns in the damaged file that had not reached the"
+            f" loyalty service yet are sent by: cashier-tui recover-outbox {self.moved_aside}"
         )
 
 

@@ -5,7 +5,7 @@ of it, never writing to it, and delivers each sale it finds to the loyalty servi
 uses: customers' sales first, then sales without a customer, then returns (a return's sale is on
 the service before it). Each one's id is its Idempotency-Key, so the service answers one it already
 has without crediting, counting or refunding it again: running this twice, or on what the till had
-already delivered, is safe.
+already delivered, is safe. ``--no-returns`` lists the returns instead of sending them.
 
 Reading a damaged file: first SQLite itself (the whole outbox table; then, if that fails, in
 ranges of ``seq`` and one row at a time, skipping what cannot be read), then the raw bytes of
@@ -52,6 +52,13 @@ class SalvagedSale:
     kind: str = "sale"  # "sale", "anonymous" or "return"
     return_of: str | None = None  # a return's sale id
 
+    @property
+    def label(self) -> str:
+        """What it is, for the supervisor: "sale …", "return … of sale …", "sale without a customer …"."""
+        if self.kind == "return":
+            return f"return {self.sale_id} of sale {self.return_of}"
+        return f"sale without a customer {self.sale_id}" if self.kind == ANONYMOUS else f"sale {self.sale_id}"
+
 
 @dataclass
 class Salvage:
@@ -68,8 +75,10 @@ class Salvage:
 class Summary:
     delivered: list[str] = field(default_factory=list)
     already_there: list[str] = field(default_factory=list)
+    # (what it is, as ``SalvagedSale.label`` says it; why)
     refused: list[tuple[str, str]] = field(default_factory=list)
     not_sent: list[tuple[str, str]] = field(default_factory=list)  # the service could not be reached
+    held_back: list[str] = field(default_factory=list)  # returns not sent (``--no-returns``): labels
     unreadable: int = 0  # rows neither SQLite nor the raw scan could read (as near as can be told)
     from_raw_bytes: int = 0
 
@@ -80,10 +89,11 @@ class Summary:
         ]
         if self.from_raw_bytes:
             out.append(f"{self.from_raw_bytes} of these sales were read from the file's bytes (SQLite could not reach them)")
-        out += [f"refused: sale {sale_id}: {reason}" for sale_id, reason in self.refused]
-        out += [f"not sent: sale {sale_id}: {reason}" for sale_id, reason in self.not_sent]
+        out += [f"refused: {label}: {reason}" for label, reason in self.refused]
+        out += [f"not sent: {label}: {reason}" for label, reason in self.not_sent]
+        out += [f"held back (--no-returns): {label}" for label in self.held_back]
         if self.not_sent:
-            out.append("Some sales could not be sent now; run this again when the service can be reached.")
+            out.append("Some could not be sent now; run this again when the service can be reached.")
         return out
 
 
@@ -183,9 +193,9 @@ def _keep(rows: list[tuple[Any, ...]], found: Salvage) -> None:
             found.sales[sale_id] = SalvagedSale(sale_id, account_id, document, "return", str(return_of))
         elif kind == ANONYMOUS:
             found.sales[sale_id] = SalvagedSale(sale_id, account_id, document, ANONYMOUS)
-        elif "account_id" in document:
+        elif kind == "sale" and "account_id" in document:
             found.sales[sale_id] = SalvagedSale(sale_id, account_id, document)
-        else:
+        else:  # a kind this version does not know, or a sale that names no customer
             found.unreadable += 1
 
 
@@ -219,27 +229,31 @@ def _scan_raw(path: Path) -> Iterator[SalvagedSale]:
 _ORDER = {"sale": 0, ANONYMOUS: 1, "return": 2}
 
 
-async def deliver(found: Salvage, client: LoyaltyClient) -> Summary:
+async def deliver(found: Salvage, client: LoyaltyClient, *, returns: bool = True) -> Summary:
     """Each salvaged sale and return to the service once: looked up first, sent only if it is
-    not there (a sale without a customer cannot be looked up: the service answers it as a replay)."""
+    not there (a sale without a customer cannot be looked up: the service answers it as a replay).
+    Without ``returns``, returns are listed, not sent."""
     summary = Summary(unreadable=max(0, found.unreadable - found.from_raw_bytes), from_raw_bytes=found.from_raw_bytes)
     for sale in sorted(found.sales.values(), key=lambda item: _ORDER.get(item.kind, 0)):  # stable: each kind in order
+        if sale.kind == "return" and not returns:
+            summary.held_back.append(sale.label)
+            continue
         try:
             if await _is_there(client, sale):
                 summary.already_there.append(sale.sale_id)
                 continue
         except LoyaltyUnavailable as error:
-            summary.not_sent.append((sale.sale_id, error.message))
+            summary.not_sent.append((sale.label, error.message))
             continue
         except LoyaltyError as error:
-            summary.refused.append((sale.sale_id, error.message))
+            summary.refused.append((sale.label, error.message))
             continue
         try:
             replayed = await _send(client, sale)
         except LoyaltyUnavailable as error:
-            summary.not_sent.append((sale.sale_id, error.message))
+            summary.not_sent.append((sale.label, error.message))
         except LoyaltyError as error:
-            summary.refused.append((sale.sale_id, error.message))
+            summary.refused.append((sale.label, error.message))
         else:
             (summary.already_there if replayed else summary.delivered).append(sale.sale_id)
     return summary
@@ -272,25 +286,29 @@ async def _send(client: LoyaltyClient, sale: SalvagedSale) -> bool:
     return False
 
 
-async def recover(path: Path, settings: Settings) -> Summary:
+async def recover(path: Path, settings: Settings, *, returns: bool = True) -> Summary:
     found = await asyncio.to_thread(salvage, path)
     async with LoyaltyClient(settings.api_url or "", settings.api_key or "", deadlines=settings.deadlines) as client:
-        return await deliver(found, client)
+        return await deliver(found, client, returns=returns)
 
 
 # -- the command -----------------------------------------------------------------------------------
 
 
 def main(argv: list[str]) -> int:
-    """0: every sale found is on the service (or was refused, listed); 1: some could not be sent."""
+    """0: every sale and return found is on the service (or was refused or held back, listed);
+    1: some could not be sent."""
     from pos_core.launch import argument_parser, run
 
     parser = argument_parser(
         "cashier-tui recover-outbox",
-        "Send the sales a damaged sales file (outbox.damaged-….db) still holds to the loyalty service,"
-        " with the register's settings. Safe to run again.",
+        "Send the sales and returns a damaged sales file (outbox.damaged-….db) still holds to the loyalty"
+        " service, with the register's settings. Safe to run again.",
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="the damaged sales file")
+    parser.add_argument("--no-returns", action="store_true",
+                        help="list the returns the file holds instead of sending them (for a file whose returns"
+                             " were entered again by hand, as versions before this one said to)")
     args = parser.parse_args(argv)
     if not args.file.is_file():
         print(f"cashier-tui recover-outbox: no such file: {args.file}", file=sys.stderr)
@@ -305,7 +323,7 @@ def main(argv: list[str]) -> int:
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    summary = asyncio.run(recover(args.file, settings))
+    summary = asyncio.run(recover(args.file, settings, returns=not args.no_returns))
     for line in summary.lines():
         print(line)
     return 1 if summary.not_sent else 0

@@ -4,9 +4,10 @@
 - Each receipt is kept in the till's data folder (``<till>/receipts/kept/``) until the printer has
   taken it, so a receipt that did not print survives a restart of the till.
 - ``reprint`` prints the receipts that failed (oldest first) or, when none did, the last one again.
-- A kept receipt is dropped after a day (``KEEP_SECONDS``): a shopper asks for theirs before they
-  leave, and a reprint after a printer was off for days must not run off days of paper. The sale
-  itself is in the outbox either way; the log says how many were dropped.
+- A kept receipt is dropped after a day (``KEEP_SECONDS``), looked at on start, on each poll and
+  before a reprint: a shopper asks for theirs before they leave, and a reprint after a printer was
+  off for days must not run off days of paper. The sale itself is in the outbox either way; the
+  log says how many were dropped.
 - The printer's state ("ready", "printing", "offline", "out of paper", "cover open", "paper low")
   reaches the till through ``on_status``, called from the queue's thread; while something is wrong
   the printer is asked again every ``poll_seconds``, so the status line clears when it is mended.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import queue
 import re
@@ -63,8 +65,7 @@ class PrinterStatus:
         return self.state in PROBLEM_STATES or self.kept > 0
 
 
-# How long a receipt that did not print is kept for a reprint (by the wall clock it was kept at;
-# one kept "in the future", after the clock was stepped back, stays until the day has passed).
+# How long a receipt that did not print is kept for a reprint, by the wall clock it was kept at.
 KEEP_SECONDS = 24 * 3600
 
 _STOP = object()
@@ -137,7 +138,6 @@ class PrintQueue:
 
     def _run(self) -> None:
         self._last = self._read_last()
-        self._drop_old()
         while True:
             wait = self.poll_seconds if self.status.problem else None
             try:
@@ -188,6 +188,7 @@ class PrintQueue:
         return True
 
     def _check(self) -> None:
+        self._drop_old()  # at start (the first job), and every poll while something is kept
         try:
             state = self.printer.state()
         except PrinterFault as fault:
@@ -231,20 +232,16 @@ class PrintQueue:
             log.error("clearing a printed receipt failed: %s", type(error).__name__)
 
     def _drop_old(self) -> None:
-        """Forget the kept receipts older than ``KEEP_SECONDS`` (an unreadable one by its file's time)."""
+        """Forget the kept receipts kept over ``KEEP_SECONDS`` ago, or over that far "ahead" (kept
+        while the clock was wrong, or the clock has since gone back more than that: its age cannot
+        be told, and kept it might be reprinted for ever). An unreadable one goes by its file's time."""
         now = self.clock()
         dropped = 0
         for path in self._kept_files():
-            try:
-                kept_at = json.loads(path.read_text("utf-8"))["kept_at"]
-                if not isinstance(kept_at, int | float):
-                    raise TypeError
-            except (OSError, ValueError, KeyError, TypeError):
-                try:
-                    kept_at = path.stat().st_mtime
-                except OSError:
-                    continue
-            if now - kept_at > KEEP_SECONDS:
+            kept_at = _kept_at(path)
+            if kept_at is None:
+                continue
+            if abs(now - kept_at) > KEEP_SECONDS:
                 try:
                     path.unlink(missing_ok=True)
                     dropped += 1
@@ -266,7 +263,7 @@ class PrintQueue:
         for path in self._kept_files():
             try:
                 kept.append(PrintedReceipt.from_json(json.loads(path.read_text("utf-8"))["receipt"]))
-            except (OSError, ValueError, KeyError, TypeError):
+            except Exception:  # damaged or hand-made: the others still print
                 log.error("a kept receipt could not be read: %s", path.name)
         return kept
 
@@ -286,6 +283,21 @@ class PrintQueue:
         except (OSError, ValueError, KeyError, TypeError):
             log.error("the last receipt could not be read")
             return None
+
+
+def _kept_at(path: Path) -> float | None:
+    """When the receipt in ``path`` was kept (by its file's time when the file does not say,
+    or says something that is not a time); None when the file cannot be read at all."""
+    try:
+        kept_at = json.loads(path.read_text("utf-8"))["kept_at"]
+        if isinstance(kept_at, int | float) and not isinstance(kept_at, bool) and math.isfinite(kept_at):
+            return float(kept_at)
+    except Exception:  # whatever the file holds (it may be anything, damaged or hand-made)
+        pass
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def _write_json(path: Path, data: object, *, sync: bool = True) -> None:

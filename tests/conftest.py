@@ -149,18 +149,20 @@ def snap_compare(snap_compare: Callable[..., bool]) -> Callable[..., bool]:
         return not any(isinstance(widget, Button) and widget.has_class("-active")
                        for screen in app.screen_stack for widget in screen.walk_children())
 
-    def compare(app: Any, *args: Any, run_before: Callable[..., Any] | None = None, **kwargs: Any) -> bool:
+    def compare(app: Any, *args: Any, run_before: Callable[..., Any] | None = None,
+                press: Any = (), **kwargs: Any) -> bool:
         async def then_still(pilot: Any) -> None:
             if run_before is not None:
                 result = run_before(pilot)
                 if inspect.isawaitable(result):
                     await result
+            await pilot.press(*press)  # here, not after: a key may press a button too
             deadline = time.monotonic() + 30
             while not still(pilot.app) and time.monotonic() < deadline:
                 await asyncio.sleep(0.02)
             await pilot.pause()
 
-        return snap_compare(app, *args, run_before=then_still, **kwargs)
+        return snap_compare(app, *args, run_before=then_still, press=(), **kwargs)
 
     return compare
 

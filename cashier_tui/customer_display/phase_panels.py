@@ -126,15 +126,16 @@ class ThankYouPanel(Vertical, can_focus=False):
                 yield Label(Content(f"Your {count(earned)} points will be added shortly."), id="thanks-points")
             else:
                 yield Label(Content(f"You earned {count(earned)} points."), id="thanks-points")
-        if thanks.get("balance") is not None:
-            yield Label(Content(f"Your balance is now {count(thanks['balance'])} points."), id="thanks-balance")
+        # In the web page's order (pos_core/customer_display_page).
         if thanks.get("points_held_text"):
             yield Label(text(thanks["points_held_text"]), id="thanks-held")
-        if thanks.get("emailed_text"):
-            yield Label(text(thanks["emailed_text"]), id="thanks-emailed")
+        if thanks.get("balance") is not None:
+            yield Label(Content(f"Your balance is now {count(thanks['balance'])} points."), id="thanks-balance")
         if thanks.get("referral_code"):
             yield Label(Content.assemble("Invite a friend with your code ", text(thanks["referral_code"])),
                         id="thanks-referral")
+        if thanks.get("emailed_text"):
+            yield Label(text(thanks["emailed_text"]), id="thanks-emailed")
 
 
 class WaitingPanel(Vertical, can_focus=False):

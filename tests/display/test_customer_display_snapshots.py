@@ -35,7 +35,7 @@ BASKET = {
 }
 THANK_YOU = BASKET | {"phase": "thank_you", "lines": [], "last_item": None, "customer": None, "thank_you": {
     "total_text": "£8.43", "change_text": "£1.57", "points_earned": 8, "points_pending": False, "balance": 648,
-    "name": "Alice S.", "points_held_text": "", "emailed_text": "Receipt e-mailed to a•••@example.com"}}
+    "name": "Alice S.", "points_held_text": "2 points are being checked and will be added once approved.", "emailed_text": "Receipt e-mailed to a•••@example.com"}}
 
 
 def till_holding(view: dict) -> httpx.MockTransport:

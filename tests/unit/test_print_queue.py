@@ -4,6 +4,7 @@ cover open) keep the receipt on the till, across a restart, and the reprint prin
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Callable
@@ -128,12 +129,42 @@ def test_receipts_kept_over_a_day_are_dropped_and_the_reprint_prints_only_the_re
     assert b"Croissant" in paper and RECEIPT.code.encode() not in paper
     restarted.stop()
 
-    # A receipt kept "in the future" (the clock was stepped back since) is not dropped for it.
+    # The clock stepped back an hour keeps it; stepped back days, its age cannot be told and it goes.
     queue = queue_for(tmp_path / "stepped", port, clock=lambda: now[0])
     queue.submit(RECEIPT)
     assert settled(queue).kept == 1
     queue.stop()
-    now[0] -= 3 * KEEP_SECONDS
+    now[0] -= 3600
     restarted = queue_for(tmp_path / "stepped", port, clock=lambda: now[0])
     assert settled(restarted).kept == 1
+    restarted.stop()
+    now[0] -= 3 * KEEP_SECONDS
+    restarted = queue_for(tmp_path / "stepped", port, clock=lambda: now[0])
+    assert settled(restarted).kept == 0
+    restarted.stop()
+
+
+def test_a_kept_receipt_that_does_not_say_when_goes_by_its_file_s_time_and_none_stops_the_queue(tmp_path: Path) -> None:
+    port = free_port()
+    queue = queue_for(tmp_path, port)
+    queue.submit(RECEIPT)
+    assert settled(queue).kept == 1
+    queue.stop()
+    [kept] = (tmp_path / "kept").glob("*.json")
+    receipt = json.loads(kept.read_text())["receipt"]
+    for name, kept_at in (("true", "true"), ("nan", "NaN"), ("text", '"yesterday"'), ("inf", "Infinity")):
+        (tmp_path / "kept" / f"{name}.json").write_text(f'{{"kept_at": {kept_at}, "receipt": {json.dumps(receipt)}}}')
+    (tmp_path / "kept" / "deep.json").write_text("[" * 100_000 + "]" * 100_000)  # the JSON parser gives up
+
+    now = [time.time()]
+    restarted = queue_for(tmp_path, port, clock=lambda: now[0])
+    assert settled(restarted).kept == 6  # all just written: each goes by its file's time
+    restarted.stop()
+    now[0] += 2 * KEEP_SECONDS
+    restarted = queue_for(tmp_path, port, clock=lambda: now[0])
+    assert settled(restarted).kept == 0
+    with PrinterListener(port=port) as printer:  # the queue is still there, and prints
+        restarted.submit(OTHER)
+        assert settled(restarted) == PrinterStatus("ready", 0)
+        assert b"Croissant" in printer.wait_for_receipts(1)[0]
     restarted.stop()
