@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from selfcheckout.screens.kiosk_payment import KioskPaymentScreen
 from selfcheckout.screens.reward_offer import RewardOfferScreen
@@ -25,8 +26,18 @@ async def signed_in_with_basket(pilot: Pilot, api: httpx.Client) -> None:
     await sign_in_by_phone(pilot)
     await scan(pilot, product_in(api, "hot_drinks")["sku"])
     await scan(pilot, f"2*{product_in(api, 'bakery')['sku']}")
-    await wait_for(pilot, lambda: app.quote is not None)
+    await wait_for(pilot, lambda: app.sale is not None and len(app.sale.basket.lines) == 2 and basket_settled(app))
     await pilot.pause()
+
+
+def basket_settled(app) -> bool:
+    """The quote is for the whole basket (the first item's may come first), and the basket's table
+    has laid out its last rows: a screen pushed over it (the reward offer) shows it as it was then,
+    and a Pay pressed just after the second scan once showed "Sourdough" cut to the first row's width."""
+    table = app.screen.query_one("#kiosk-basket", DataTable)
+    return (app.quote is not None and app.sale is not None and app.quote.subtotal == app.sale.basket.subtotal
+            and table.row_count == len(app.sale.basket.lines)
+            and not table._require_update_dimensions and not table._new_rows and not table._updated_cells)
 
 
 async def to_offer(pilot: Pilot, api: httpx.Client) -> None:
