@@ -32,7 +32,9 @@ from typing import Any
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.loyalty_errors import LoyaltyError, LoyaltyUnavailable, NotFound
 from pos_core.outbox import ANONYMOUS, connect_read_only
+from pos_core.outbox_sender import send_queued
 from pos_core.settings import Settings
+from pos_core.staff_models import AnonymousSaleResult
 
 _CHUNK = 256
 # An outbox row as SQLite lays it out: the sale id, the account id, then the body (JSON that
@@ -273,17 +275,10 @@ async def _is_there(client: LoyaltyClient, sale: SalvagedSale) -> bool:
 
 
 async def _send(client: LoyaltyClient, sale: SalvagedSale) -> bool:
-    """As the till's sender sends it (pos_core/outbox_sender.py); True when the service said it
-    had it already (only a sale without a customer, which cannot be looked up first, can say so)."""
-    if sale.kind == ANONYMOUS:
-        return (await client.record_anonymous_sale(sale.sale_id, sale.body)).replayed
-    if sale.kind == "return":
-        body = dict(sale.body)
-        lines = body.pop("lines", None)
-        await client.record_return(sale.return_of or "", sale.sale_id, lines, **body)
-    else:
-        await client.record_sale(sale.sale_id, sale.body)
-    return False
+    """As the till's sender sends it; True when the service said it had it already (only a sale
+    without a customer, which cannot be looked up first, can say so)."""
+    result = await send_queued(client, sale.kind, sale.sale_id, sale.body, sale.return_of)
+    return isinstance(result, AnonymousSaleResult) and result.replayed
 
 
 async def recover(path: Path, settings: Settings, *, returns: bool = True) -> Summary:

@@ -117,6 +117,21 @@ class _Outcome(enum.Enum):
     QUEUE_WAITS = "every sale waits"
 
 
+async def send_queued(
+    client: LoyaltyClient, kind: str, sale_id: str, body: Mapping[str, Any], return_of: str | None
+) -> SaleResult | ReturnResult | AnonymousSaleResult:
+    """One outbox row to the service, by its kind: a customer's sale, a sale without a customer, or
+    a return of ``return_of`` (its lines apart from where it was made). The till's sender and
+    ``recover-outbox`` both send this way."""
+    if kind == ANONYMOUS:
+        return await client.record_anonymous_sale(sale_id, body)
+    if kind == "return" and return_of:
+        where = dict(body)
+        lines = where.pop("lines", None)
+        return await client.record_return(return_of, sale_id, lines, **where)
+    return await client.record_sale(sale_id, body)
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -416,13 +431,8 @@ class OutboxSender:
         self._queue_reason = "throttled" if retry_after is not None else reason
 
     async def _deliver(self, item: PendingSale) -> SaleResult | ReturnResult | AnonymousSaleResult:
-        if item.kind == ANONYMOUS:
-            return await self.client.record_anonymous_sale(item.sale_id, item.body)
-        if item.kind == "return" and item.return_of:
-            body = {**item.body, **self._approvals.get(item.sale_id, {})}
-            lines = body.pop("lines", None)
-            return await self.client.record_return(item.return_of, item.sale_id, lines, **body)
-        return await self.client.record_sale(item.sale_id, item.body)
+        approval = self._approvals.get(item.sale_id, {}) if item.kind == "return" else {}
+        return await send_queued(self.client, item.kind, item.sale_id, {**item.body, **approval}, item.return_of)
 
     async def _send(self, item: PendingSale) -> _Outcome:
         """One attempt at one sale or return."""

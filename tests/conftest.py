@@ -131,6 +131,20 @@ def clicks_wait_for_their_target(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Pilot, "click", waited)
 
 
+def settling(widget: Any) -> bool:
+    """Whether ``widget`` still looks other than it will in a moment. Only a button's "-active" is
+    a press fading; a tab's is which tab is chosen. A table sizes its columns to rows just added
+    when it is next idle: until then a long name is cut to the old width (seen once: the kiosk's
+    "Sourdough loaf" under the reward offer)."""
+    from textual.widgets import Button, DataTable
+
+    if isinstance(widget, Button):
+        return widget.has_class("-active")
+    if isinstance(widget, DataTable):
+        return bool(widget._require_update_dimensions or widget._new_rows or widget._updated_cells)
+    return False
+
+
 @pytest.fixture
 def snap_compare(snap_compare: Callable[..., bool]) -> Callable[..., bool]:
     """pytest-textual-snapshot's ``snap_compare``, taking its picture only once the app is still:
@@ -142,18 +156,6 @@ def snap_compare(snap_compare: Callable[..., bool]) -> Callable[..., bool]:
     import asyncio
     import inspect
     import time
-
-    from textual.widgets import Button, DataTable
-
-    def settling(widget: Any) -> bool:
-        # Only a button's "-active" is a press fading; a tab's is which tab is chosen. A table
-        # sizes its columns to rows just added when it is next idle: until then a long name is cut
-        # to the old width (seen once: the kiosk's "Sourdough loaf" under the reward offer).
-        if isinstance(widget, Button):
-            return widget.has_class("-active")
-        if isinstance(widget, DataTable):
-            return bool(widget._require_update_dimensions or widget._new_rows or widget._updated_cells)
-        return False
 
     def still(app: Any) -> bool:
         return not any(settling(widget) for screen in app.screen_stack for widget in screen.walk_children())

@@ -15,6 +15,7 @@ from selfcheckout.screens.kiosk_payment import KioskPaymentScreen
 from selfcheckout.screens.reward_offer import RewardOfferScreen
 from selfcheckout.screens.thank_you import ThankYouScreen
 from tests.app.conftest import product_in, wait_for
+from tests.conftest import settling
 from tests.kiosk.conftest import kiosk_ready
 from tests.kiosk.test_kiosk_flows import scan, sign_in_by_phone
 
@@ -36,8 +37,7 @@ def basket_settled(app) -> bool:
     and a Pay pressed just after the second scan once showed "Sourdough" cut to the first row's width."""
     table = app.screen.query_one("#kiosk-basket", DataTable)
     return (app.quote is not None and app.sale is not None and app.quote.subtotal == app.sale.basket.subtotal
-            and table.row_count == len(app.sale.basket.lines)
-            and not table._require_update_dimensions and not table._new_rows and not table._updated_cells)
+            and table.row_count == len(app.sale.basket.lines) and not settling(table))
 
 
 async def to_offer(pilot: Pilot, api: httpx.Client) -> None:
