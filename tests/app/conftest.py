@@ -19,7 +19,7 @@ from pos_core.checkout import Checkout
 from pos_core.embedded_service import RunningService
 from pos_core.loyalty_client import LoyaltyClient
 from pos_core.settings import Settings
-from tests.conftest import live_service_db
+from tests.conftest import live_service_db, told
 from tests.till_keys import till_key
 
 FIXED_TIME = datetime(2026, 11, 22, 10, 15, tzinfo=UTC)
@@ -84,7 +84,7 @@ def app_state(app: Any) -> str:
         sale = getattr(getattr(app, "session", None), "sale", None)
         customer = getattr(getattr(sale, "customer", None), "account_id", None)
         return (f"screens: {screens}; workers: {workers}; service: {getattr(app, 'service_state', '?')}; "
-                f"customer: {customer}; notices: {list(app.__dict__.get('notices_given', ()))[-3:]}")
+                f"customer: {customer}; notices: {told(app)[-3:]}")
     except Exception as error:  # the state is a help, never a second failure
         return f"(the app's state could not be read: {error!r})"
 
